@@ -1,0 +1,17 @@
+DROP TABLE idempotency_keys;
+DROP TABLE changes;
+DROP TABLE targets;
+DROP TABLE directive_updates;
+DROP TABLE users;
+DROP TABLE directive_assignees;
+DROP TABLE directives;
+DROP TABLE attendees;
+DROP TABLE article_media;
+DROP TABLE article_meetings;
+DROP TABLE article_authors;
+DROP TABLE articles;
+DROP TABLE meeting_organizations;
+DROP TABLE meetings;
+DROP TABLE media;
+DROP TABLE people;
+DROP TABLE organizations;

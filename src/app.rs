@@ -1,0 +1,250 @@
+//! Builds the App — middleware, routes, shared data — the same way for `main` and the tests.
+
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_router::ResourceDef;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{get, web, App, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::AppExt;
+
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag::{json_response, Tag};
+use crate::http::page::CursorKey;
+
+/// What every handler shares. Nothing in it is per-server state: servers stay interchangeable.
+pub struct AppState {
+    pub db: Db,
+    pub cursor_key: CursorKey,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: &Config) -> Self {
+        Self {
+            db,
+            cursor_key: CursorKey::derive(config.jwt_secret.expose()),
+        }
+    }
+}
+
+/// The spec exactly as the running App serves it, without a database.
+pub fn openapi_spec() -> utoipa::openapi::OpenApi {
+    let (_, api) = routes(App::new().into_utoipa_app()).split_for_parts();
+    crate::openapi::finish(api)
+}
+
+/// Every documented route, registered once for both the App and its spec.
+fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(crate::openapi::base())
+        .service(utoipa_actix_web::scope("/api/v1").configure(crate::articles::api::configure))
+        .service(health_live)
+        .service(health_ready)
+}
+
+/// Settings the App itself needs beyond the state.
+#[derive(Debug, Clone, Default)]
+pub struct AppSettings {
+    pub cors_origins: Vec<String>,
+}
+
+impl From<&Config> for AppSettings {
+    fn from(c: &Config) -> Self {
+        Self {
+            cors_origins: c.cors_origins.clone(),
+        }
+    }
+}
+
+/// The largest JSON body accepted.
+pub const MAX_JSON_BODY: usize = 1024 * 1024;
+
+/// The App with every route, the spec and the middleware stack.
+pub fn build(
+    state: web::Data<AppState>,
+    settings: &AppSettings,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let app = App::new()
+        .app_data(state)
+        .app_data(json_config())
+        .app_data(path_config())
+        .into_utoipa_app();
+    let (app, api) = routes(app).split_for_parts();
+    let api = crate::openapi::finish(api);
+    let routes = web::Data::new(RouteTable::from_spec(&api));
+    let spec = web::Data::new(Spec(Arc::new(api)));
+    app.app_data(routes)
+        .app_data(spec)
+        .service(openapi_json)
+        .service(
+            utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),
+        )
+        .default_service(web::to(no_route))
+        .wrap(cors(&settings.cors_origins))
+        .wrap(from_fn(crate::http::problems::problems))
+        .wrap(Compress::default())
+        .wrap(tracing_actix_web::TracingLogger::default())
+}
+
+/// The generated spec, built once.
+pub struct Spec(pub Arc<utoipa::openapi::OpenApi>);
+
+/// The OpenAPI document, generated from the code.
+#[get("/openapi.json")]
+async fn openapi_json(req: HttpRequest, spec: web::Data<Spec>) -> ApiResult<HttpResponse> {
+    json_response(&req, StatusCode::OK, &*spec.0, Tag::Body)
+}
+
+/// Every path the API serves, with its methods: tells a 405 from a 404.
+struct RouteTable(Vec<(ResourceDef, Vec<Method>)>);
+
+impl RouteTable {
+    fn from_spec(api: &utoipa::openapi::OpenApi) -> Self {
+        let mut table = Vec::new();
+        for (path, item) in api.paths.paths.iter() {
+            let methods = crate::openapi::methods_of(item);
+            table.push((ResourceDef::new(path.as_str()), methods));
+        }
+        Self(table)
+    }
+}
+
+async fn no_route(req: HttpRequest, routes: web::Data<RouteTable>) -> HttpResponse {
+    let path = req.path();
+    for (def, methods) in &routes.0 {
+        if def.is_match(path) {
+            let allow = methods
+                .iter()
+                .map(Method::as_str)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut res = actix_web::ResponseError::error_response(&ApiError::MethodNotAllowed);
+            if let Ok(v) = header::HeaderValue::from_str(&allow) {
+                res.headers_mut().insert(header::ALLOW, v);
+            }
+            return res;
+        }
+    }
+    actix_web::ResponseError::error_response(&ApiError::not_found(format!("no route for {path}")))
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(MAX_JSON_BODY)
+        .content_type_required(true)
+        .content_type(|mime| {
+            mime.essence_str() == "application/json"
+                || mime.essence_str() == "application/merge-patch+json"
+        })
+        .error_handler(|err, _req| json_error(err).into())
+}
+
+/// A JSON body the extractor refused, as the right problem.
+pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::OverflowKnownLength { length, limit } => ApiError::PayloadTooLarge(format!(
+            "the body has {length} bytes; at most {limit} are accepted"
+        )),
+        E::Overflow { limit } => {
+            ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes"))
+        }
+        E::ContentType => ApiError::UnsupportedMediaType(
+            "send the body as application/json or application/merge-patch+json".into(),
+        ),
+        E::Deserialize(e) if e.is_data() => {
+            ApiError::Validation(vec![crate::error::FieldError::new("body", e.to_string())])
+        }
+        E::Deserialize(e) => ApiError::bad_request(format!("the body is not valid JSON: {e}")),
+        other => ApiError::bad_request(format!("the body could not be read: {other}")),
+    }
+}
+
+fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err, _req| {
+        ApiError::bad_request(format!("a path segment is not valid: {err}")).into()
+    })
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LINK,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600)
+        // A request from another origin still gets its answer; the browser enforces CORS.
+        .block_on_origin_mismatch(false);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+/// The state of a health check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when live, `ready` when the database answers.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Liveness
+///
+/// 200 while the process serves requests; it does not touch the database.
+#[utoipa::path(operation_id = "health_live", tag = "operations",
+    responses((status = 200, description = "The process is alive", body = Health)))]
+#[get("/health/live")]
+async fn health_live() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// Readiness
+///
+/// 200 when the database answers and its schema is current; 503 problem+json otherwise.
+#[utoipa::path(operation_id = "health_ready", tag = "operations",
+    responses((status = 200, description = "Ready to serve", body = Health)))]
+#[get("/health/ready")]
+async fn health_ready(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let current = state
+        .db
+        .run(|conn| crate::db::migrate::is_current(conn).map_err(ApiError::Unavailable))
+        .await?;
+    if !current {
+        return Err(ApiError::Unavailable("migrations are pending".into()));
+    }
+    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
+}

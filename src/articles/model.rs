@@ -1,0 +1,354 @@
+//! Articles in the database: rows, inserts and the list query.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{article_authors, article_media, article_meetings, articles};
+use crate::db::{DbConnection, MultiBackend};
+use crate::http::page::{CursorPos, PageRequest};
+
+/// Where an article is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ArticleStatus {
+    Draft,
+    Published,
+    Archived,
+}
+
+impl ArticleStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Draft => "draft",
+            Self::Published => "published",
+            Self::Archived => "archived",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(Self::Draft),
+            "published" => Some(Self::Published),
+            "archived" => Some(Self::Archived),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = articles)]
+pub struct ArticleRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub body: String,
+    pub category: Option<String>,
+    pub source_name: Option<String>,
+    pub source_url: Option<String>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub cover_media_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = articles)]
+pub struct NewArticleRow {
+    pub slug: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub body: String,
+    pub category: Option<String>,
+    pub source_name: Option<String>,
+    pub source_url: Option<String>,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+    pub cover_media_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub version: i64,
+}
+
+/// The orders a list of articles can take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema, Default)]
+pub enum ArticleSort {
+    /// Newest publication first (the default); unpublished articles last.
+    #[default]
+    #[serde(rename = "-published_at")]
+    PublishedDesc,
+    /// Oldest publication first; unpublished articles last.
+    #[serde(rename = "published_at")]
+    PublishedAsc,
+    /// Most recently changed first.
+    #[serde(rename = "-updated_at")]
+    UpdatedDesc,
+    /// Least recently changed first (the order a mirror follows with `updated_since`).
+    #[serde(rename = "updated_at")]
+    UpdatedAsc,
+}
+
+impl ArticleSort {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::PublishedDesc => "-published_at",
+            Self::PublishedAsc => "published_at",
+            Self::UpdatedDesc => "-updated_at",
+            Self::UpdatedAsc => "updated_at",
+        }
+    }
+
+    /// The cursor position of a row under this order.
+    pub fn position(self, row: &ArticleRow) -> (serde_json::Value, i64) {
+        let t = match self {
+            Self::PublishedDesc | Self::PublishedAsc => row.published_at,
+            Self::UpdatedDesc | Self::UpdatedAsc => Some(row.updated_at),
+        };
+        (
+            t.map(|t| serde_json::Value::String(crate::time::cursor_text(t)))
+                .unwrap_or(serde_json::Value::Null),
+            row.id,
+        )
+    }
+}
+
+/// The filters of `GET /articles`, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleFilter {
+    /// Only these statuses may be seen by the caller (anonymous callers: published only).
+    pub visible: Option<Vec<&'static str>>,
+    pub status: Option<ArticleStatus>,
+    pub category: Option<String>,
+    pub meeting_id: Option<i64>,
+    pub published_from: Option<NaiveDateTime>,
+    pub published_before: Option<NaiveDateTime>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+type Boxed<'a> = articles::BoxedQuery<'a, MultiBackend>;
+
+impl ArticleFilter {
+    fn apply<'a>(&self, mut q: Boxed<'a>) -> Boxed<'a> {
+        if let Some(visible) = &self.visible {
+            q = q.filter(articles::status.eq_any(visible.clone()));
+        }
+        if let Some(status) = self.status {
+            q = q.filter(articles::status.eq(status.as_str()));
+        }
+        if let Some(category) = &self.category {
+            q = q.filter(articles::category.eq(category.clone()));
+        }
+        if let Some(meeting_id) = self.meeting_id {
+            q = q.filter(
+                articles::id.eq_any(
+                    article_meetings::table
+                        .filter(article_meetings::meeting_id.eq(meeting_id))
+                        .select(article_meetings::article_id),
+                ),
+            );
+        }
+        if let Some(from) = self.published_from {
+            q = q.filter(articles::published_at.ge(from));
+        }
+        if let Some(before) = self.published_before {
+            q = q.filter(articles::published_at.lt(before));
+        }
+        if let Some(since) = self.updated_since {
+            q = q.filter(articles::updated_at.ge(since));
+        }
+        q
+    }
+}
+
+/// One page of rows (plus one, to detect a next page) and, when asked, the total.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &ArticleFilter,
+    sort: ArticleSort,
+    page: &PageRequest,
+) -> QueryResult<(Vec<ArticleRow>, Option<i64>)> {
+    let total = if page.count {
+        Some(
+            filter
+                .apply(articles::table.into_boxed())
+                .count()
+                .get_result(conn)?,
+        )
+    } else {
+        None
+    };
+    let mut q = filter.apply(articles::table.into_boxed());
+    let after = page.after.as_ref().map(|c| (time_of(c), c.id));
+    q = match sort {
+        ArticleSort::PublishedDesc => {
+            if let Some((t, id)) = after {
+                q = q.filter(crate::keyset_nullable!(
+                    articles::published_at,
+                    articles::id,
+                    t,
+                    id,
+                    lt
+                ));
+            }
+            q.order((
+                articles::published_at.is_null().asc(),
+                articles::published_at.desc(),
+                articles::id.desc(),
+            ))
+        }
+        ArticleSort::PublishedAsc => {
+            if let Some((t, id)) = after {
+                q = q.filter(crate::keyset_nullable!(
+                    articles::published_at,
+                    articles::id,
+                    t,
+                    id,
+                    gt
+                ));
+            }
+            q.order((
+                articles::published_at.is_null().asc(),
+                articles::published_at.asc(),
+                articles::id.asc(),
+            ))
+        }
+        ArticleSort::UpdatedDesc => {
+            if let Some((Some(t), id)) = after {
+                q = q.filter(crate::keyset!(
+                    articles::updated_at,
+                    articles::id,
+                    t,
+                    id,
+                    lt
+                ));
+            }
+            q.order((articles::updated_at.desc(), articles::id.desc()))
+        }
+        ArticleSort::UpdatedAsc => {
+            if let Some((Some(t), id)) = after {
+                q = q.filter(crate::keyset!(
+                    articles::updated_at,
+                    articles::id,
+                    t,
+                    id,
+                    gt
+                ));
+            }
+            q.order((articles::updated_at.asc(), articles::id.asc()))
+        }
+    };
+    let rows = q
+        .select(ArticleRow::as_select())
+        .limit(page.fetch())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+fn time_of(c: &CursorPos) -> Option<NaiveDateTime> {
+    c.value.as_str().and_then(crate::time::parse_cursor_text)
+}
+
+pub fn find_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<ArticleRow>> {
+    articles::table
+        .find(id)
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<ArticleRow>> {
+    articles::table
+        .filter(articles::slug.eq(slug))
+        .select(ArticleRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// One photo of an article's gallery.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct GalleryItem {
+    /// The media record.
+    pub media_id: i64,
+    /// The caption shown under the photo in this article.
+    #[schema(example = "Toàn cảnh buổi làm việc")]
+    pub caption: Option<String>,
+}
+
+/// What an article row points to, loaded for many articles at once (three queries, whatever the
+/// number of articles).
+#[derive(Debug, Default)]
+pub struct ArticleRelations {
+    pub authors: HashMap<i64, Vec<String>>,
+    pub meeting_ids: HashMap<i64, Vec<i64>>,
+    pub media: HashMap<i64, Vec<GalleryItem>>,
+}
+
+pub fn load_relations(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<ArticleRelations> {
+    let mut rel = ArticleRelations::default();
+    if ids.is_empty() {
+        return Ok(rel);
+    }
+    let authors: Vec<(i64, String)> = article_authors::table
+        .filter(article_authors::article_id.eq_any(ids))
+        .order((article_authors::article_id, article_authors::position))
+        .select((article_authors::article_id, article_authors::name))
+        .load(conn)?;
+    for (id, name) in authors {
+        rel.authors.entry(id).or_default().push(name);
+    }
+    let meetings: Vec<(i64, i64)> = article_meetings::table
+        .filter(article_meetings::article_id.eq_any(ids))
+        .order((article_meetings::article_id, article_meetings::position))
+        .select((article_meetings::article_id, article_meetings::meeting_id))
+        .load(conn)?;
+    for (id, meeting_id) in meetings {
+        rel.meeting_ids.entry(id).or_default().push(meeting_id);
+    }
+    let media: Vec<(i64, i64, Option<String>)> = article_media::table
+        .filter(article_media::article_id.eq_any(ids))
+        .order((article_media::article_id, article_media::position))
+        .select((
+            article_media::article_id,
+            article_media::media_id,
+            article_media::caption,
+        ))
+        .load(conn)?;
+    for (id, media_id, caption) in media {
+        rel.media
+            .entry(id)
+            .or_default()
+            .push(GalleryItem { media_id, caption });
+    }
+    Ok(rel)
+}
+
+/// Ids of the articles about each of `meeting_ids` that the caller may see.
+pub fn ids_by_meeting(
+    conn: &mut DbConnection,
+    meeting_ids: &[i64],
+    visible: Option<&[&'static str]>,
+) -> QueryResult<HashMap<i64, Vec<i64>>> {
+    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+    if meeting_ids.is_empty() {
+        return Ok(out);
+    }
+    let mut q = article_meetings::table
+        .inner_join(articles::table)
+        .filter(article_meetings::meeting_id.eq_any(meeting_ids))
+        .select((article_meetings::meeting_id, articles::id))
+        .order((article_meetings::meeting_id, articles::id))
+        .into_boxed::<MultiBackend>();
+    if let Some(visible) = visible {
+        q = q.filter(articles::status.eq_any(visible.to_vec()));
+    }
+    for (meeting_id, article_id) in q.load::<(i64, i64)>(conn)? {
+        out.entry(meeting_id).or_default().push(article_id);
+    }
+    Ok(out)
+}

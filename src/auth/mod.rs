@@ -1,0 +1,5 @@
+//! Who is calling, and what their role may do.
+
+pub mod caller;
+
+pub use caller::{Caller, Role};

@@ -1,0 +1,394 @@
+//! Typed settings, read once from `BANTIN_*` environment variables.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rand::RngCore;
+
+/// A secret that never shows in `Debug` output or logs.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: Vec<u8>) -> Self {
+        Self(bytes)
+    }
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the database lives, parsed from `BANTIN_DATABASE_URL`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        if let Some(rest) = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            if rest.is_empty() {
+                return Err(
+                    "the sqlite URL names no file (expected sqlite://path/to/file.db)".into(),
+                );
+            }
+            return Ok(Self::Sqlite(PathBuf::from(rest)));
+        }
+        Err("expected a URL starting with postgres:// or sqlite://".into())
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Postgres(url) => write!(f, "Postgres({})", redact_url(url)),
+            Self::Sqlite(path) => write!(f, "Sqlite({})", path.display()),
+        }
+    }
+}
+
+/// Hides the password in a connection URL.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("redacted"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "<unparseable url>".to_owned(),
+    }
+}
+
+/// A setting that could not be used: names the variable and says why.
+#[derive(Debug, thiserror::Error)]
+#[error("{var}: {message}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub message: String,
+}
+
+fn err(var: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        message: message.into(),
+    }
+}
+
+/// Every setting of the service.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub bind: SocketAddr,
+    pub jwt_secret: Secret,
+    /// True when the JWT secret was generated and kept beside the embedded database.
+    pub jwt_secret_generated: bool,
+    pub token_ttl: Duration,
+    pub cors_origins: Vec<String>,
+    pub pool_size: u32,
+    pub db_timeout: Duration,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub workers: usize,
+}
+
+/// The variables read by [`Config::from_env`], with their defaults, for `--help` and the README.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://bantin.db";
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let raw_url = get("BANTIN_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let database_url =
+            DatabaseUrl::parse(raw_url.trim()).map_err(|m| err("BANTIN_DATABASE_URL", m))?;
+
+        let bind_raw = get("BANTIN_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned());
+        let bind: SocketAddr = bind_raw.trim().parse().map_err(|_| {
+            err(
+                "BANTIN_BIND",
+                format!("`{bind_raw}` is not an address:port such as 127.0.0.1:8080"),
+            )
+        })?;
+
+        let (jwt_secret, jwt_secret_generated) = match get("BANTIN_JWT_SECRET") {
+            Some(s) if s.len() >= MIN_SECRET_BYTES => (Secret::new(s.into_bytes()), false),
+            Some(_) => {
+                return Err(err(
+                    "BANTIN_JWT_SECRET",
+                    format!("must be at least {MIN_SECRET_BYTES} bytes long"),
+                ))
+            }
+            None => match &database_url {
+                DatabaseUrl::Sqlite(path) => (load_or_make_secret(path)?, true),
+                DatabaseUrl::Postgres(_) => {
+                    return Err(err(
+                        "BANTIN_JWT_SECRET",
+                        format!(
+                            "is required with PostgreSQL (at least {MIN_SECRET_BYTES} random bytes, shared by every server)"
+                        ),
+                    ))
+                }
+            },
+        };
+
+        let token_ttl = Duration::from_secs(parse_num(
+            get("BANTIN_TOKEN_TTL"),
+            "BANTIN_TOKEN_TTL",
+            3600,
+            60,
+            7 * 24 * 3600,
+        )?);
+
+        let cors_origins = get("BANTIN_CORS_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().trim_end_matches('/').to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        for origin in &cors_origins {
+            if origin != "*"
+                && url::Url::parse(origin)
+                    .map(|u| u.host().is_none())
+                    .unwrap_or(true)
+            {
+                return Err(err(
+                    "BANTIN_CORS_ORIGINS",
+                    format!("`{origin}` is not an origin such as https://tin.example.vn (or *)"),
+                ));
+            }
+        }
+
+        let pool_size = parse_num(get("BANTIN_POOL_SIZE"), "BANTIN_POOL_SIZE", 10, 1, 1000)? as u32;
+        let db_timeout = Duration::from_millis(parse_num(
+            get("BANTIN_DB_TIMEOUT_MS"),
+            "BANTIN_DB_TIMEOUT_MS",
+            5000,
+            100,
+            600_000,
+        )?);
+        let default_workers = std::thread::available_parallelism()
+            .map(|n| n.get() as u64)
+            .unwrap_or(2);
+        let workers = parse_num(
+            get("BANTIN_WORKERS"),
+            "BANTIN_WORKERS",
+            default_workers,
+            1,
+            256,
+        )? as usize;
+
+        let log_filter = get("BANTIN_LOG").unwrap_or_else(|| "info".to_owned());
+        if tracing_subscriber::EnvFilter::try_new(&log_filter).is_err() {
+            return Err(err(
+                "BANTIN_LOG",
+                format!("`{log_filter}` is not a log filter such as info or bantin=debug,info"),
+            ));
+        }
+        let log_format = match get("BANTIN_LOG_FORMAT").as_deref().map(str::trim) {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(err(
+                    "BANTIN_LOG_FORMAT",
+                    format!("`{other}` is neither text nor json"),
+                ))
+            }
+        };
+
+        Ok(Self {
+            database_url,
+            bind,
+            jwt_secret,
+            jwt_secret_generated,
+            token_ttl,
+            cors_origins,
+            pool_size,
+            db_timeout,
+            log_filter,
+            log_format,
+            workers,
+        })
+    }
+}
+
+fn parse_num(
+    raw: Option<String>,
+    var: &'static str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ConfigError> {
+    let Some(raw) = raw else { return Ok(default) };
+    let n: u64 = raw
+        .trim()
+        .parse()
+        .map_err(|_| err(var, format!("`{raw}` is not a whole number")))?;
+    if !(min..=max).contains(&n) {
+        return Err(err(var, format!("{n} is outside {min}..={max}")));
+    }
+    Ok(n)
+}
+
+/// The embedded database keeps its generated signing secret in a file beside it, so tokens and
+/// cursors survive a restart.
+fn load_or_make_secret(db_path: &std::path::Path) -> Result<Secret, ConfigError> {
+    let mut path = db_path.as_os_str().to_owned();
+    path.push(".secret");
+    let path = PathBuf::from(path);
+    match std::fs::read(&path) {
+        Ok(bytes) if bytes.len() >= MIN_SECRET_BYTES => return Ok(Secret::new(bytes)),
+        Ok(_) => {
+            return Err(err(
+                "BANTIN_JWT_SECRET",
+                format!(
+                    "the kept secret {} is too short; remove it to make a new one",
+                    path.display()
+                ),
+            ))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => {
+            return Err(err(
+                "BANTIN_JWT_SECRET",
+                format!("cannot read {}: {e}", path.display()),
+            ))
+        }
+    }
+    let mut bytes = [0u8; 48];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let encoded = hex::encode(bytes).into_bytes();
+    write_private(&path, &encoded).map_err(|e| {
+        err(
+            "BANTIN_JWT_SECRET",
+            format!("cannot keep a generated secret at {}: {e}", path.display()),
+        )
+    })?;
+    Ok(Secret::new(encoded))
+}
+
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_bad_bind_address_names_the_variable() {
+        let e = config(&[("BANTIN_BIND", "localhost"), ("BANTIN_JWT_SECRET", SECRET)]).unwrap_err();
+        assert_eq!(e.var, "BANTIN_BIND");
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        let e = config(&[
+            ("BANTIN_DATABASE_URL", "mysql://x"),
+            ("BANTIN_JWT_SECRET", SECRET),
+        ])
+        .unwrap_err();
+        assert_eq!(e.var, "BANTIN_DATABASE_URL");
+    }
+
+    #[test]
+    fn postgres_needs_a_secret_and_a_short_one_is_refused() {
+        let e = config(&[("BANTIN_DATABASE_URL", "postgres://x@h/db")]).unwrap_err();
+        assert_eq!(e.var, "BANTIN_JWT_SECRET");
+        let e = config(&[("BANTIN_JWT_SECRET", "short")]).unwrap_err();
+        assert_eq!(e.var, "BANTIN_JWT_SECRET");
+    }
+
+    #[test]
+    fn numbers_out_of_range_and_bad_formats_are_refused() {
+        for (var, value) in [
+            ("BANTIN_POOL_SIZE", "0"),
+            ("BANTIN_POOL_SIZE", "many"),
+            ("BANTIN_LOG_FORMAT", "xml"),
+            ("BANTIN_CORS_ORIGINS", "not an origin"),
+            ("BANTIN_DB_TIMEOUT_MS", "5"),
+        ] {
+            let e = config(&[(var, value), ("BANTIN_JWT_SECRET", SECRET)]).unwrap_err();
+            assert_eq!(e.var, var, "{value}");
+        }
+    }
+
+    #[test]
+    fn the_embedded_default_keeps_a_generated_secret_across_restarts() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/x.db", dir.path().display());
+        let first = config(&[("BANTIN_DATABASE_URL", &url)]).unwrap();
+        let second = config(&[("BANTIN_DATABASE_URL", &url)]).unwrap();
+        assert!(first.jwt_secret_generated);
+        assert_eq!(first.jwt_secret.expose(), second.jwt_secret.expose());
+        assert!(
+            !format!("{first:?}").contains(std::str::from_utf8(first.jwt_secret.expose()).unwrap())
+        );
+    }
+
+    #[test]
+    fn database_passwords_are_redacted_in_debug_output() {
+        let c = config(&[
+            ("BANTIN_DATABASE_URL", "postgres://u:hunter2@db/x"),
+            ("BANTIN_JWT_SECRET", SECRET),
+        ])
+        .unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

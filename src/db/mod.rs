@@ -1,0 +1,214 @@
+//! Database access: the pool, the backend enum, migrations and the one way handlers reach it.
+
+mod conn;
+pub mod migrate;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection, PooledConnection};
+use diesel::{Connection, PgConnection, SqliteConnection};
+
+pub use conn::DbConnection;
+pub use conn::MultiBackend;
+
+use crate::config::DatabaseUrl;
+use crate::error::{ApiError, ApiResult};
+
+/// Which database engine is behind a pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Opens connections for the pool, choosing the driver from the URL scheme so that a driver's own
+/// error (a wrong password, a missing file) is what the caller sees.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("{0}")]
+    Connection(#[from] diesel::ConnectionError),
+    #[error("{0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+/// Set on every SQLite connection: WAL for readers beside one writer, foreign keys enforced, and a
+/// busy timeout instead of an immediate "database is locked".
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+
+impl ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = ConnectError;
+
+    fn connect(&self) -> Result<DbConnection, ConnectError> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Pg(PgConnection::establish(url)?)),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
+                conn.batch_execute(SQLITE_PRAGMAS)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), ConnectError> {
+        conn.batch_execute("SELECT 1").map_err(Into::into)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        match conn {
+            DbConnection::Pg(c) => r2d2::R2D2Connection::is_broken(c),
+            DbConnection::Sqlite(c) => r2d2::R2D2Connection::is_broken(c),
+        }
+    }
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type Conn = PooledConnection<Manager>;
+
+/// The database handle every handler shares: a pool and the backend behind it.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+}
+
+/// Why the database could not be opened at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(String),
+}
+
+impl Db {
+    /// Opens a pool and checks one connection now, so a bad URL or password stops start-up with the
+    /// driver's own message.
+    pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> Result<Self, OpenError> {
+        let manager = Manager { url: url.clone() };
+        // Connect once by hand first: r2d2 would only report a time-out.
+        let probe = manager
+            .connect()
+            .map_err(|e| OpenError::Connect(e.to_string().trim().to_owned()))?;
+        drop(probe);
+        let pool = Self::pool_builder(url, pool_size, timeout)
+            .build(manager)
+            .map_err(|e| OpenError::Connect(e.to_string()))?;
+        Ok(Self::from_pool(pool, url))
+    }
+
+    /// A pool that does not connect until asked: used when the database may be down at start-up.
+    pub fn open_lazy(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> Self {
+        let manager = Manager { url: url.clone() };
+        let pool = Self::pool_builder(url, pool_size, timeout)
+            .min_idle(Some(0))
+            .build_unchecked(manager);
+        Self::from_pool(pool, url)
+    }
+
+    fn pool_builder(
+        url: &DatabaseUrl,
+        pool_size: u32,
+        timeout: Duration,
+    ) -> r2d2::Builder<Manager> {
+        let _ = url;
+        r2d2::Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(pool_size.min(2)))
+            .connection_timeout(timeout)
+            .test_on_check_out(false)
+            .error_handler(Box::new(r2d2::LoggingErrorHandler))
+    }
+
+    fn from_pool(pool: Pool, url: &DatabaseUrl) -> Self {
+        let backend = match url {
+            DatabaseUrl::Postgres(_) => Backend::Postgres,
+            DatabaseUrl::Sqlite(_) => Backend::Sqlite,
+        };
+        Self { pool, backend }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Runs blocking database work on the blocking thread pool, never on an async worker.
+    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        actix_web::web::block(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Runs `f` inside one transaction: on any error nothing of it stays. SQLite write transactions
+    /// begin IMMEDIATE so that two writers queue on the busy timeout instead of failing.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| transaction(conn, f)).await
+    }
+
+    /// Checks that the database answers now.
+    pub async fn ping(&self) -> ApiResult<()> {
+        self.run(|conn| {
+            conn.batch_execute("SELECT 1")
+                .map_err(|e| ApiError::Unavailable(e.to_string()))
+        })
+        .await
+    }
+}
+
+/// One write transaction on either backend.
+pub fn transaction<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> ApiResult<T>,
+) -> ApiResult<T> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(inner) = conn else {
+        return conn.transaction(f);
+    };
+    // Diesel's own state machine, begun with IMMEDIATE: nested transactions become savepoints.
+    AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+    let result = f(conn);
+    let DbConnection::Sqlite(inner) = conn else {
+        return Err(ApiError::internal(
+            "connection changed backend inside a transaction",
+        ));
+    };
+    match result {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(inner) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(inner);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(inner)?;
+            Err(e)
+        }
+    }
+}
+pub mod keyset;

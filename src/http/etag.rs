@@ -1,0 +1,57 @@
+//! JSON responses with an `ETag`, answered with 304 when `If-None-Match` matches.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiResult;
+
+/// How the ETag of a response is made.
+#[derive(Debug, Clone, Copy)]
+pub enum Tag {
+    /// A bare resource: its `version`, the same value `If-Match` takes.
+    Version(i64),
+    /// Anything else (lists, embeds): a hash of the body.
+    Body,
+}
+
+/// Serialises `body` once and answers 200 with an ETag, or 304 when the client has it already.
+pub fn json_response<T: Serialize>(
+    req: &HttpRequest,
+    status: StatusCode,
+    body: &T,
+    tag: Tag,
+) -> ApiResult<HttpResponse> {
+    let bytes = serde_json::to_vec(body)?;
+    let etag = match tag {
+        Tag::Version(v) => format!("\"{v}\""),
+        Tag::Body => {
+            let digest = Sha256::digest(&bytes);
+            format!("\"h{}\"", hex::encode(&digest[..12]))
+        }
+    };
+    if status == StatusCode::OK && if_none_match(req, &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    Ok(HttpResponse::build(status)
+        .content_type("application/json")
+        .insert_header((header::ETAG, etag))
+        .body(bytes))
+}
+
+/// True when `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks for GET) or `*`.
+fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
+    let Some(value) = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    value.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.trim_start_matches("W/") == etag.trim_start_matches("W/")
+    })
+}

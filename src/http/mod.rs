@@ -1,0 +1,9 @@
+//! What every resource shares over HTTP: strict queries, pages and cursors, ETags, includes, and
+//! the problem+json layer.
+
+pub mod etag;
+pub mod include;
+pub mod page;
+pub mod params;
+pub mod problems;
+pub mod query;

@@ -1,0 +1,281 @@
+//! Keyset pagination shared by every list: `limit`, signed opaque cursors, `Link: rel="next"`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult};
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+
+/// Signs cursors so that a client cannot forge or alter one. Every server behind a load balancer
+/// derives the same key from the shared secret, so a cursor from one is good at another.
+#[derive(Clone)]
+pub struct CursorKey(Hmac<Sha256>);
+
+impl CursorKey {
+    pub fn derive(secret: &[u8]) -> Self {
+        let mut outer =
+            <Hmac<Sha256> as Mac>::new_from_slice(secret).unwrap_or_else(|_| unreachable_hmac());
+        outer.update(b"bantin cursor key v1");
+        let key = outer.finalize().into_bytes();
+        Self(<Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable_hmac()))
+    }
+
+    fn tag(&self, list: &str, payload: &[u8]) -> Vec<u8> {
+        let mut mac = self.0.clone();
+        mac.update(list.as_bytes());
+        mac.update(b"\0");
+        mac.update(payload);
+        mac.finalize().into_bytes()[..16].to_vec()
+    }
+}
+
+// HMAC accepts keys of any length; this cannot happen.
+fn unreachable_hmac() -> Hmac<Sha256> {
+    panic!("HMAC-SHA256 rejected a key")
+}
+
+/// Where the previous page ended: the sort in force, the last row's sort value and id.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CursorPos {
+    /// The sort key the cursor was made for (e.g. `-published_at`).
+    #[serde(rename = "s")]
+    pub sort: String,
+    /// The last row's value of the sort key (`null` when the row had none).
+    #[serde(rename = "v")]
+    pub value: serde_json::Value,
+    /// The last row's id, which breaks ties.
+    #[serde(rename = "i")]
+    pub id: i64,
+}
+
+impl CursorPos {
+    pub fn encode(&self, key: &CursorKey, list: &str) -> String {
+        let payload = serde_json::to_vec(self).unwrap_or_default();
+        let tag = key.tag(list, &payload);
+        format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&payload),
+            URL_SAFE_NO_PAD.encode(tag)
+        )
+    }
+
+    /// Decodes a cursor issued for `list` and `sort`; anything else is a 400.
+    pub fn decode(raw: &str, key: &CursorKey, list: &str, sort: &str) -> ApiResult<Self> {
+        let bad = || {
+            ApiError::bad_param(
+                "cursor",
+                "is not a cursor this list issued; start again without one",
+            )
+        };
+        let (payload_b64, tag_b64) = raw.split_once('.').ok_or_else(bad)?;
+        let payload = URL_SAFE_NO_PAD.decode(payload_b64).map_err(|_| bad())?;
+        let tag = URL_SAFE_NO_PAD.decode(tag_b64).map_err(|_| bad())?;
+        let expected = key.tag(list, &payload);
+        if !constant_time_eq(&tag, &expected) {
+            return Err(bad());
+        }
+        let pos: CursorPos = serde_json::from_slice(&payload).map_err(|_| bad())?;
+        if pos.sort != sort {
+            return Err(ApiError::bad_param(
+                "cursor",
+                format!("was issued for sort `{}`, not `{sort}`", pos.sort),
+            ));
+        }
+        Ok(pos)
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The validated paging parameters of one list request.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    pub limit: u32,
+    pub after: Option<CursorPos>,
+    pub count: bool,
+}
+
+/// One list and the order it is read in: what a cursor is bound to.
+#[derive(Clone)]
+pub struct Listing {
+    key: CursorKey,
+    list: &'static str,
+    sort: &'static str,
+}
+
+impl Listing {
+    pub fn new(key: &CursorKey, list: &'static str, sort: &'static str) -> Self {
+        Self {
+            key: key.clone(),
+            list,
+            sort,
+        }
+    }
+}
+
+impl PageRequest {
+    pub fn new(
+        limit: Option<u32>,
+        cursor: Option<&str>,
+        count: Option<bool>,
+        listing: &Listing,
+    ) -> ApiResult<Self> {
+        let (key, list, sort) = (&listing.key, listing.list, listing.sort);
+        let limit = limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::bad_param(
+                "limit",
+                format!("must be between 1 and {MAX_LIMIT}"),
+            ));
+        }
+        let after = match cursor {
+            Some(raw) if !raw.is_empty() => Some(CursorPos::decode(raw, key, list, sort)?),
+            _ => None,
+        };
+        Ok(Self {
+            limit,
+            after,
+            count: count.unwrap_or(false),
+        })
+    }
+
+    /// Rows to fetch: one more than the page, to learn whether another page follows.
+    pub fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+}
+
+/// Paging facts returned with every list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageInfo {
+    /// The page size used.
+    #[schema(example = 20)]
+    pub limit: u32,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// How many records match the filters; present only with `count=true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<i64>,
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    /// The records of this page, in the requested order.
+    pub data: Vec<T>,
+    pub page: PageInfo,
+}
+
+/// Cuts the extra row, makes the next cursor from the last row kept, and returns the page.
+pub fn paginate<R, T: ToSchema>(
+    mut rows: Vec<R>,
+    req: &PageRequest,
+    total: Option<i64>,
+    listing: &Listing,
+    position: impl Fn(&R) -> (serde_json::Value, i64),
+    to_dto: impl FnMut(R) -> T,
+) -> Page<T> {
+    let more = rows.len() > req.limit as usize;
+    rows.truncate(req.limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|last| {
+            let (value, id) = position(last);
+            CursorPos {
+                sort: listing.sort.to_owned(),
+                value,
+                id,
+            }
+            .encode(&listing.key, listing.list)
+        })
+    } else {
+        None
+    };
+    Page {
+        data: rows.into_iter().map(to_dto).collect(),
+        page: PageInfo {
+            limit: req.limit,
+            next_cursor,
+            total,
+        },
+    }
+}
+
+/// Adds `Link: <…>; rel="next"` (relative to this server) when another page follows.
+pub fn link_next(req: &HttpRequest, res: &mut HttpResponse, next_cursor: Option<&str>) {
+    let Some(cursor) = next_cursor else { return };
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if k != "cursor" {
+            query.append_pair(&k, &v);
+        }
+    }
+    query.append_pair("cursor", cursor);
+    let link = format!("<{}?{}>; rel=\"next\"", req.path(), query.finish());
+    if let Ok(value) = header::HeaderValue::from_str(&link) {
+        res.headers_mut().insert(header::LINK, value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> CursorKey {
+        CursorKey::derive(b"0123456789abcdef0123456789abcdef")
+    }
+
+    fn pos() -> CursorPos {
+        CursorPos {
+            sort: "-published_at".into(),
+            value: serde_json::json!("2021-11-07T20:42:00Z"),
+            id: 7,
+        }
+    }
+
+    #[test]
+    fn a_cursor_round_trips() {
+        let c = pos().encode(&key(), "articles");
+        assert_eq!(
+            CursorPos::decode(&c, &key(), "articles", "-published_at").unwrap(),
+            pos()
+        );
+    }
+
+    #[test]
+    fn a_tampered_cursor_is_refused() {
+        let c = pos().encode(&key(), "articles");
+        let (payload, tag) = c.split_once('.').unwrap();
+        let mut bytes = URL_SAFE_NO_PAD.decode(payload).unwrap();
+        let n = bytes.len();
+        bytes[n - 2] = b'8';
+        let forged = format!("{}.{}", URL_SAFE_NO_PAD.encode(bytes), tag);
+        assert!(CursorPos::decode(&forged, &key(), "articles", "-published_at").is_err());
+        assert!(CursorPos::decode("garbage", &key(), "articles", "-published_at").is_err());
+        assert!(CursorPos::decode(&c, &key(), "meetings", "-published_at").is_err());
+        assert!(CursorPos::decode(&c, &key(), "articles", "updated_at").is_err());
+        let other = CursorKey::derive(b"another secret of at least 32 bytes!!");
+        assert!(CursorPos::decode(&c, &other, "articles", "-published_at").is_err());
+    }
+
+    #[test]
+    fn limits_outside_the_range_are_refused() {
+        let listing = Listing::new(&key(), "a", "s");
+        for bad in [0, 101] {
+            assert!(PageRequest::new(Some(bad), None, None, &listing).is_err());
+        }
+        assert_eq!(
+            PageRequest::new(None, None, None, &listing).unwrap().limit,
+            20
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! Strict query strings: an unknown or repeated parameter is a 400 that names it.
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// Like `web::Query`, but unknown parameters are refused (the target type uses
+/// `#[serde(deny_unknown_fields)]`) and every error names the parameter at fault.
+#[derive(Debug)]
+pub struct StrictQuery<T>(pub T);
+
+impl<T> StrictQuery<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+/// Parses a query string into `T`, naming the parameter at fault in the error.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        if let Some(name) = backticked_after(&inner, "unknown field `") {
+            return ApiError::bad_param(
+                &name,
+                format!("unknown query parameter; {}", expected_tail(&inner)),
+            );
+        }
+        if let Some(name) = backticked_after(&inner, "duplicate field `") {
+            return ApiError::bad_param(&name, "given more than once");
+        }
+        let field = if path == "." || path.is_empty() {
+            "query".to_owned()
+        } else {
+            path
+        };
+        ApiError::bad_param(&field, friendly(&inner))
+    })
+}
+
+fn backticked_after(message: &str, prefix: &str) -> Option<String> {
+    let rest = &message[message.find(prefix)? + prefix.len()..];
+    Some(rest[..rest.find('`')?].to_owned())
+}
+
+fn expected_tail(message: &str) -> String {
+    match message.find("expected") {
+        Some(i) => message[i..].replace('`', "").to_owned(),
+        None => "this list takes no such parameter".to_owned(),
+    }
+}
+
+fn friendly(message: &str) -> String {
+    if message.contains("invalid digit") || message.contains("cannot parse integer") {
+        return "must be a whole number".to_owned();
+    }
+    if message.contains("premature end of input")
+        || message.contains("input contains invalid characters")
+        || message.contains("input is out of range")
+        || message.contains("trailing input")
+    {
+        return "is not a valid date or time (use 2021-11-08 or 2021-11-07T20:42:00Z)".to_owned();
+    }
+    if message.contains("provided string was not `true` or `false`") {
+        return "must be true or false".to_owned();
+    }
+    message.replace('`', "")
+}
+
+impl<T: DeserializeOwned> FromRequest for StrictQuery<T> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(StrictQuery))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Q {
+        limit: Option<u32>,
+        status: Option<String>,
+        day: Option<chrono::NaiveDate>,
+    }
+
+    fn field_of(e: ApiError) -> String {
+        match e {
+            ApiError::BadRequest { errors, .. } => errors[0].field.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_parameters_are_named() {
+        assert_eq!(
+            field_of(parse_query::<Q>("limit=2&colour=red").unwrap_err()),
+            "colour"
+        );
+    }
+
+    #[test]
+    fn repeated_parameters_are_refused() {
+        assert_eq!(
+            field_of(parse_query::<Q>("limit=2&limit=3").unwrap_err()),
+            "limit"
+        );
+    }
+
+    #[test]
+    fn bad_values_name_their_parameter() {
+        assert_eq!(
+            field_of(parse_query::<Q>("limit=abc").unwrap_err()),
+            "limit"
+        );
+        assert_eq!(
+            field_of(parse_query::<Q>("day=2021-13-01").unwrap_err()),
+            "day"
+        );
+    }
+
+    #[test]
+    fn good_queries_parse() {
+        let q: Q = parse_query("limit=5&status=published&day=2021-11-08").unwrap();
+        assert_eq!(q.limit, Some(5));
+    }
+}

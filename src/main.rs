@@ -1,0 +1,156 @@
+//! The `bantin` binary: serve (the default), migrate, demo, openapi.
+
+use std::process::ExitCode;
+
+use actix_web::{web, HttpServer};
+use clap::{Parser, Subcommand};
+
+use bantin::app::{self, AppSettings, AppState};
+use bantin::config::{Config, DatabaseUrl};
+use bantin::db::Db;
+
+/// bantin: the news and working-meeting records of Vietnamese party committees, as a JSON API.
+///
+/// Settings come from BANTIN_* environment variables (see the README).
+#[derive(Parser)]
+#[command(name = "bantin", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrate the database, then serve the API (the default).
+    Serve {
+        /// Do not fill a new embedded database with the demo data.
+        #[arg(long)]
+        no_demo: bool,
+    },
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Load the demo dataset built from the source articles (loading it twice changes nothing).
+    Demo,
+    /// Print the OpenAPI document.
+    Openapi {
+        /// Write it to this file instead of standard output.
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve { no_demo: false });
+    if let Command::Openapi { output } = command {
+        return print_openapi(output);
+    }
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => return fail(format!("bad setting {e}")),
+    };
+    bantin::telemetry::init(&config.log_filter, config.log_format);
+    if config.jwt_secret_generated {
+        tracing::warn!(
+            "BANTIN_JWT_SECRET is not set: using a generated secret kept beside the embedded database; set it for production"
+        );
+    }
+    let result = match command {
+        Command::Serve { no_demo } => serve(config, no_demo),
+        Command::Migrate => open_and_migrate(&config).map(|_| ()),
+        Command::Demo => demo(&config),
+        Command::Openapi { .. } => Ok(()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(message),
+    }
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("bantin: {message}");
+    ExitCode::FAILURE
+}
+
+fn print_openapi(output: Option<std::path::PathBuf>) -> ExitCode {
+    let text = bantin::openapi::to_pretty_json(&app::openapi_spec());
+    match output {
+        Some(path) => match std::fs::write(&path, text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(format!("cannot write {}: {e}", path.display())),
+        },
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn open_and_migrate(config: &Config) -> Result<Db, String> {
+    let db = Db::open(&config.database_url, config.pool_size, config.db_timeout)
+        .map_err(|e| format!("{e} (BANTIN_DATABASE_URL={:?})", config.database_url))?;
+    let mut conn = db
+        .pool()
+        .get()
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    let ran = bantin::db::migrate::run(&mut conn)
+        .map_err(|e| format!("cannot migrate the database: {e}"))?;
+    if ran > 0 {
+        tracing::info!(migrations = ran, "database migrated");
+    }
+    Ok(db)
+}
+
+fn demo(config: &Config) -> Result<(), String> {
+    let db = open_and_migrate(config)?;
+    let mut conn = db.pool().get().map_err(|e| e.to_string())?;
+    let loaded = bantin::demo::load(&mut conn)?;
+    println!(
+        "demo data: {} records created ({} organizations, {} people, {} meetings, {} attendees, {} directives, {} targets, {} articles)",
+        loaded.total(),
+        loaded.organizations,
+        loaded.people,
+        loaded.meetings,
+        loaded.attendees,
+        loaded.directives,
+        loaded.targets,
+        loaded.articles
+    );
+    Ok(())
+}
+
+fn serve(config: Config, no_demo: bool) -> Result<(), String> {
+    let is_new_embedded = match &config.database_url {
+        DatabaseUrl::Sqlite(path) => !path.exists(),
+        DatabaseUrl::Postgres(_) => false,
+    };
+    let db = open_and_migrate(&config)?;
+    if is_new_embedded && !no_demo {
+        let mut conn = db.pool().get().map_err(|e| e.to_string())?;
+        let loaded = bantin::demo::load(&mut conn)?;
+        tracing::info!(
+            records = loaded.total(),
+            "new embedded database filled with the demo data"
+        );
+    }
+    let state = web::Data::new(AppState::new(db, &config));
+    let settings = AppSettings::from(&config);
+    let bind = config.bind;
+    let workers = config.workers;
+    let system = actix_web::rt::System::new();
+    system.block_on(async move {
+        let server = HttpServer::new(move || app::build(state.clone(), &settings))
+            .workers(workers)
+            .shutdown_timeout(30)
+            .bind(bind)
+            .map_err(|e| format!("cannot listen on {bind} (BANTIN_BIND): {e}"))?;
+        let url = format!("http://{bind}");
+        println!(
+            "bantin serving on {url}/api/v1  —  docs: {url}/docs/  —  spec: {url}/openapi.json"
+        );
+        server
+            .run()
+            .await
+            .map_err(|e| format!("server stopped: {e}"))
+    })
+}

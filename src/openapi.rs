@@ -1,0 +1,151 @@
+//! The OpenAPI document: the base declared here, the operations registered with their routes,
+//! and the shared parts (servers, security, problem responses) added in one place.
+
+use actix_web::http::Method;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ServerBuilder};
+use utoipa::OpenApi as _;
+
+use crate::error::{FieldError, Problem, PROBLEM_JSON};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "bantin",
+        description = "Tin tức và biên bản làm việc của cấp ủy, chính quyền — the news and working-meeting records of Vietnamese party committees and local governments, as a JSON API.\n\nErrors are `application/problem+json` (RFC 9457) with a stable `code`. Lists are keyset-paginated: follow `page.next_cursor` or the `Link: rel=\"next\"` header. Every GET answers with an `ETag` and honours `If-None-Match`.",
+        license(name = "MIT", identifier = "MIT"),
+        contact(name = "bantin", url = "https://bantin.dev")
+    ),
+    tags(
+        (name = "articles", description = "News reports, as published by the committees' sites."),
+        (name = "operations", description = "Health checks for load balancers and orchestrators.")
+    ),
+    components(schemas(Problem, FieldError))
+)]
+struct BaseDoc;
+
+/// The part of the spec declared by hand.
+pub fn base() -> OpenApi {
+    BaseDoc::openapi()
+}
+
+/// Problem responses shared by operations, by status.
+const PROBLEMS: &[(&str, &str, &str)] = &[
+    ("400", "BadRequest", "The request is malformed: an unknown or invalid query parameter, a tampered cursor, or malformed JSON."),
+    ("401", "Unauthorized", "A bearer token is required, or the one given is not valid."),
+    ("403", "Forbidden", "The caller's role may not do this."),
+    ("404", "NotFound", "No such record (or it is not visible to the caller)."),
+    ("409", "Conflict", "The request conflicts with the current state."),
+    ("412", "PreconditionFailed", "`If-Match` does not match the current version."),
+    ("413", "PayloadTooLarge", "The body is larger than the limit."),
+    ("415", "UnsupportedMediaType", "The body's content type is not accepted."),
+    ("422", "ValidationFailed", "The body is not valid: one entry per field at fault."),
+    ("429", "TooManyRequests", "Too many requests: wait for `Retry-After` seconds."),
+    ("500", "InternalError", "An unexpected error; quote the `request_id` when reporting it."),
+    ("503", "Unavailable", "The database cannot be reached right now; try again after `Retry-After`."),
+];
+
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            PROBLEM_JSON,
+            Content::new(Some(Ref::from_schema_name("Problem"))),
+        )
+        .build()
+}
+
+/// Adds what every operation shares.
+pub fn finish(mut api: OpenApi) -> OpenApi {
+    api.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    api.servers = Some(vec![ServerBuilder::new()
+        .url("http://127.0.0.1:8080")
+        .description(Some("A local bantin (`cargo run`)"))
+        .build()]);
+    let components = api.components.get_or_insert_with(Default::default);
+    components.security_schemes.insert(
+        "bearer".to_owned(),
+        RefOr::T(SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .description(Some("A token from `POST /api/v1/auth/token`."))
+                .build(),
+        )),
+    );
+    for (status, name, description) in PROBLEMS {
+        let _ = status;
+        components
+            .responses
+            .insert((*name).to_owned(), RefOr::T(problem_response(description)));
+    }
+    for (path, item) in api.paths.paths.iter_mut() {
+        let has_id = path.contains('{');
+        for_each_operation(item, |method, op| {
+            let mut statuses = vec!["400", "500", "503"];
+            if has_id {
+                statuses.push("404");
+            }
+            if method != Method::GET {
+                statuses.extend(["401", "403", "422"]);
+            }
+            for status in statuses {
+                if let Some((_, name, _)) = PROBLEMS.iter().find(|(s, _, _)| *s == status) {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(*name)));
+                }
+            }
+            if op.security.is_none() {
+                // Public unless the operation declared otherwise; a token still widens what is seen.
+                op.security = Some(vec![
+                    SecurityRequirement::default(),
+                    SecurityRequirement::new("bearer", Vec::<String>::new()),
+                ]);
+            }
+        });
+    }
+    api
+}
+
+fn for_each_operation(item: &mut PathItem, mut f: impl FnMut(Method, &mut Operation)) {
+    let slots: [(Method, &mut Option<Operation>); 5] = [
+        (Method::GET, &mut item.get),
+        (Method::POST, &mut item.post),
+        (Method::PUT, &mut item.put),
+        (Method::PATCH, &mut item.patch),
+        (Method::DELETE, &mut item.delete),
+    ];
+    for (method, op) in slots {
+        if let Some(op) = op.as_mut() {
+            f(method, op);
+        }
+    }
+}
+
+/// The methods a path serves, for the `Allow` header of a 405.
+pub fn methods_of(item: &PathItem) -> Vec<Method> {
+    let mut methods = Vec::new();
+    for (method, present) in [
+        (Method::GET, item.get.is_some()),
+        (Method::POST, item.post.is_some()),
+        (Method::PUT, item.put.is_some()),
+        (Method::PATCH, item.patch.is_some()),
+        (Method::DELETE, item.delete.is_some()),
+    ] {
+        if present {
+            methods.push(method);
+        }
+    }
+    methods
+}
+
+/// The spec as the committed `openapi/openapi.json` holds it.
+pub fn to_pretty_json(api: &OpenApi) -> String {
+    let mut s = serde_json::to_string_pretty(api).unwrap_or_default();
+    s.push('\n');
+    s
+}

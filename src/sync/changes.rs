@@ -1,0 +1,57 @@
+//! The change feed's table: one row per write, written in the write's own transaction.
+
+use diesel::prelude::*;
+
+use crate::db::schema::changes;
+use crate::db::DbConnection;
+
+/// What happened to a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Created,
+    Updated,
+    Deleted,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Updated => "updated",
+            Self::Deleted => "deleted",
+        }
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = changes)]
+struct NewChange<'a> {
+    resource: &'a str,
+    resource_id: i64,
+    action: &'a str,
+    version: i64,
+    public: bool,
+    changed_at: chrono::NaiveDateTime,
+}
+
+/// Records one change. `public` is false for changes that anonymous readers may not see (drafts).
+pub fn record(
+    conn: &mut DbConnection,
+    resource: &str,
+    resource_id: i64,
+    action: Action,
+    version: i64,
+    public: bool,
+) -> QueryResult<()> {
+    diesel::insert_into(changes::table)
+        .values(NewChange {
+            resource,
+            resource_id,
+            action: action.as_str(),
+            version,
+            public,
+            changed_at: crate::time::now(),
+        })
+        .execute(conn)
+        .map(|_| ())
+}

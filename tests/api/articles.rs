@@ -1,0 +1,282 @@
+//! `GET /api/v1/articles` and `GET /api/v1/articles/{id_or_slug}`.
+
+use std::collections::HashSet;
+
+use actix_web::http::Method;
+use bantin::articles::model::NewArticleRow;
+use bantin::db::schema::articles;
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use diesel::RunQueryDsl;
+use serde_json::Value;
+
+use crate::db_test;
+use crate::helpers::TestApp;
+
+/// Adds an article straight to the database (the write API is tested on its own).
+async fn insert(
+    app: &TestApp,
+    slug: &str,
+    status: &str,
+    published_at: Option<NaiveDateTime>,
+    category: Option<&str>,
+) -> i64 {
+    let row = NewArticleRow {
+        slug: slug.to_owned(),
+        title: format!("Bài {slug}"),
+        summary: None,
+        body: "Nội dung".to_owned(),
+        category: category.map(str::to_owned),
+        source_name: None,
+        source_url: None,
+        status: status.to_owned(),
+        published_at,
+        cover_media_id: None,
+        created_at: bantin::time::now(),
+        updated_at: bantin::time::now(),
+        version: 1,
+    };
+    app.db
+        .run(move |conn| {
+            Ok(diesel::insert_into(articles::table)
+                .values(row)
+                .returning(articles::id)
+                .get_result::<i64>(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> Option<NaiveDateTime> {
+    Some(Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap().naive_utc())
+}
+
+fn ids(body: &Value) -> Vec<i64> {
+    body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Follows `next_cursor` from the first page to the last, checking the Link header on the way.
+async fn walk(app: &TestApp, first: &str) -> Vec<i64> {
+    let mut seen = Vec::new();
+    let mut path = first.to_owned();
+    for _ in 0..100 {
+        let res = app.get(&path).await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        let body = res.json();
+        seen.extend(ids(&body));
+        match body["page"]["next_cursor"].as_str() {
+            Some(cursor) => {
+                let link = res
+                    .header("link")
+                    .expect("a Link header when another page follows");
+                assert!(
+                    link.starts_with("</api/v1/articles?") && link.ends_with(">; rel=\"next\""),
+                    "{link}"
+                );
+                path = link[1..link.find('>').unwrap()].to_owned();
+                assert!(path.contains(&format!("cursor={}", urlencode(cursor))));
+            }
+            None => {
+                assert!(res.header("link").is_none());
+                return seen;
+            }
+        }
+    }
+    panic!("the cursor walk did not end");
+}
+
+fn urlencode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+db_test!(
+    async fn anonymous_readers_see_the_five_demo_articles_newest_first(app) {
+        let body = app.get("/api/v1/articles").await.json();
+        let data = body["data"].as_array().unwrap();
+        assert_eq!(data.len(), 5);
+        assert_eq!(body["page"]["limit"], 20);
+        assert!(body["page"]["next_cursor"].is_null());
+        assert!(body["page"].get("total").is_none(), "total only with count=true");
+        let dates: Vec<Option<&str>> = data.iter().map(|a| a["published_at"].as_str()).collect();
+        assert_eq!(dates[0], Some("2023-05-29T11:44:00Z"));
+        assert_eq!(dates[1], Some("2021-11-07T20:42:00Z"));
+        assert_eq!(dates[2], Some("2021-10-21T17:00:00Z"));
+        assert_eq!(&dates[3..], &[None, None], "undated articles come last");
+    }
+);
+
+db_test!(
+    async fn walking_limit_2_cursors_returns_every_article_exactly_once(app) {
+        for i in 0..6 {
+            insert(&app, &format!("extra-{i}"), "published", at(2022, 1, 1 + (i % 2) as u32, 8), None).await;
+        }
+        insert(&app, "undated-extra", "published", None, None).await;
+        let all = ids(&app.get("/api/v1/articles?limit=100").await.json());
+        assert_eq!(all.len(), 12);
+        for sort in ["-published_at", "published_at", "-updated_at", "updated_at"] {
+            let walked = walk(&app, &format!("/api/v1/articles?limit=2&sort={sort}")).await;
+            let unique: HashSet<i64> = walked.iter().copied().collect();
+            assert_eq!(walked.len(), 12, "{sort}: {walked:?}");
+            assert_eq!(unique.len(), 12, "{sort}: duplicates in {walked:?}");
+            let whole = ids(&app.get(&format!("/api/v1/articles?limit=100&sort={sort}")).await.json());
+            assert_eq!(walked, whole, "{sort}: pages in the same order as one long page");
+        }
+    }
+);
+
+db_test!(
+    async fn a_cursor_stays_stable_when_articles_are_inserted_meanwhile(app) {
+        let first = app.get("/api/v1/articles?limit=2").await.json();
+        let cursor = first["page"]["next_cursor"].as_str().unwrap().to_owned();
+        insert(&app, "newer", "published", at(2030, 1, 1, 0), None).await;
+        let second = app.get(&format!("/api/v1/articles?limit=2&cursor={}", urlencode(&cursor))).await.json();
+        let mut seen = ids(&first);
+        seen.extend(ids(&second));
+        let expected: Vec<i64> = ids(&app.get("/api/v1/articles?limit=5").await.json())[1..5].to_vec();
+        assert_eq!(seen, expected, "the new article is before the cursor and does not shift pages");
+    }
+);
+
+db_test!(
+    async fn a_tampered_cursor_is_a_400_problem(app) {
+        let body = app.get("/api/v1/articles?limit=2").await.json();
+        let cursor = body["page"]["next_cursor"].as_str().unwrap().to_owned();
+        let mut tampered = cursor.clone().into_bytes();
+        tampered[3] = if tampered[3] == b'A' { b'B' } else { b'A' };
+        let tampered = String::from_utf8(tampered).unwrap();
+        for bad in [tampered.as_str(), "not-a-cursor", "eyJzIjoiLXB1Ymxpc2hlZF9hdCJ9.AAAA"] {
+            let res = app.get(&format!("/api/v1/articles?limit=2&cursor={}", urlencode(bad))).await;
+            let problem = res.problem(400, "bad_request");
+            assert_eq!(problem["errors"][0]["field"], "cursor");
+        }
+        // A cursor made for one order is refused under another.
+        let res = app.get(&format!("/api/v1/articles?limit=2&sort=updated_at&cursor={}", urlencode(&cursor))).await;
+        res.problem(400, "bad_request");
+    }
+);
+
+db_test!(
+    async fn bad_query_parameters_are_400_problems_naming_the_parameter(app) {
+        for (query, field) in [
+            ("limit=0", "limit"),
+            ("limit=101", "limit"),
+            ("limit=abc", "limit"),
+            ("colour=red", "colour"),
+            ("sort=title", "sort"),
+            ("status=secret", "status"),
+            ("published_from=yesterday", "published_from"),
+            ("updated_since=2021-11-07", "updated_since"),
+            ("count=maybe", "count"),
+            ("meeting_id=x", "meeting_id"),
+            ("include=secrets", "include"),
+            ("limit=1&limit=2", "limit"),
+        ] {
+            let res = app.get(&format!("/api/v1/articles?{query}")).await;
+            let problem = res.problem(400, "bad_request");
+            assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
+            assert!(problem["detail"].as_str().unwrap().contains(field), "{query}: {problem}");
+        }
+    }
+);
+
+db_test!(
+    async fn count_true_adds_the_total(app) {
+        let body = app.get("/api/v1/articles?limit=1&count=true").await.json();
+        assert_eq!(body["page"]["total"], 5);
+        assert_eq!(body["data"].as_array().unwrap().len(), 1);
+    }
+);
+
+db_test!(
+    async fn anonymous_readers_never_see_drafts_or_archived_articles(app) {
+        let draft = insert(&app, "ban-nhap", "draft", None, None).await;
+        insert(&app, "luu-tru", "archived", at(2020, 1, 1, 0), None).await;
+        let all = app.get("/api/v1/articles?count=true").await.json();
+        assert_eq!(all["page"]["total"], 5);
+        let drafts = app.get("/api/v1/articles?status=draft").await.json();
+        assert_eq!(drafts["data"].as_array().unwrap().len(), 0);
+        app.get(&format!("/api/v1/articles/{draft}")).await.problem(404, "not_found");
+        app.get("/api/v1/articles/ban-nhap").await.problem(404, "not_found");
+    }
+);
+
+db_test!(
+    async fn lists_filter_by_category_meeting_and_time(app) {
+        let by_category = app.get("/api/v1/articles?category=kinh%20t%E1%BA%BF").await.json();
+        assert_eq!(by_category["data"].as_array().unwrap().len(), 1);
+        assert_eq!(by_category["data"][0]["slug"], "btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau");
+
+        let article = app.get("/api/v1/articles/btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau").await.json();
+        let meeting_id = article["meeting_ids"][0].as_i64().unwrap();
+        let by_meeting = app.get(&format!("/api/v1/articles?meeting_id={meeting_id}")).await.json();
+        assert_eq!(ids(&by_meeting), vec![article["id"].as_i64().unwrap()]);
+
+        // Dates are days in Vietnam: 08/11/2021 03:42 local is 2021-11-07T20:42Z.
+        let day = app.get("/api/v1/articles?published_from=2021-11-08&published_to=2021-11-08").await.json();
+        assert_eq!(ids(&day), vec![article["id"].as_i64().unwrap()]);
+        let before = app.get("/api/v1/articles?published_to=2021-11-07T20:41:59Z").await.json();
+        assert_eq!(before["data"].as_array().unwrap().len(), 1, "only the 2021-10-22 article");
+        let exact = app.get("/api/v1/articles?published_from=2021-11-07T20:42:00Z&published_to=2021-11-07T20:42:00Z").await.json();
+        assert_eq!(ids(&exact), vec![article["id"].as_i64().unwrap()]);
+
+        let future = app.get("/api/v1/articles?updated_since=2100-01-01T00:00:00Z").await.json();
+        assert_eq!(future["data"].as_array().unwrap().len(), 0);
+        let past = app.get("/api/v1/articles?updated_since=2000-01-01T00:00:00Z").await.json();
+        assert_eq!(past["data"].as_array().unwrap().len(), 5);
+    }
+);
+
+db_test!(
+    async fn an_article_is_found_by_id_or_slug_and_embeds_its_meetings(app) {
+        let by_slug = app.get("/api/v1/articles/btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau").await;
+        assert_eq!(by_slug.status, 200);
+        let article = by_slug.json();
+        assert_eq!(by_slug.header("etag"), Some(format!("\"{}\"", article["version"]).as_str()));
+        let by_id = app.get(&format!("/api/v1/articles/{}", article["id"])).await.json();
+        assert_eq!(article, by_id);
+        assert!(article.get("meetings").is_none(), "embeds only when asked");
+
+        let with = app
+            .get("/api/v1/articles/btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau?include=meetings")
+            .await
+            .json();
+        let meetings = with["meetings"].as_array().unwrap();
+        assert_eq!(meetings.len(), 1);
+        assert_eq!(meetings[0]["id"], article["meeting_ids"][0]);
+        assert_eq!(meetings[0]["date"], "2021-11-08");
+        assert_eq!(meetings[0]["kind"], "working_session");
+        assert!(meetings[0]["article_ids"].as_array().unwrap().contains(&article["id"]));
+
+        let list = app.get("/api/v1/articles?include=meetings").await.json();
+        for a in list["data"].as_array().unwrap() {
+            assert_eq!(a["meetings"].as_array().unwrap().len(), a["meeting_ids"].as_array().unwrap().len());
+        }
+        app.get("/api/v1/articles/999999").await.problem(404, "not_found");
+        app.get("/api/v1/articles/khong-co-bai-nay").await.problem(404, "not_found");
+        app.get("/api/v1/articles/1?include=people").await.problem(400, "bad_request");
+        app.get("/api/v1/articles/1?limit=2").await.problem(400, "bad_request");
+    }
+);
+
+db_test!(
+    async fn etags_answer_304_to_if_none_match(app) {
+        for path in ["/api/v1/articles", "/api/v1/articles/1", "/api/v1/articles/1?include=meetings"] {
+            let first = app.get(path).await;
+            let etag = first.header("etag").expect("etag").to_owned();
+            let again = app.request(Method::GET, path, &[("If-None-Match", &etag)], None).await;
+            assert_eq!(again.status, 304, "{path}");
+            assert!(again.body.is_empty());
+            assert_eq!(again.header("etag"), Some(etag.as_str()));
+            let changed = app.request(Method::GET, path, &[("If-None-Match", "\"other\"")], None).await;
+            assert_eq!(changed.status, 200, "{path}");
+        }
+        let list = app.get("/api/v1/articles").await;
+        insert(&app, "moi", "published", at(2024, 1, 1, 0), None).await;
+        let after = app.request(Method::GET, "/api/v1/articles", &[("If-None-Match", list.header("etag").unwrap())], None).await;
+        assert_eq!(after.status, 200, "a new article changes the list's ETag");
+    }
+);

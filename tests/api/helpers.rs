@@ -1,0 +1,260 @@
+//! Spawns the real App (the builder `main` uses) on 127.0.0.1 with a fresh database per test, on
+//! SQLite always and on PostgreSQL when `BANTIN_TEST_POSTGRES_URL` is set.
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use actix_web::http::header::HeaderMap;
+use actix_web::http::Method;
+use actix_web::web::{self, Bytes};
+use actix_web::HttpServer;
+use bantin::app::{self, AppSettings, AppState};
+use bantin::config::{Config, DatabaseUrl};
+use bantin::db::{Backend, Db};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::Value;
+
+pub const TEST_SECRET: &str = "test-secret-0123456789abcdef-0123456789";
+
+/// Generates one test per backend from one async body taking a [`TestApp`].
+#[macro_export]
+macro_rules! db_test {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            $(#[$meta])*
+            async fn body($app: $crate::helpers::TestApp) $body
+
+            #[actix_web::test]
+            async fn sqlite() {
+                body($crate::helpers::TestApp::spawn(bantin::db::Backend::Sqlite).await.expect("sqlite app")).await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                match $crate::helpers::TestApp::spawn(bantin::db::Backend::Postgres).await {
+                    Some(app) => body(app).await,
+                    None => eprintln!("skipped: BANTIN_TEST_POSTGRES_URL is not set"),
+                }
+            }
+        }
+    };
+}
+
+/// A running bantin with its own database.
+pub struct TestApp {
+    pub addr: String,
+    pub db: Db,
+    #[allow(dead_code)]
+    pub backend: Backend,
+    client: awc::Client,
+    _database: TestDatabase,
+}
+
+/// A database that lives as long as the test: a temporary SQLite file, or a PostgreSQL database
+/// created for the test and dropped afterwards.
+pub enum TestDatabase {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Self::Postgres { admin_url, name } = self {
+            if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                let _ =
+                    conn.batch_execute(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// Creates an empty database for a test, or `None` for PostgreSQL when it is not configured.
+pub fn fresh_database(backend: Backend) -> Option<(DatabaseUrl, TestDatabase)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = DatabaseUrl::Sqlite(dir.path().join("bantin.db"));
+            Some((url, TestDatabase::Sqlite(dir)))
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var("BANTIN_TEST_POSTGRES_URL")
+                .ok()
+                .filter(|s| !s.is_empty())?;
+            let name = format!(
+                "bantin_test_{}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst),
+                rand::random::<u32>()
+            );
+            let mut admin =
+                PgConnection::establish(&admin_url).expect("BANTIN_TEST_POSTGRES_URL must connect");
+            admin
+                .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+                .expect("create test database");
+            let mut url = url::Url::parse(&admin_url).expect("postgres url");
+            url.set_path(&name);
+            Some((
+                DatabaseUrl::Postgres(url.to_string()),
+                TestDatabase::Postgres { admin_url, name },
+            ))
+        }
+    }
+}
+
+pub fn test_config(url: DatabaseUrl) -> Config {
+    let mut config = Config::from_lookup(|name| match name {
+        "BANTIN_JWT_SECRET" => Some(TEST_SECRET.to_owned()),
+        "BANTIN_POOL_SIZE" => Some("4".to_owned()),
+        "BANTIN_DB_TIMEOUT_MS" => Some("3000".to_owned()),
+        _ => None,
+    })
+    .expect("test config");
+    config.database_url = url;
+    config
+}
+
+/// What a test asks of the App it spawns.
+#[derive(Default, Clone)]
+pub struct Options {
+    pub no_demo: bool,
+    pub settings: AppSettings,
+}
+
+impl TestApp {
+    /// The App on a fresh, migrated database holding the demo data.
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, Options::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, options: Options) -> Option<Self> {
+        let (url, database) = fresh_database(backend)?;
+        let config = test_config(url);
+        let db =
+            Db::open(&config.database_url, config.pool_size, config.db_timeout).expect("open db");
+        {
+            let mut conn = db.pool().get().expect("conn");
+            bantin::db::migrate::run(&mut conn).expect("migrate");
+            if !options.no_demo {
+                bantin::demo::load(&mut conn).expect("demo");
+            }
+        }
+        let addr = serve(db.clone(), &config, options.settings);
+        Some(Self {
+            addr,
+            db,
+            backend,
+            client: client(),
+            _database: database,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.request(Method::GET, path, &[], None).await
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Bytes>,
+    ) -> Resp {
+        send(&self.client, method, &self.url(path), headers, body).await
+    }
+}
+
+/// Starts a server for `db` on a free port and returns its base URL.
+pub fn serve(db: Db, config: &Config, settings: AppSettings) -> String {
+    let state = web::Data::new(AppState::new(db, config));
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = format!("http://{}", listener.local_addr().expect("addr"));
+    let server = HttpServer::new(move || app::build(state.clone(), &settings))
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .expect("listen")
+        .run();
+    actix_web::rt::spawn(server);
+    addr
+}
+
+pub fn client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .finish()
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts an RFC 9457 problem with this status and code, and returns its body.
+    pub fn problem(&self, status: u16, code: &str) -> Value {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let body = self.json();
+        assert_eq!(body["status"], status);
+        assert_eq!(body["code"], code, "{body}");
+        assert!(body["type"].as_str().is_some_and(|t| t.ends_with(code)));
+        assert!(body["title"].is_string());
+        let request_id = body["request_id"].as_str().expect("request_id");
+        assert_eq!(Some(request_id), self.header("x-request-id"));
+        body
+    }
+}
+
+pub async fn send(
+    client: &awc::Client,
+    method: Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<Bytes>,
+) -> Resp {
+    let mut req = client.request(method, url);
+    for (k, v) in headers {
+        req = req.insert_header((*k, *v));
+    }
+    let mut res = match body {
+        Some(b) => req.send_body(b).await,
+        None => req.send().await,
+    }
+    .unwrap_or_else(|e| panic!("request to {url} failed: {e}"));
+    let body = res.body().limit(64 * 1024 * 1024).await.expect("body");
+    Resp {
+        status: res.status().as_u16(),
+        headers: res.headers().clone(),
+        body,
+    }
+}

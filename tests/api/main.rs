@@ -1,0 +1,6 @@
+//! The integration suite: the real App over HTTP, on both database backends.
+
+mod helpers;
+
+mod articles;
+mod foundation;
