@@ -13,6 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::AppExt;
 
+use crate::auth::token::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
@@ -23,6 +24,7 @@ use crate::http::page::CursorKey;
 pub struct AppState {
     pub db: Db,
     pub cursor_key: CursorKey,
+    pub tokens: TokenKeys,
 }
 
 impl AppState {
@@ -30,6 +32,7 @@ impl AppState {
         Self {
             db,
             cursor_key: CursorKey::derive(config.jwt_secret.expose()),
+            tokens: TokenKeys::new(config.jwt_secret.expose(), config.token_ttl.as_secs()),
         }
     }
 }
@@ -46,7 +49,12 @@ where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
     app.openapi(crate::openapi::base())
-        .service(utoipa_actix_web::scope("/api/v1").configure(crate::articles::api::configure))
+        .service(
+            utoipa_actix_web::scope("/api/v1")
+                .configure(crate::auth::api::configure)
+                .configure(crate::users::api::configure)
+                .configure(crate::articles::api::configure),
+        )
         .service(health_live)
         .service(health_ready)
 }
@@ -93,6 +101,14 @@ pub fn build(
     app.app_data(routes)
         .app_data(spec)
         .service(openapi_json)
+        .route(
+            "/docs",
+            web::get().to(|| async {
+                HttpResponse::PermanentRedirect()
+                    .insert_header((header::LOCATION, "/docs/"))
+                    .finish()
+            }),
+        )
         .service(
             utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
                 .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),

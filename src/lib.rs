@@ -20,3 +20,4 @@ pub mod targets;
 pub mod telemetry;
 pub mod text;
 pub mod time;
+pub mod users;

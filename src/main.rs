@@ -31,11 +31,30 @@ enum Command {
     Migrate,
     /// Load the demo dataset built from the source articles (loading it twice changes nothing).
     Demo,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Print the OpenAPI document.
     Openapi {
         /// Write it to this file instead of standard output.
         #[arg(long)]
         output: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input (at least 12 characters).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// admin, editor or viewer.
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        display_name: Option<String>,
     },
 }
 
@@ -59,6 +78,7 @@ fn main() -> ExitCode {
         Command::Serve { no_demo } => serve(config, no_demo),
         Command::Migrate => open_and_migrate(&config).map(|_| ()),
         Command::Demo => demo(&config),
+        Command::User { command } => user(&config, command),
         Command::Openapi { .. } => Ok(()),
     };
     match result {
@@ -117,6 +137,70 @@ fn demo(config: &Config) -> Result<(), String> {
         loaded.articles
     );
     Ok(())
+}
+
+fn user(config: &Config, command: UserCommand) -> Result<(), String> {
+    let UserCommand::Create {
+        username,
+        role,
+        display_name,
+    } = command;
+    use bantin::auth::{password, Role};
+    bantin::users::model::check_username(&username).map_err(|m| format!("--username {m}"))?;
+    let role = Role::parse(&role)
+        .ok_or_else(|| format!("--role must be admin, editor or viewer, not `{role}`"))?;
+    let secret = read_password()?;
+    password::check_strength(&secret).map_err(|m| format!("the password {m}"))?;
+    let hash = password::hash(&secret)?;
+    let db = open_and_migrate(config)?;
+    let mut conn = db.pool().get().map_err(|e| e.to_string())?;
+    let now = bantin::time::now();
+    let created = bantin::db::transaction(&mut conn, |conn| {
+        if bantin::users::model::find_by_username(conn, &username)?.is_some() {
+            return Err(bantin::error::ApiError::Conflict(format!(
+                "the username `{username}` is taken"
+            )));
+        }
+        Ok(bantin::users::model::insert(
+            conn,
+            bantin::users::model::NewUserRow {
+                username: username.clone(),
+                display_name,
+                password_hash: hash,
+                role: role.as_str().to_owned(),
+                disabled_at: None,
+                created_at: now,
+                updated_at: now,
+                version: 1,
+            },
+        )?)
+    })
+    .map_err(|e| match e {
+        bantin::error::ApiError::Conflict(m) => m,
+        other => format!("cannot create the user: {other}"),
+    })?;
+    println!(
+        "created user {} ({}) with id {}",
+        created.username, created.role, created.id
+    );
+    Ok(())
+}
+
+/// The password from standard input: typed without echo on a terminal, else the first line.
+fn read_password() -> Result<String, String> {
+    use std::io::{BufRead, IsTerminal};
+    let line = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ")
+            .map_err(|e| format!("cannot read the password: {e}"))?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        line
+    };
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 fn serve(config: Config, no_demo: bool) -> Result<(), String> {

@@ -19,6 +19,8 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         contact(name = "bantin", url = "https://bantin.dev")
     ),
     tags(
+        (name = "auth", description = "Bearer tokens for a username and password, and who the caller is."),
+        (name = "users", description = "Accounts and their roles: `admin`, `editor`, `viewer` (admin only)."),
         (name = "articles", description = "News reports, as published by the committees' sites."),
         (name = "operations", description = "Health checks for load balancers and orchestrators.")
     ),
@@ -75,12 +77,7 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
                 .build(),
         )),
     );
-    for (status, name, description) in PROBLEMS {
-        let _ = status;
-        components
-            .responses
-            .insert((*name).to_owned(), RefOr::T(problem_response(description)));
-    }
+    let mut used = std::collections::BTreeSet::new();
     for (path, item) in api.paths.paths.iter_mut() {
         let has_id = path.contains('{');
         for_each_operation(item, |method, op| {
@@ -93,6 +90,7 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
             }
             for status in statuses {
                 if let Some((_, name, _)) = PROBLEMS.iter().find(|(s, _, _)| *s == status) {
+                    used.insert(*name);
                     op.responses
                         .responses
                         .entry(status.to_owned())
@@ -107,6 +105,12 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
                 ]);
             }
         });
+    }
+    let components = api.components.get_or_insert_with(Default::default);
+    for (_, name, description) in PROBLEMS.iter().filter(|(_, n, _)| used.contains(n)) {
+        components
+            .responses
+            .insert((*name).to_owned(), RefOr::T(problem_response(description)));
     }
     api
 }

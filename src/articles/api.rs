@@ -1,7 +1,7 @@
 //! The articles resource over HTTP.
 
 use actix_web::http::StatusCode;
-use actix_web::{get, web, HttpRequest, HttpResponse};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -9,14 +9,17 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{
     self, ArticleFilter, ArticleRelations, ArticleRow, ArticleSort, ArticleStatus, GalleryItem,
 };
+use super::write;
 use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
+use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
 use crate::http::params::{time_bound, Bound};
 use crate::http::query::StrictQuery;
+use crate::http::write::{IfMatch, JsonObject, Mode};
 use crate::meetings::api::Meeting;
 use crate::time::utc;
 
@@ -222,12 +225,12 @@ pub async fn list_articles(
     operation_id = "get_article",
     tag = "articles",
     params(
-        ("id_or_slug" = String, Path, description = "The article's id, or its slug", example = "btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau"),
+        ("id" = String, Path, description = "The article's id, or its slug", example = "btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau"),
         GetArticleQuery
     ),
     responses((status = 200, description = "The article", body = Article, headers(("ETag" = String))))
 )]
-#[get("/articles/{id_or_slug}")]
+#[get("/articles/{id}")]
 pub async fn get_article(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -241,10 +244,7 @@ pub async fn get_article(
     let article = state
         .db
         .run(move |conn| {
-            let row = match key.parse::<i64>() {
-                Ok(id) => model::find_by_id(conn, id)?,
-                Err(_) => model::find_by_slug(conn, &key)?,
-            };
+            let row = model::find_by_key(conn, &key)?;
             let row = row
                 .filter(|r| {
                     visible
@@ -293,7 +293,171 @@ fn embed_meetings(
     Ok(())
 }
 
+const ID_PARAM_DOC: &str = "The article's id, or its slug";
+
+/// Create an article
+///
+/// Editor role or above. The slug is made from the title (diacritics folded, `đ` as `d`) when not
+/// given, and made unique. Publishing without `published_at` stamps the current time.
+#[utoipa::path(operation_id = "create_article", tag = "articles",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: the same key and body within 24 h return the first response and create nothing; another body with the same key is a 422")),
+    request_body(content = ArticleBody, description = "The new article", example = json!({
+        "title": "BTV Thành ủy làm việc với Đảng ủy phường Tuần Châu",
+        "summary": "Ngày 8/11, Ban Thường vụ Thành ủy đã có buổi làm việc với Đảng ủy phường Tuần Châu…",
+        "body": "Trên cơ sở bám sát các Chỉ thị, Nghị quyết…",
+        "category": "kinh tế",
+        "authors": ["Thu Hường", "Văn Hiệp"],
+        "status": "published",
+        "meeting_ids": [2]
+    })),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = Article, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The slug is taken, or a request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/articles")]
+pub async fn create_article(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let raw = serde_json::Value::Object(body.0.clone());
+    let input = write::read(body.0, Mode::Create)?;
+    let scope = format!("{}:POST /articles", caller.user_id().unwrap_or_default());
+    let (created, replayed) = state
+        .db
+        .write(move |conn| {
+            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                let row = write::create(conn, input)?;
+                let article = load_one(conn, row)?;
+                Ok(Created {
+                    location: format!("/api/v1/articles/{}", article.id),
+                    version: article.version,
+                    body: serde_json::to_string(&article)?,
+                })
+            })
+        })
+        .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Change an article
+///
+/// Editor role or above. A JSON merge patch (RFC 7396): absent fields are kept, `null` clears a
+/// nullable field (`null` on `title`, `body`, `slug` or `status` is a 422), arrays are replaced
+/// whole. Send `If-Match` with the version you read to avoid overwriting another editor's change.
+#[utoipa::path(operation_id = "update_article", tag = "articles",
+    params(("id" = String, Path, description = ID_PARAM_DOC),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the article changed since")),
+    request_body(content = ArticleBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"status": "published", "category": null})),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The changed article", body = Article, headers(("ETag" = String))),
+        (status = 409, description = "The slug is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/articles/{id}")]
+pub async fn update_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let key = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    let input = write::read(body.0, Mode::Patch)?;
+    let article = state
+        .db
+        .write(move |conn| {
+            let id = resolve(conn, &key)?;
+            let row = write::update(conn, id, if_match, input)?;
+            load_one(conn, row)
+        })
+        .await?;
+    json_response(
+        &req,
+        StatusCode::OK,
+        &article,
+        Tag::Version(article.version),
+    )
+}
+
+/// Delete an article
+///
+/// Editor role or above. It then reads as 404; the change feed keeps a `deleted` entry for mirrors.
+#[utoipa::path(operation_id = "delete_article", tag = "articles",
+    params(("id" = String, Path, description = ID_PARAM_DOC),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the article changed since")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[delete("/articles/{id}")]
+pub async fn delete_article(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let key = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    state
+        .db
+        .write(move |conn| {
+            let id = resolve(conn, &key)?;
+            write::delete(conn, id, if_match)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn resolve(conn: &mut crate::db::DbConnection, key: &str) -> ApiResult<i64> {
+    model::find_by_key(conn, key)?
+        .map(|r| r.id)
+        .ok_or_else(|| ApiError::not_found(format!("no article `{key}`")))
+}
+
+fn load_one(conn: &mut crate::db::DbConnection, row: ArticleRow) -> ApiResult<Article> {
+    let mut rel = model::load_relations(conn, &[row.id])?;
+    Ok(Article::from_row(row, &mut rel))
+}
+
+/// The writable fields of an article (for create; for a patch every field is optional).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct ArticleBody {
+    /// Required on create; at most 500 characters.
+    pub title: Option<String>,
+    /// Lower-case ASCII words joined by hyphens; made from the title when not given.
+    pub slug: Option<String>,
+    /// The lead paragraph; at most 5,000 characters.
+    pub summary: Option<String>,
+    /// Required on create.
+    pub body: Option<String>,
+    pub category: Option<String>,
+    /// At most 20 names.
+    pub authors: Option<Vec<String>>,
+    pub source_name: Option<String>,
+    /// An http(s) URL.
+    pub source_url: Option<String>,
+    /// Default `draft`.
+    pub status: Option<ArticleStatus>,
+    /// Defaults to now when the article is published without one.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Meetings the article reports on; each must exist.
+    pub meeting_ids: Option<Vec<i64>>,
+    pub cover_media_id: Option<i64>,
+    /// The gallery, in order.
+    pub media: Option<Vec<GalleryItem>>,
+}
+
 /// Registers the routes (and their spec) of this resource.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_articles).service(get_article);
+    cfg.service(list_articles)
+        .service(create_article)
+        .service(get_article)
+        .service(update_article)
+        .service(delete_article);
 }

@@ -262,6 +262,14 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Articl
         .optional()
 }
 
+/// By numeric id, or else by slug.
+pub fn find_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<ArticleRow>> {
+    match key.parse::<i64>() {
+        Ok(id) => find_by_id(conn, id),
+        Err(_) => find_by_slug(conn, key),
+    }
+}
+
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<ArticleRow>> {
     articles::table
         .filter(articles::slug.eq(slug))
@@ -271,7 +279,7 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<A
 }
 
 /// One photo of an article's gallery.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct GalleryItem {
     /// The media record.
     pub media_id: i64,

@@ -1,11 +1,16 @@
-//! The caller of a request, as an extractor: anonymous, or a user with a role.
+//! The caller of a request, as an extractor: anonymous, or a user with a role. A token is checked
+//! (signature, algorithm, expiry, issuer, audience) and its user looked up on every request, so a
+//! disabled user or a changed role takes effect at once.
 
-use std::future::{ready, Ready};
+use std::future::Future;
+use std::pin::Pin;
 
-use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::app::AppState;
 use crate::error::ApiError;
 
 /// What a user may do. Each role includes the ones below it.
@@ -20,24 +25,7 @@ pub enum Role {
     Admin,
 }
 
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Viewer => "viewer",
-            Self::Editor => "editor",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "viewer" => Some(Self::Viewer),
-            "editor" => Some(Self::Editor),
-            "admin" => Some(Self::Admin),
-            _ => None,
-        }
-    }
-}
+crate::text_enum!(Role { Viewer => "viewer", Editor => "editor", Admin => "admin" });
 
 /// The caller of one request.
 #[derive(Debug, Clone)]
@@ -55,6 +43,13 @@ impl Caller {
         match self {
             Self::Anonymous => None,
             Self::User { role, .. } => Some(*role),
+        }
+    }
+
+    pub fn user_id(&self) -> Option<i64> {
+        match self {
+            Self::Anonymous => None,
+            Self::User { id, .. } => Some(*id),
         }
     }
 
@@ -77,14 +72,57 @@ impl Caller {
     }
 }
 
+const INVALID_TOKEN: &str =
+    "the bearer token is not valid: expired, badly signed, or not issued for this API";
+
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match req.extensions().get::<Caller>() {
-            Some(caller) => Ok(caller.clone()),
-            None => Ok(Caller::Anonymous),
+        let authorization = req.headers().get(header::AUTHORIZATION).cloned();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let Some(value) = authorization else {
+                return Ok(Caller::Anonymous);
+            };
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| {
+                    v.strip_prefix("Bearer ")
+                        .or_else(|| v.strip_prefix("bearer "))
+                })
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or_else(|| {
+                    ApiError::Unauthorized(
+                        "the Authorization header must be `Bearer <token>`".into(),
+                    )
+                })?;
+            let claims = state.tokens.verify(token).map_err(|reason| {
+                tracing::info!(%reason, "refused a bearer token");
+                ApiError::Unauthorized(INVALID_TOKEN.into())
+            })?;
+            let id: i64 = claims
+                .sub
+                .parse()
+                .map_err(|_| ApiError::Unauthorized(INVALID_TOKEN.into()))?;
+            let user = state
+                .db
+                .run(move |conn| Ok(crate::users::model::find(conn, id)?))
+                .await?;
+            match user {
+                Some(u) if u.disabled_at.is_none() => Ok(Caller::User {
+                    id: u.id,
+                    role: Role::parse(&u.role).unwrap_or(Role::Viewer),
+                    username: u.username,
+                }),
+                _ => Err(ApiError::Unauthorized(
+                    "the account is disabled or no longer exists".into(),
+                )),
+            }
         })
     }
 }

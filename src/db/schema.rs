@@ -236,6 +236,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        scope -> Text,
+        key -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(people -> organizations (organization_id));
 diesel::joinable!(meetings -> people (chair_person_id));
 diesel::joinable!(meeting_organizations -> meetings (meeting_id));
@@ -275,4 +284,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     targets,
     changes,
     idempotency_keys,
+    login_failures,
 );

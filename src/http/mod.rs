@@ -2,8 +2,10 @@
 //! the problem+json layer.
 
 pub mod etag;
+pub mod idempotency;
 pub mod include;
 pub mod page;
 pub mod params;
 pub mod problems;
 pub mod query;
+pub mod write;

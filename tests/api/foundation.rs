@@ -24,7 +24,10 @@ db_test!(
     async fn a_wrong_method_is_a_405_problem_with_allow(app) {
         let res = app.request(Method::DELETE, "/api/v1/articles", &[], None).await;
         res.problem(405, "method_not_allowed");
-        assert_eq!(res.header("allow"), Some("GET"));
+        assert_eq!(res.header("allow"), Some("GET, POST"));
+        let res = app.request(Method::PUT, "/api/v1/articles/1", &[], None).await;
+        res.problem(405, "method_not_allowed");
+        assert_eq!(res.header("allow"), Some("GET, PATCH, DELETE"));
     }
 );
 
@@ -174,7 +177,45 @@ async fn the_docs_page_and_the_spec_are_served() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let docs = app.get("/docs/").await;
     assert_eq!(docs.status, 200);
-    assert!(String::from_utf8_lossy(&docs.body).contains("swagger-ui"));
+    let html = String::from_utf8_lossy(&docs.body).to_string();
+    assert!(html.contains("swagger-ui"));
+    // Works with no internet: every script and stylesheet comes from this server.
+    let mut assets = 0;
+    for attr in ["src=\"", "href=\""] {
+        for piece in html.split(attr).skip(1) {
+            let target = &piece[..piece.find('"').unwrap()];
+            assert!(
+                !target.contains("//"),
+                "/docs/ loads {target} from elsewhere"
+            );
+            let res = app
+                .get(&format!("/docs/{}", target.trim_start_matches("./")))
+                .await;
+            assert_eq!(res.status, 200, "{target}");
+            assets += 1;
+        }
+    }
+    assert!(assets >= 3);
+    let initializer = app.get("/docs/swagger-initializer.js").await;
+    assert!(String::from_utf8_lossy(&initializer.body).contains("\"/openapi.json\""));
+    // Without the slash, a redirect (read raw: the client would follow it).
+    let host = app.addr.trim_start_matches("http://").to_owned();
+    let raw = actix_web::web::block(move || {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&host).unwrap();
+        write!(
+            stream,
+            "GET /docs HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        stream.read_to_string(&mut out).unwrap();
+        out
+    })
+    .await
+    .unwrap();
+    assert!(raw.starts_with("HTTP/1.1 308"), "{raw}");
+    assert!(raw.to_lowercase().contains("location: /docs/"), "{raw}");
     let spec = app.get("/openapi.json").await;
     assert_eq!(spec.status, 200);
     assert_eq!(

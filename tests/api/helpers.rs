@@ -258,3 +258,108 @@ pub async fn send(
         body,
     }
 }
+
+pub const PASSWORD: &str = "mật khẩu thật dài 2021";
+
+impl TestApp {
+    /// Creates a user with `role` straight in the database and logs in as them over HTTP.
+    pub async fn user(&self, role: &str) -> (i64, String) {
+        let username = format!("{role}-{}", COUNTER.fetch_add(1, Ordering::SeqCst));
+        let id = self.create_user(&username, role).await;
+        (id, self.login(&username, PASSWORD).await)
+    }
+
+    pub async fn create_user(&self, username: &str, role: &str) -> i64 {
+        let hash = bantin::auth::password::hash(PASSWORD).unwrap();
+        let now = bantin::time::now();
+        let row = bantin::users::model::NewUserRow {
+            username: username.to_owned(),
+            display_name: None,
+            password_hash: hash,
+            role: role.to_owned(),
+            disabled_at: None,
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        self.db
+            .run(move |conn| Ok(bantin::users::model::insert(conn, row)?.id))
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let res = self
+            .json(
+                Method::POST,
+                "/api/v1/auth/token",
+                None,
+                &serde_json::json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            200,
+            "login: {}",
+            String::from_utf8_lossy(&res.body)
+        );
+        res.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Sends a JSON body, with a bearer token when given.
+    pub async fn json(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+    ) -> Resp {
+        self.json_with(method, path, token, body, &[]).await
+    }
+
+    pub async fn json_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: &Value,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut all: Vec<(&str, &str)> = vec![("Content-Type", "application/json")];
+        if let Some(a) = &auth {
+            all.push(("Authorization", a));
+        }
+        all.extend_from_slice(headers);
+        self.request(
+            method,
+            path,
+            &all,
+            Some(Bytes::from(serde_json::to_vec(body).unwrap())),
+        )
+        .await
+    }
+
+    /// GET with a bearer token.
+    pub async fn get_as(&self, path: &str, token: &str) -> Resp {
+        let auth = format!("Bearer {token}");
+        self.request(Method::GET, path, &[("Authorization", &auth)], None)
+            .await
+    }
+
+    /// Runs a query on the test's database.
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        self.db
+            .run(move |conn| {
+                use diesel::RunQueryDsl;
+                Ok(diesel::sql_query(sql).get_result::<N>(conn)?.n)
+            })
+            .await
+            .unwrap()
+    }
+}

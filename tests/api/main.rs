@@ -3,4 +3,7 @@
 mod helpers;
 
 mod articles;
+mod auth;
 mod foundation;
+mod logs;
+mod writes;

@@ -1,0 +1,10 @@
+-- Failed logins, counted per client address and per username over a sliding minute. Kept in the
+-- database so that every server behind a load balancer counts the same failures.
+CREATE TABLE login_failures (
+    id BIGSERIAL PRIMARY KEY,
+    scope TEXT NOT NULL CHECK (scope IN ('address','username')),
+    key TEXT NOT NULL,
+    failed_at TIMESTAMP NOT NULL
+);
+CREATE INDEX login_failures_key_idx ON login_failures (scope, key, failed_at);
+CREATE INDEX login_failures_failed_at_idx ON login_failures (failed_at);

@@ -1,0 +1,131 @@
+//! `/auth`: tokens for a username and password, and who the caller is.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{password, throttle, Caller};
+use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag::{json_response, Tag};
+use crate::http::write::{Fields, JsonObject, Mode, Val};
+use crate::users::api::User;
+
+/// A username and password.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct TokenRequest {
+    #[schema(example = "bientap.hanoi")]
+    pub username: String,
+    #[schema(example = "một mật khẩu đủ dài")]
+    pub password: String,
+}
+
+/// An access token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// Send as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    #[schema(example = 3600)]
+    pub expires_in: u64,
+}
+
+const BAD_LOGIN: &str = "the username or password is wrong";
+
+/// Get a token
+///
+/// Exchanges a username and password for a bearer token. After 5 failed attempts within a minute
+/// from one address or for one username, further attempts get 429 with `Retry-After`.
+#[utoipa::path(operation_id = "create_token", tag = "auth", request_body = TokenRequest, security(()),
+    responses((status = 200, description = "A token", body = TokenResponse),
+        (status = 401, description = "Wrong username or password", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait")))))]
+#[post("/auth/token")]
+pub async fn create_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    let mut f = Fields::new(body.0, &["username", "password"], &[], Mode::Create);
+    let username = f.text("username", 64);
+    let username = f.required("username", username);
+    let pw = f.text("password", password::MAX_PASSWORD_CHARS);
+    let pw = f.required("password", pw);
+    f.finish()?;
+    let (Val::Set(username), Val::Set(pw)) = (username, pw) else {
+        return Err(ApiError::internal("validated fields missing"));
+    };
+    let address = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let tokens = state.tokens.clone();
+    let token = state
+        .db
+        .run(move |conn| {
+            throttle::check(conn, &address, &username)?;
+            let user = crate::users::model::find_by_username(conn, &username)?;
+            // The same work whether or not the user exists: the answer and its timing agree.
+            let stored = user
+                .as_ref()
+                .map(|u| u.password_hash.as_str())
+                .unwrap_or(password::dummy_hash());
+            let matches = password::verify(&pw, stored);
+            match user {
+                Some(u) if matches && u.disabled_at.is_none() => {
+                    let role = super::Role::parse(&u.role).unwrap_or(super::Role::Viewer);
+                    tokens.issue(u.id, role).map_err(ApiError::internal)
+                }
+                _ => {
+                    crate::db::transaction(conn, |conn| {
+                        throttle::record_failure(conn, &address, &username)
+                    })?;
+                    Err(ApiError::Unauthorized(BAD_LOGIN.into()))
+                }
+            }
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TokenResponse {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in: state.tokens.ttl_secs,
+        }))
+}
+
+/// Who am I
+///
+/// The user the bearer token belongs to.
+#[utoipa::path(operation_id = "get_me", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "The caller", body = User),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[get("/auth/me")]
+pub async fn get_me(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> ApiResult<HttpResponse> {
+    let Some(id) = caller.user_id() else {
+        return Err(ApiError::Unauthorized("a bearer token is required".into()));
+    };
+    let user = state
+        .db
+        .run(move |conn| {
+            crate::users::model::find(conn, id)?
+                .ok_or_else(|| ApiError::Unauthorized("the account no longer exists".into()))
+        })
+        .await?;
+    let user = User::from(user);
+    json_response(&req, StatusCode::OK, &user, Tag::Version(user.version))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_token).service(get_me);
+}

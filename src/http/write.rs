@@ -1,0 +1,428 @@
+//! The one write path every resource uses: a JSON object body, field-by-field validation that
+//! reports every problem at once, JSON merge patch values, and `If-Match`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, ApiResult, FieldError};
+
+/// A request body that is a JSON object, read under the App's JSON limits (413 over 1 MiB, 415 for
+/// another content type, 400 for malformed JSON, 422 when it is not an object).
+pub struct JsonObject(pub Map<String, Value>);
+
+impl FromRequest for JsonObject {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = web::Json::<Value>::from_request(req, payload);
+        Box::pin(async move {
+            match json.await?.into_inner() {
+                Value::Object(map) => Ok(JsonObject(map)),
+                _ => Err(ApiError::Validation(vec![FieldError::new(
+                    "body",
+                    "must be a JSON object",
+                )])
+                .into()),
+            }
+        })
+    }
+}
+
+/// A field of a merge patch (RFC 7396): absent keeps, `null` clears, a value sets.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Val<T> {
+    #[default]
+    Absent,
+    Null,
+    Set(T),
+}
+
+impl<T> Val<T> {
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Self::Absent)
+    }
+
+    /// The value for a create: absent and null are both "none".
+    pub fn into_option(self) -> Option<T> {
+        match self {
+            Self::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Applies the patch to a nullable field.
+    pub fn apply(self, current: Option<T>) -> Option<T> {
+        match self {
+            Self::Absent => current,
+            Self::Null => None,
+            Self::Set(v) => Some(v),
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Val<U> {
+        match self {
+            Self::Absent => Val::Absent,
+            Self::Null => Val::Null,
+            Self::Set(v) => Val::Set(f(v)),
+        }
+    }
+}
+
+/// Whether a body creates a record (required fields must be there) or patches one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Create,
+    Patch,
+}
+
+/// Reads the fields of a JSON object body, collecting every problem instead of stopping at the
+/// first, and refusing fields the resource does not have.
+pub struct Fields {
+    obj: Map<String, Value>,
+    mode: Mode,
+    errors: Vec<FieldError>,
+}
+
+impl Fields {
+    pub fn new(obj: Map<String, Value>, allowed: &[&str], read_only: &[&str], mode: Mode) -> Self {
+        let mut errors = Vec::new();
+        for key in obj.keys() {
+            if read_only.contains(&key.as_str()) {
+                errors.push(FieldError::new(key, "is read-only"));
+            } else if !allowed.contains(&key.as_str()) {
+                errors.push(FieldError::new(
+                    key,
+                    format!(
+                        "is not a field of this resource; allowed: {}",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        Self { obj, mode, errors }
+    }
+
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    pub fn error(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    pub fn has_error(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+
+    /// Ends validation: 422 with every problem found, if any.
+    pub fn finish(self) -> ApiResult<()> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.errors))
+        }
+    }
+
+    fn raw(&mut self, name: &str) -> Val<Value> {
+        match self.obj.remove(name) {
+            None => Val::Absent,
+            Some(Value::Null) => Val::Null,
+            Some(v) => Val::Set(v),
+        }
+    }
+
+    /// A field that must have a value on create and may not be cleared.
+    pub fn required<T>(&mut self, name: &str, value: Val<T>) -> Val<T> {
+        match (&value, self.mode) {
+            (Val::Absent, Mode::Create) => {
+                if !self.has_error(name) {
+                    self.error(name, "is required");
+                }
+                Val::Absent
+            }
+            (Val::Null, _) => {
+                self.error(name, "must not be null");
+                Val::Absent
+            }
+            _ => value,
+        }
+    }
+
+    /// A field that may be left out but not set to `null`.
+    pub fn not_null<T>(&mut self, name: &str, value: Val<T>) -> Val<T> {
+        if let Val::Null = value {
+            self.error(name, "must not be null");
+            return Val::Absent;
+        }
+        value
+    }
+
+    fn typed<T>(
+        &mut self,
+        name: &str,
+        expected: &str,
+        read: impl FnOnce(&Value) -> Option<T>,
+    ) -> Val<T> {
+        match self.raw(name) {
+            Val::Absent => Val::Absent,
+            Val::Null => Val::Null,
+            Val::Set(v) => match read(&v) {
+                Some(t) => Val::Set(t),
+                None => {
+                    self.error(name, format!("must be {expected}"));
+                    Val::Absent
+                }
+            },
+        }
+    }
+
+    /// Text, NFC-normalised, at most `max_chars` characters; blank text is refused.
+    pub fn text(&mut self, name: &str, max_chars: usize) -> Val<String> {
+        let v = self.typed(name, "a string", |v| v.as_str().map(crate::text::nfc));
+        match v {
+            Val::Set(s) if s.trim().is_empty() => {
+                self.error(name, "must not be empty");
+                Val::Absent
+            }
+            Val::Set(s) if s.chars().count() > max_chars => {
+                self.error(name, format!("must be at most {max_chars} characters"));
+                Val::Absent
+            }
+            other => other,
+        }
+    }
+
+    /// One of `allowed`.
+    pub fn choice(&mut self, name: &str, allowed: &[&'static str]) -> Val<&'static str> {
+        let v = self.typed(name, "a string", |v| v.as_str().map(str::to_owned));
+        match v {
+            Val::Set(s) => match allowed.iter().find(|a| **a == s) {
+                Some(a) => Val::Set(*a),
+                None => {
+                    self.error(name, format!("must be one of: {}", allowed.join(", ")));
+                    Val::Absent
+                }
+            },
+            Val::Absent => Val::Absent,
+            Val::Null => Val::Null,
+        }
+    }
+
+    /// An id: a positive whole number below 2^53.
+    pub fn id(&mut self, name: &str) -> Val<i64> {
+        self.typed(name, "a positive whole number", as_id)
+    }
+
+    pub fn boolean(&mut self, name: &str) -> Val<bool> {
+        self.typed(name, "true or false", Value::as_bool)
+    }
+
+    pub fn number(&mut self, name: &str) -> Val<f64> {
+        self.typed(name, "a number", |v| v.as_f64().filter(|f| f.is_finite()))
+    }
+
+    pub fn integer(&mut self, name: &str, min: i64, max: i64) -> Val<i64> {
+        self.typed(name, &format!("a whole number from {min} to {max}"), |v| {
+            v.as_i64().filter(|n| (min..=max).contains(n))
+        })
+    }
+
+    /// An RFC 3339 time, stored in UTC to the microsecond.
+    pub fn time(&mut self, name: &str) -> Val<NaiveDateTime> {
+        self.typed(name, "an RFC 3339 time such as 2021-11-07T20:42:00Z", |v| {
+            v.as_str()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .map(|t| chrono::SubsecRound::trunc_subsecs(t.naive_utc(), 6))
+        })
+    }
+
+    /// A calendar date, `YYYY-MM-DD`.
+    pub fn date(&mut self, name: &str) -> Val<NaiveDate> {
+        self.typed(name, "a date such as 2021-11-08", |v| {
+            v.as_str()
+                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        })
+    }
+
+    /// An array of non-empty texts.
+    pub fn text_list(
+        &mut self,
+        name: &str,
+        max_items: usize,
+        max_chars: usize,
+    ) -> Val<Vec<String>> {
+        let v = self.typed(name, "an array of strings", |v| {
+            v.as_array().map(|items| {
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(crate::text::nfc))
+                    .collect::<Vec<_>>()
+            })
+        });
+        let Val::Set(items) = v else {
+            return v.map(|_| Vec::new());
+        };
+        if items.len() > max_items {
+            self.error(name, format!("must have at most {max_items} items"));
+            return Val::Absent;
+        }
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.into_iter().enumerate() {
+            match item {
+                Some(s) if !s.trim().is_empty() && s.chars().count() <= max_chars => out.push(s),
+                Some(s) if s.trim().is_empty() => {
+                    self.error(format!("{name}[{i}]"), "must not be empty");
+                    ok = false;
+                }
+                Some(_) => {
+                    self.error(
+                        format!("{name}[{i}]"),
+                        format!("must be at most {max_chars} characters"),
+                    );
+                    ok = false;
+                }
+                None => {
+                    self.error(format!("{name}[{i}]"), "must be a string");
+                    ok = false;
+                }
+            }
+        }
+        if ok {
+            Val::Set(out)
+        } else {
+            Val::Absent
+        }
+    }
+
+    /// An array of distinct ids.
+    pub fn id_list(&mut self, name: &str, max_items: usize) -> Val<Vec<i64>> {
+        let v = self.typed(name, "an array of ids", |v| v.as_array().cloned());
+        let Val::Set(items) = v else {
+            return v.map(|_| Vec::new());
+        };
+        if items.len() > max_items {
+            self.error(name, format!("must have at most {max_items} items"));
+            return Val::Absent;
+        }
+        let mut out: Vec<i64> = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            match as_id(item) {
+                Some(id) if out.contains(&id) => {
+                    self.error(format!("{name}[{i}]"), "is listed twice");
+                    ok = false;
+                }
+                Some(id) => out.push(id),
+                None => {
+                    self.error(format!("{name}[{i}]"), "must be a positive whole number");
+                    ok = false;
+                }
+            }
+        }
+        if ok {
+            Val::Set(out)
+        } else {
+            Val::Absent
+        }
+    }
+
+    /// An array of objects, each read by `read` with its own field prefix (`media[2].caption`).
+    pub fn object_list<T>(
+        &mut self,
+        name: &str,
+        max_items: usize,
+        mut read: impl FnMut(&mut Fields, usize) -> Option<T>,
+    ) -> Val<Vec<T>> {
+        let v = self.typed(name, "an array of objects", |v| v.as_array().cloned());
+        let Val::Set(items) = v else {
+            return v.map(|_| Vec::new());
+        };
+        if items.len() > max_items {
+            self.error(name, format!("must have at most {max_items} items"));
+            return Val::Absent;
+        }
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, item) in items.into_iter().enumerate() {
+            let Value::Object(obj) = item else {
+                self.error(format!("{name}[{i}]"), "must be an object");
+                ok = false;
+                continue;
+            };
+            let mut inner = Fields {
+                obj,
+                mode: Mode::Create,
+                errors: Vec::new(),
+            };
+            let value = read(&mut inner, i);
+            for leftover in inner.obj.keys() {
+                inner
+                    .errors
+                    .push(FieldError::new(leftover, "is not a field here"));
+            }
+            for e in inner.errors.drain(..) {
+                ok = false;
+                self.errors.push(FieldError::new(
+                    format!("{name}[{i}].{}", e.field),
+                    e.message,
+                ));
+            }
+            if let Some(v) = value {
+                out.push(v);
+            }
+        }
+        if ok {
+            Val::Set(out)
+        } else {
+            Val::Absent
+        }
+    }
+}
+
+fn as_id(v: &Value) -> Option<i64> {
+    v.as_i64().filter(|n| *n > 0 && *n < (1_i64 << 53))
+}
+
+/// The version an `If-Match` header demands, if any. `*` demands only that the record exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatch {
+    Any,
+    Version(i64),
+    /// A header that names no version of ours: it can never match.
+    Never,
+}
+
+impl IfMatch {
+    pub fn from_request(req: &HttpRequest) -> Option<Self> {
+        let raw = req.headers().get(header::IF_MATCH)?.to_str().unwrap_or("");
+        let mut result = IfMatch::Never;
+        for tag in raw.split(',').map(str::trim) {
+            if tag == "*" {
+                return Some(IfMatch::Any);
+            }
+            let bare = tag.trim_start_matches("W/").trim_matches('"');
+            if let Ok(v) = bare.parse::<i64>() {
+                result = IfMatch::Version(v);
+            }
+        }
+        Some(result)
+    }
+
+    /// 412 unless the current version satisfies the header.
+    pub fn check(expected: Option<Self>, current: i64) -> ApiResult<()> {
+        match expected {
+            None | Some(IfMatch::Any) => Ok(()),
+            Some(IfMatch::Version(v)) if v == current => Ok(()),
+            Some(_) => Err(ApiError::PreconditionFailed(format!(
+                "the record is at version {current}; If-Match named another"
+            ))),
+        }
+    }
+}

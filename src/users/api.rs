@@ -1,0 +1,369 @@
+//! `/users`: accounts and their roles (admin only).
+
+use actix_web::http::StatusCode;
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, NewUserRow, UserRow};
+use crate::app::AppState;
+use crate::auth::{password, Caller, Role};
+use crate::db::schema::users;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag::{json_response, Tag};
+use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
+use crate::http::query::StrictQuery;
+use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::time::utc;
+
+/// An account. The password is never returned.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 1, "username": "bientap.hanoi", "display_name": "Ban biên tập", "role": "editor",
+    "disabled": false, "disabled_at": null,
+    "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z", "version": 1
+}))]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    /// A disabled user's tokens stop working at once.
+    pub disabled: bool,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        Self {
+            id: row.id,
+            username: row.username,
+            display_name: row.display_name,
+            role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+            disabled: row.disabled_at.is_some(),
+            disabled_at: row.disabled_at.map(utc),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        }
+    }
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct NewUser {
+    /// 3 to 64 of a-z, 0-9, `.`, `_`, `-`.
+    #[schema(example = "bientap.hanoi")]
+    pub username: String,
+    /// At least 12 characters.
+    #[schema(example = "một mật khẩu đủ dài")]
+    pub password: String,
+    pub role: Role,
+    pub display_name: Option<String>,
+}
+
+/// Changes to an account (a JSON merge patch).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct UserChanges {
+    pub role: Option<Role>,
+    /// `true` disables the account (its tokens stop working at once); `false` enables it again.
+    pub disabled: Option<bool>,
+    pub display_name: Option<String>,
+    /// A new password, at least 12 characters.
+    pub password: Option<String>,
+}
+
+const ROLES: &[&str] = &["viewer", "editor", "admin"];
+
+/// Query parameters of `GET /users`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsersQuery {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `page.total`.
+    pub count: Option<bool>,
+}
+
+/// List users
+///
+/// Admin only. In order of creation.
+#[utoipa::path(operation_id = "list_users", tag = "users", params(ListUsersQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A page of users", body = Page<User>, headers(("ETag" = String)))))]
+#[get("/users")]
+pub async fn list_users(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: StrictQuery<ListUsersQuery>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Admin)?;
+    let q = query.into_inner();
+    let listing = Listing::new(&state.cursor_key, "users", "id");
+    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let body = state
+        .db
+        .run(move |conn| {
+            let total = if page.count {
+                Some(users::table.count().get_result(conn)?)
+            } else {
+                None
+            };
+            let mut query = users::table.order(users::id).into_boxed();
+            if let Some(after) = &page.after {
+                query = query.filter(users::id.gt(after.id));
+            }
+            let rows = query
+                .select(UserRow::as_select())
+                .limit(page.fetch())
+                .load(conn)?;
+            Ok(paginate(
+                rows,
+                &page,
+                total,
+                &listing,
+                |r| (serde_json::Value::Null, r.id),
+                User::from,
+            ))
+        })
+        .await?;
+    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
+    link_next(&req, &mut res, body.page.next_cursor.as_deref());
+    Ok(res)
+}
+
+/// Get a user
+///
+/// Admin only.
+#[utoipa::path(operation_id = "get_user", tag = "users", params(("id" = i64, Path, description = "The user's id")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The user", body = User, headers(("ETag" = String)))))]
+#[get("/users/{id}")]
+pub async fn get_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Admin)?;
+    let id = path.into_inner();
+    let user = state
+        .db
+        .run(move |conn| {
+            model::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no user {id}")))
+        })
+        .await?;
+    let user = User::from(user);
+    json_response(&req, StatusCode::OK, &user, Tag::Version(user.version))
+}
+
+/// Create a user
+///
+/// Admin only. The password is stored as an argon2id hash and never returned.
+#[utoipa::path(operation_id = "create_user", tag = "users",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: the same key and body within 24 h return the first response")),
+    request_body = NewUser, security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = User, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The username is taken", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Admin)?;
+    let raw = serde_json::Value::Object(body.0.clone());
+    let mut f = Fields::new(
+        body.0,
+        &["username", "password", "role", "display_name"],
+        &[],
+        Mode::Create,
+    );
+    let username = f.text("username", 64);
+    let username = f.required("username", username);
+    if let Val::Set(u) = &username {
+        if let Err(m) = model::check_username(u) {
+            f.error("username", m);
+        }
+    }
+    let pw = f.text("password", password::MAX_PASSWORD_CHARS);
+    let pw = f.required("password", pw);
+    if let Val::Set(p) = &pw {
+        if let Err(m) = password::check_strength(p) {
+            f.error("password", m);
+        }
+    }
+    let role = f.choice("role", ROLES);
+    let role = f.required("role", role);
+    let display_name = f.text("display_name", 200);
+    f.finish()?;
+    let (Val::Set(username), Val::Set(pw), Val::Set(role)) = (username, pw, role) else {
+        return Err(ApiError::internal("validated fields missing"));
+    };
+    let hash = web::block(move || password::hash(&pw))
+        .await?
+        .map_err(ApiError::internal)?;
+    let scope = format!("{}:POST /users", caller.user_id().unwrap_or_default());
+    let (created, replayed) = state
+        .db
+        .write(move |conn| {
+            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                if model::find_by_username(conn, &username)?.is_some() {
+                    return Err(ApiError::Conflict(format!(
+                        "the username `{username}` is taken"
+                    )));
+                }
+                let now = crate::time::now();
+                let row = model::insert(
+                    conn,
+                    NewUserRow {
+                        username,
+                        display_name: display_name.into_option(),
+                        password_hash: hash,
+                        role: role.to_owned(),
+                        disabled_at: None,
+                        created_at: now,
+                        updated_at: now,
+                        version: 1,
+                    },
+                )?;
+                let user = User::from(row);
+                Ok(Created {
+                    location: format!("/api/v1/users/{}", user.id),
+                    version: user.version,
+                    body: serde_json::to_string(&user)?,
+                })
+            })
+        })
+        .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Change a user
+///
+/// Admin only: the role, the display name, the password, or `disabled`. An admin cannot disable
+/// or demote themselves, so the service always keeps an admin.
+#[utoipa::path(operation_id = "update_user", tag = "users",
+    params(("id" = i64, Path, description = "The user's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    request_body(content = UserChanges, content_type = "application/merge-patch+json"), security(("bearer" = [])),
+    responses((status = 200, description = "The changed user", body = User, headers(("ETag" = String))),
+        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Admin)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    let mut f = Fields::new(
+        body.0,
+        &["role", "disabled", "display_name", "password"],
+        &[
+            "id",
+            "username",
+            "created_at",
+            "updated_at",
+            "version",
+            "disabled_at",
+        ],
+        Mode::Patch,
+    );
+    let role = f.choice("role", ROLES);
+    let role = f.required("role", role);
+    let disabled = f.boolean("disabled");
+    let disabled = f.required("disabled", disabled);
+    let display_name = f.text("display_name", 200);
+    let pw = f.text("password", password::MAX_PASSWORD_CHARS);
+    let pw = f.required("password", pw);
+    if let Val::Set(p) = &pw {
+        if let Err(m) = password::check_strength(p) {
+            f.error("password", m);
+        }
+    }
+    if caller.user_id() == Some(id)
+        && (matches!(disabled, Val::Set(true)) || matches!(role, Val::Set(r) if r != "admin"))
+    {
+        f.error(
+            if matches!(disabled, Val::Set(true)) {
+                "disabled"
+            } else {
+                "role"
+            },
+            "an admin cannot disable or demote themselves",
+        );
+    }
+    f.finish()?;
+    let hash = match pw {
+        Val::Set(p) => Some(
+            web::block(move || password::hash(&p))
+                .await?
+                .map_err(ApiError::internal)?,
+        ),
+        _ => None,
+    };
+    let user = state
+        .db
+        .write(move |conn| {
+            let current = model::find(conn, id)?
+                .ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+            IfMatch::check(if_match, current.version)?;
+            let now = crate::time::now();
+            let disabled_at = match disabled {
+                Val::Set(true) => current.disabled_at.or(Some(now)),
+                Val::Set(false) => None,
+                _ => current.disabled_at,
+            };
+            let n = diesel::update(
+                users::table
+                    .find(id)
+                    .filter(users::version.eq(current.version)),
+            )
+            .set((
+                users::role.eq(role
+                    .into_option()
+                    .unwrap_or(current.role.as_str())
+                    .to_owned()),
+                users::display_name.eq(display_name.apply(current.display_name.clone())),
+                users::password_hash.eq(hash.unwrap_or(current.password_hash.clone())),
+                users::disabled_at.eq(disabled_at),
+                users::updated_at.eq(now),
+                users::version.eq(current.version + 1),
+            ))
+            .execute(conn)?;
+            if n == 0 {
+                return Err(ApiError::PreconditionFailed(
+                    "the user changed meanwhile; read it again".into(),
+                ));
+            }
+            Ok(model::find(conn, id)?.map(User::from))
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+    json_response(&req, StatusCode::OK, &user, Tag::Version(user.version))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(update_user);
+}
