@@ -25,6 +25,8 @@ pub struct AppState {
     pub db: Db,
     pub cursor_key: CursorKey,
     pub tokens: TokenKeys,
+    /// "Now" and "today in Vietnam"; fixed in tests.
+    pub clock: crate::time::Clock,
 }
 
 impl AppState {
@@ -33,6 +35,7 @@ impl AppState {
             db,
             cursor_key: CursorKey::derive(config.jwt_secret.expose()),
             tokens: TokenKeys::new(config.jwt_secret.expose(), config.token_ttl.as_secs()),
+            clock: crate::time::Clock::System,
         }
     }
 }

@@ -31,3 +31,42 @@ pub fn cursor_text(t: NaiveDateTime) -> String {
 pub fn parse_cursor_text(s: &str) -> Option<NaiveDateTime> {
     DateTime::parse_from_rfc3339(s).ok().map(|t| t.naive_utc())
 }
+
+/// Where "now" comes from: the system, or a fixed instant (tests, and reports "as of" a day).
+#[derive(Debug, Clone, Copy, Default)]
+pub enum Clock {
+    #[default]
+    System,
+    Fixed(DateTime<Utc>),
+}
+
+impl Clock {
+    /// Now in UTC, truncated to microseconds.
+    pub fn now(&self) -> NaiveDateTime {
+        match self {
+            Self::System => now(),
+            Self::Fixed(t) => t.naive_utc().trunc_subsecs(6),
+        }
+    }
+
+    /// Today's date in Vietnam (Asia/Ho_Chi_Minh), whatever the server's zone.
+    pub fn today(&self) -> NaiveDate {
+        match self {
+            Self::System => today_in_vietnam(),
+            Self::Fixed(t) => t.with_timezone(&VIETNAM).date_naive(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn today_is_the_date_in_vietnam() {
+        // 18:30 UTC on 31 Dec is already 1 Jan in Vietnam (UTC+7).
+        let clock = Clock::Fixed(Utc.with_ymd_and_hms(2021, 12, 31, 18, 30, 0).unwrap());
+        assert_eq!(clock.today(), NaiveDate::from_ymd_opt(2022, 1, 1).unwrap());
+    }
+}

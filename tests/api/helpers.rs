@@ -124,6 +124,8 @@ pub fn test_config(url: DatabaseUrl) -> Config {
 pub struct Options {
     pub no_demo: bool,
     pub settings: AppSettings,
+    /// Fixes "now" (and so "today in Vietnam") for the server.
+    pub clock: bantin::time::Clock,
 }
 
 impl TestApp {
@@ -144,7 +146,7 @@ impl TestApp {
                 bantin::demo::load(&mut conn).expect("demo");
             }
         }
-        let addr = serve(db.clone(), &config, options.settings);
+        let addr = serve_with_clock(db.clone(), &config, options.settings, options.clock);
         Some(Self {
             addr,
             db,
@@ -175,7 +177,18 @@ impl TestApp {
 
 /// Starts a server for `db` on a free port and returns its base URL.
 pub fn serve(db: Db, config: &Config, settings: AppSettings) -> String {
-    let state = web::Data::new(AppState::new(db, config));
+    serve_with_clock(db, config, settings, bantin::time::Clock::System)
+}
+
+pub fn serve_with_clock(
+    db: Db,
+    config: &Config,
+    settings: AppSettings,
+    clock: bantin::time::Clock,
+) -> String {
+    let mut state = AppState::new(db, config);
+    state.clock = clock;
+    let state = web::Data::new(state);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
     let server = HttpServer::new(move || app::build(state.clone(), &settings))
