@@ -56,7 +56,11 @@ where
             utoipa_actix_web::scope("/api/v1")
                 .configure(crate::auth::api::configure)
                 .configure(crate::users::api::configure)
-                .configure(crate::articles::api::configure),
+                .configure(crate::articles::api::configure)
+                .configure(crate::meetings::api::configure)
+                .configure(crate::attendees::api::configure)
+                .configure(crate::organizations::api::configure)
+                .configure(crate::people::api::configure),
         )
         .service(health_live)
         .service(health_ready)

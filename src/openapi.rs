@@ -22,9 +22,13 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "auth", description = "Bearer tokens for a username and password, and who the caller is."),
         (name = "users", description = "Accounts and their roles: `admin`, `editor`, `viewer` (admin only)."),
         (name = "articles", description = "News reports, as published by the committees' sites."),
+        (name = "meetings", description = "Working sessions and other meetings, with host and counterpart bodies."),
+        (name = "attendees", description = "Who attended a meeting, in which role, with the title held there."),
+        (name = "organizations", description = "Party committees, people's committees, agencies; with their history after mergers."),
+        (name = "people", description = "People named in the reports."),
         (name = "operations", description = "Health checks for load balancers and orchestrators.")
     ),
-    components(schemas(Problem, FieldError))
+    components(schemas(Problem, FieldError, crate::people::api::Attendance))
 )]
 struct BaseDoc;
 

@@ -24,7 +24,7 @@ use crate::meetings::api::Meeting;
 use crate::time::utc;
 
 /// A news report.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": 2,
     "slug": "btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau",
@@ -266,6 +266,20 @@ pub async fn get_article(
         Tag::Version(article.version)
     };
     json_response(&req, StatusCode::OK, &article, tag)
+}
+
+/// Articles by id, with their relations, for embedding (four queries for any number).
+pub fn load_articles(
+    conn: &mut crate::db::DbConnection,
+    ids: &[i64],
+) -> ApiResult<std::collections::HashMap<i64, Article>> {
+    let rows = model::find_many(conn, ids)?;
+    let row_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut rel = model::load_relations(conn, &row_ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.id, Article::from_row(row, &mut rel)))
+        .collect())
 }
 
 /// Fills `meetings` of each article with one query for all of them.

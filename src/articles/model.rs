@@ -262,6 +262,16 @@ pub fn find_by_id(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Articl
         .optional()
 }
 
+pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ArticleRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    articles::table
+        .filter(articles::id.eq_any(ids))
+        .select(ArticleRow::as_select())
+        .load(conn)
+}
+
 /// By numeric id, or else by slug.
 pub fn find_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<ArticleRow>> {
     match key.parse::<i64>() {

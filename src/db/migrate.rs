@@ -15,7 +15,7 @@ const MIGRATION_LOCK: i64 = 0x6261_6e74_696e;
 
 /// Applies every pending migration; returns how many ran.
 pub fn run(conn: &mut DbConnection) -> Result<usize, String> {
-    match conn {
+    let ran = match conn {
         DbConnection::Pg(pg) => {
             sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
                 .execute(pg)
@@ -31,7 +31,16 @@ pub fn run(conn: &mut DbConnection) -> Result<usize, String> {
             .run_pending_migrations(SQLITE)
             .map(|v| v.len())
             .map_err(|e| e.to_string()),
-    }
+    }?;
+    backfill(conn)?;
+    Ok(ran)
+}
+
+/// Fills what migrations cannot compute in SQL (folded names); returns how many rows it touched.
+pub fn backfill(conn: &mut DbConnection) -> Result<usize, String> {
+    let orgs = crate::organizations::model::backfill_folded(conn).map_err(|e| e.to_string())?;
+    let people = crate::people::model::backfill_folded(conn).map_err(|e| e.to_string())?;
+    Ok(orgs + people)
 }
 
 /// True when no migration is pending (the readiness check uses it).

@@ -2,8 +2,11 @@
 
 mod conn;
 pub mod migrate;
+pub mod refs;
 pub mod schema;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -28,6 +31,19 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
+    statements: Arc<AtomicU64>,
+}
+
+/// Counts every SQL statement a pool's connections run (for metrics, and to prove that a page
+/// costs a fixed number of statements whatever it holds).
+struct CountStatements(Arc<AtomicU64>);
+
+impl diesel::connection::Instrumentation for CountStatements {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        if let diesel::connection::InstrumentationEvent::StartQuery { .. } = event {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,16 +59,31 @@ pub enum ConnectError {
 const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
 
+impl Manager {
+    fn new(url: &DatabaseUrl) -> Self {
+        Self {
+            url: url.clone(),
+            statements: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
 impl ManageConnection for Manager {
     type Connection = DbConnection;
     type Error = ConnectError;
 
     fn connect(&self) -> Result<DbConnection, ConnectError> {
+        let counter = CountStatements(self.statements.clone());
         match &self.url {
-            DatabaseUrl::Postgres(url) => Ok(DbConnection::Pg(PgConnection::establish(url)?)),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                conn.set_instrumentation(counter);
+                Ok(DbConnection::Pg(conn))
+            }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 conn.batch_execute(SQLITE_PRAGMAS)?;
+                conn.set_instrumentation(counter);
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -71,6 +102,7 @@ impl ManageConnection for Manager {
 }
 
 pub type Pool = r2d2::Pool<Manager>;
+
 pub type Conn = PooledConnection<Manager>;
 
 /// The database handle every handler shares: a pool and the backend behind it.
@@ -78,6 +110,7 @@ pub type Conn = PooledConnection<Manager>;
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    statements: Arc<AtomicU64>,
 }
 
 /// Why the database could not be opened at start-up.
@@ -93,25 +126,27 @@ impl Db {
     /// Opens a pool and checks one connection now, so a bad URL or password stops start-up with the
     /// driver's own message.
     pub fn open(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> Result<Self, OpenError> {
-        let manager = Manager { url: url.clone() };
+        let manager = Manager::new(url);
         // Connect once by hand first: r2d2 would only report a time-out.
         let probe = manager
             .connect()
             .map_err(|e| OpenError::Connect(e.to_string().trim().to_owned()))?;
         drop(probe);
+        let statements = manager.statements.clone();
         let pool = Self::pool_builder(url, pool_size, timeout)
             .build(manager)
             .map_err(|e| OpenError::Connect(e.to_string()))?;
-        Ok(Self::from_pool(pool, url))
+        Ok(Self::from_pool(pool, url, statements))
     }
 
     /// A pool that does not connect until asked: used when the database may be down at start-up.
     pub fn open_lazy(url: &DatabaseUrl, pool_size: u32, timeout: Duration) -> Self {
-        let manager = Manager { url: url.clone() };
+        let manager = Manager::new(url);
+        let statements = manager.statements.clone();
         let pool = Self::pool_builder(url, pool_size, timeout)
             .min_idle(Some(0))
             .build_unchecked(manager);
-        Self::from_pool(pool, url)
+        Self::from_pool(pool, url, statements)
     }
 
     fn pool_builder(
@@ -128,12 +163,21 @@ impl Db {
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
     }
 
-    fn from_pool(pool: Pool, url: &DatabaseUrl) -> Self {
+    fn from_pool(pool: Pool, url: &DatabaseUrl, statements: Arc<AtomicU64>) -> Self {
         let backend = match url {
             DatabaseUrl::Postgres(_) => Backend::Postgres,
             DatabaseUrl::Sqlite(_) => Backend::Sqlite,
         };
-        Self { pool, backend }
+        Self {
+            pool,
+            backend,
+            statements,
+        }
+    }
+
+    /// SQL statements run by this pool's connections so far (connection set-up excluded).
+    pub fn statements(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
     }
 
     pub fn backend(&self) -> Backend {

@@ -176,38 +176,61 @@ pub struct Page<T: ToSchema> {
     pub page: PageInfo,
 }
 
+impl PageRequest {
+    /// Cuts the extra row and makes the next cursor from the last row kept.
+    pub fn cut<R>(
+        &self,
+        mut rows: Vec<R>,
+        listing: &Listing,
+        position: impl Fn(&R) -> (serde_json::Value, i64),
+    ) -> (Vec<R>, Option<String>) {
+        let more = rows.len() > self.limit as usize;
+        rows.truncate(self.limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|last| {
+                let (value, id) = position(last);
+                CursorPos {
+                    sort: listing.sort.to_owned(),
+                    value,
+                    id,
+                }
+                .encode(&listing.key, listing.list)
+            })
+        } else {
+            None
+        };
+        (rows, next_cursor)
+    }
+
+    /// The page around `data`.
+    pub fn page<T: ToSchema>(
+        &self,
+        data: Vec<T>,
+        total: Option<i64>,
+        next_cursor: Option<String>,
+    ) -> Page<T> {
+        Page {
+            data,
+            page: PageInfo {
+                limit: self.limit,
+                next_cursor,
+                total,
+            },
+        }
+    }
+}
+
 /// Cuts the extra row, makes the next cursor from the last row kept, and returns the page.
 pub fn paginate<R, T: ToSchema>(
-    mut rows: Vec<R>,
+    rows: Vec<R>,
     req: &PageRequest,
     total: Option<i64>,
     listing: &Listing,
     position: impl Fn(&R) -> (serde_json::Value, i64),
     to_dto: impl FnMut(R) -> T,
 ) -> Page<T> {
-    let more = rows.len() > req.limit as usize;
-    rows.truncate(req.limit as usize);
-    let next_cursor = if more {
-        rows.last().map(|last| {
-            let (value, id) = position(last);
-            CursorPos {
-                sort: listing.sort.to_owned(),
-                value,
-                id,
-            }
-            .encode(&listing.key, listing.list)
-        })
-    } else {
-        None
-    };
-    Page {
-        data: rows.into_iter().map(to_dto).collect(),
-        page: PageInfo {
-            limit: req.limit,
-            next_cursor,
-            total,
-        },
-    }
+    let (rows, next_cursor) = req.cut(rows, listing, position);
+    req.page(rows.into_iter().map(to_dto).collect(), total, next_cursor)
 }
 
 /// Adds `Link: <…>; rel="next"` (relative to this server) when another page follows.

@@ -65,6 +65,14 @@ impl<T> Val<T> {
         }
     }
 
+    /// The value, when one was set.
+    pub fn as_set(&self) -> Option<&T> {
+        match self {
+            Self::Set(v) => Some(v),
+            _ => None,
+        }
+    }
+
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Val<U> {
         match self {
             Self::Absent => Val::Absent,
@@ -93,9 +101,12 @@ impl Fields {
     pub fn new(obj: Map<String, Value>, allowed: &[&str], read_only: &[&str], mode: Mode) -> Self {
         let mut errors = Vec::new();
         for key in obj.keys() {
+            if allowed.contains(&key.as_str()) {
+                continue;
+            }
             if read_only.contains(&key.as_str()) {
                 errors.push(FieldError::new(key, "is read-only"));
-            } else if !allowed.contains(&key.as_str()) {
+            } else {
                 errors.push(FieldError::new(
                     key,
                     format!(

@@ -6,9 +6,33 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::model::{self, MeetingKind, MeetingRow, MeetingStatus, PartOfDay};
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::model::{
+    self, MeetingFilter, MeetingKind, MeetingRow, MeetingSort, MeetingStatus, OrgRole, PartOfDay,
+};
+use crate::app::AppState;
+use crate::articles::api::{visible_statuses, Article};
+use crate::attendees::api::Attendee;
+use crate::auth::{Caller, Role};
+use crate::db::refs::{self, Kind, Refs};
+use crate::db::schema::{
+    article_meetings, attendees, directives, meeting_organizations, meetings, targets,
+};
 use crate::db::DbConnection;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::etag::{json_response, Tag};
+use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::include::Includes;
+use crate::http::page::{link_next, Listing, Page, PageRequest};
+use crate::http::query::StrictQuery;
+use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::organizations::api::Organization;
+use crate::sync::changes::{self, Action};
 use crate::time::utc;
 
 /// A meeting: most often a working session of a higher party body with lower ones.
@@ -60,6 +84,16 @@ pub struct Meeting {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// With `include=attendees`: who attended, each with their `person`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attendees: Option<Vec<Attendee>>,
+    /// With `include=articles`: the articles reporting on it that the caller may see.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub articles: Option<Vec<Article>>,
+    /// With `include=organizations`: the host and counterpart organizations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organizations: Option<Vec<Organization>>,
 }
 
 impl Meeting {
@@ -88,6 +122,9 @@ impl Meeting {
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
+            attendees: None,
+            articles: None,
+            organizations: None,
         }
     }
 }
@@ -99,17 +136,654 @@ pub fn load_meetings(
     visible_article_statuses: Option<&[&'static str]>,
 ) -> ApiResult<HashMap<i64, Meeting>> {
     let rows = model::find_by_ids(conn, ids)?;
-    let mut orgs = model::organizations_of(conn, ids)?;
-    let mut articles = crate::articles::model::ids_by_meeting(conn, ids, visible_article_statuses)?;
+    Ok(to_dtos(conn, rows, visible_article_statuses)?
+        .into_iter()
+        .map(|m| (m.id, m))
+        .collect())
+}
+
+/// The embeds a meeting read may ask for.
+pub const INCLUDES: &[&str] = &["attendees", "articles", "organizations"];
+
+/// Fills the requested embeds of a page of meetings with a fixed number of queries, whatever the
+/// number of meetings.
+pub fn embed(
+    conn: &mut DbConnection,
+    meetings: &mut [Meeting],
+    includes: &Includes,
+    visible: Option<&[&'static str]>,
+) -> ApiResult<()> {
+    if meetings.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = meetings.iter().map(|m| m.id).collect();
+    if includes.has("attendees") {
+        let mut by_meeting = crate::attendees::api::load_for_meetings(conn, &ids)?;
+        for m in meetings.iter_mut() {
+            m.attendees = Some(by_meeting.remove(&m.id).unwrap_or_default());
+        }
+    }
+    if includes.has("articles") {
+        let article_ids: Vec<i64> = meetings
+            .iter()
+            .flat_map(|m| m.article_ids.iter().copied())
+            .collect();
+        let articles = crate::articles::api::load_articles(conn, &article_ids)?;
+        for m in meetings.iter_mut() {
+            m.articles = Some(
+                m.article_ids
+                    .iter()
+                    .filter_map(|id| articles.get(id).cloned())
+                    .collect(),
+            );
+        }
+    }
+    if includes.has("organizations") {
+        let org_ids: Vec<i64> = meetings
+            .iter()
+            .flat_map(|m| {
+                m.host_organization_ids
+                    .iter()
+                    .chain(&m.counterpart_organization_ids)
+                    .copied()
+            })
+            .collect();
+        let orgs = crate::organizations::api::load_organizations(conn, &org_ids)?;
+        for m in meetings.iter_mut() {
+            m.organizations = Some(
+                m.host_organization_ids
+                    .iter()
+                    .chain(&m.counterpart_organization_ids)
+                    .filter_map(|id| orgs.get(id).cloned())
+                    .collect(),
+            );
+        }
+    }
+    let _ = visible;
+    Ok(())
+}
+
+/// Rows to DTOs with their organizations and visible article ids (two queries for the page).
+fn to_dtos(
+    conn: &mut DbConnection,
+    rows: Vec<MeetingRow>,
+    visible: Option<&[&'static str]>,
+) -> ApiResult<Vec<Meeting>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut orgs = model::organizations_of(conn, &ids)?;
+    let mut articles = crate::articles::model::ids_by_meeting(conn, &ids, visible)?;
     Ok(rows
         .into_iter()
         .map(|row| {
             let (hosts, counterparts) = orgs.remove(&row.id).unwrap_or_default();
             let article_ids = articles.remove(&row.id).unwrap_or_default();
-            (
-                row.id,
-                Meeting::from_row(row, hosts, counterparts, article_ids),
-            )
+            Meeting::from_row(row, hosts, counterparts, article_ids)
         })
         .collect())
+}
+
+/// Query parameters of `GET /meetings`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListMeetingsQuery {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `page.total`.
+    pub count: Option<bool>,
+    /// Order of the list. Default `-date` (latest first).
+    #[param(inline)]
+    pub sort: Option<MeetingSort>,
+    /// Only meetings this organization took part in (as host or counterpart).
+    pub organization_id: Option<i64>,
+    /// With `organization_id`: only as `host` or only as `counterpart`.
+    #[param(inline)]
+    pub org_role: Option<OrgRole>,
+    /// Only meetings this person attended.
+    pub person_id: Option<i64>,
+    /// Only meetings on or after this day.
+    #[param(example = "2021-01-01")]
+    pub date_from: Option<NaiveDate>,
+    /// Only meetings on or before this day.
+    #[param(example = "2021-12-31")]
+    pub date_to: Option<NaiveDate>,
+    #[param(inline)]
+    pub status: Option<MeetingStatus>,
+    #[param(inline)]
+    pub kind: Option<MeetingKind>,
+    /// Only meetings changed at or after this RFC 3339 time.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Related records to embed, comma-separated: `attendees`, `articles`, `organizations`.
+    #[param(example = "attendees,organizations")]
+    pub include: Option<String>,
+}
+
+/// Query parameters of `GET /meetings/{id}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GetMeetingQuery {
+    /// Related records to embed, comma-separated: `attendees`, `articles`, `organizations`.
+    #[param(example = "attendees,organizations")]
+    pub include: Option<String>,
+}
+
+/// List meetings
+///
+/// Latest first by default. Embeds stay cheap: a page costs the same number of queries whatever it
+/// holds.
+#[utoipa::path(operation_id = "list_meetings", tag = "meetings", params(ListMeetingsQuery),
+    responses((status = 200, description = "A page of meetings", body = Page<Meeting>,
+        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows")))))]
+#[get("/meetings")]
+pub async fn list_meetings(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: StrictQuery<ListMeetingsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let sort = q.sort.unwrap_or_default();
+    let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
+    if q.org_role.is_some() && q.organization_id.is_none() {
+        return Err(ApiError::bad_param("org_role", "needs organization_id"));
+    }
+    let listing = Listing::new(&state.cursor_key, "meetings", sort.key());
+    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let filter = MeetingFilter {
+        organization_id: q.organization_id,
+        org_role: q.org_role,
+        person_id: q.person_id,
+        date_from: q.date_from,
+        date_to: q.date_to,
+        status: q.status,
+        kind: q.kind,
+        updated_since: q.updated_since.map(|t| t.naive_utc()),
+    };
+    let visible = visible_statuses(&caller);
+    let body = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = model::list(conn, &filter, sort, &page)?;
+            let (rows, next_cursor) = page.cut(rows, &listing, |r| sort.position(r));
+            let mut dtos = to_dtos(conn, rows, visible.as_deref())?;
+            embed(conn, &mut dtos, &includes, visible.as_deref())?;
+            Ok(page.page(dtos, total, next_cursor))
+        })
+        .await?;
+    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
+    link_next(&req, &mut res, body.page.next_cursor.as_deref());
+    Ok(res)
+}
+
+/// Get a meeting
+///
+/// With `include=attendees,articles,organizations` to embed what it points to.
+#[utoipa::path(operation_id = "get_meeting", tag = "meetings",
+    params(("id" = i64, Path, description = "The meeting's id"), GetMeetingQuery),
+    responses((status = 200, description = "The meeting", body = Meeting, headers(("ETag" = String)))))]
+#[get("/meetings/{id}")]
+pub async fn get_meeting(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    query: StrictQuery<GetMeetingQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let includes = Includes::parse(query.into_inner().include.as_deref(), INCLUDES)?;
+    let visible = visible_statuses(&caller);
+    let embeds = !includes.is_empty();
+    let meeting = state
+        .db
+        .run(move |conn| {
+            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            let mut dtos = to_dtos(conn, vec![row], visible.as_deref())?;
+            embed(conn, &mut dtos, &includes, visible.as_deref())?;
+            dtos.pop().ok_or_else(|| not_found(id))
+        })
+        .await?;
+    let tag = if embeds {
+        Tag::Body
+    } else {
+        Tag::Version(meeting.version)
+    };
+    json_response(&req, StatusCode::OK, &meeting, tag)
+}
+
+pub fn not_found(id: i64) -> ApiError {
+    ApiError::not_found(format!("no meeting {id}"))
+}
+
+/// The writable fields of a meeting (for a patch every field is optional).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct MeetingBody {
+    /// Required on create.
+    pub title: Option<String>,
+    /// Required on create.
+    pub kind: Option<MeetingKind>,
+    /// Required on create: the day in Vietnam.
+    pub date: Option<NaiveDate>,
+    pub part_of_day: Option<PartOfDay>,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub location: Option<String>,
+    pub host_organization_ids: Option<Vec<i64>>,
+    pub counterpart_organization_ids: Option<Vec<i64>>,
+    /// Setting it makes that person an attendee with role `chair`.
+    pub chair_person_id: Option<i64>,
+    pub topic: Option<String>,
+    pub period_label: Option<String>,
+    pub summary: Option<String>,
+    /// Default `held`.
+    pub status: Option<MeetingStatus>,
+}
+
+struct MeetingInput {
+    title: Val<String>,
+    kind: Val<&'static str>,
+    date: Val<NaiveDate>,
+    part_of_day: Val<&'static str>,
+    starts_at: Val<chrono::NaiveDateTime>,
+    location: Val<String>,
+    hosts: Val<Vec<i64>>,
+    counterparts: Val<Vec<i64>>,
+    chair: Val<i64>,
+    topic: Val<String>,
+    period_label: Val<String>,
+    summary: Val<String>,
+    status: Val<&'static str>,
+}
+
+const KINDS: &[&str] = &["working_session", "conference", "inspection", "other"];
+const STATUSES: &[&str] = &["scheduled", "held", "cancelled"];
+const PARTS: &[&str] = &["morning", "afternoon", "evening"];
+
+fn read(body: JsonObject, mode: Mode) -> ApiResult<MeetingInput> {
+    let mut f = Fields::new(
+        body.0,
+        &[
+            "title",
+            "kind",
+            "date",
+            "part_of_day",
+            "starts_at",
+            "location",
+            "host_organization_ids",
+            "counterpart_organization_ids",
+            "chair_person_id",
+            "topic",
+            "period_label",
+            "summary",
+            "status",
+        ],
+        &[
+            "id",
+            "article_ids",
+            "created_at",
+            "updated_at",
+            "version",
+            "attendees",
+            "articles",
+            "organizations",
+        ],
+        mode,
+    );
+    let title = f.text("title", 500);
+    let kind = f.choice("kind", KINDS);
+    let date = f.date("date");
+    let status = f.choice("status", STATUSES);
+    let hosts = f.id_list("host_organization_ids", 50);
+    let counterparts = f.id_list("counterpart_organization_ids", 200);
+    let input = MeetingInput {
+        title: f.required("title", title),
+        kind: f.required("kind", kind),
+        date: f.required("date", date),
+        status: f.not_null("status", status),
+        hosts: f.not_null("host_organization_ids", hosts),
+        counterparts: f.not_null("counterpart_organization_ids", counterparts),
+        part_of_day: f.choice("part_of_day", PARTS),
+        starts_at: f.time("starts_at"),
+        location: f.text("location", 300),
+        chair: f.id("chair_person_id"),
+        topic: f.text("topic", 2000),
+        period_label: f.text("period_label", 200),
+        summary: f.text("summary", 10_000),
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+/// 422 when an organization is both host and counterpart.
+fn check_sides(hosts: &[i64], counterparts: &[i64]) -> ApiResult<()> {
+    let errors: Vec<FieldError> = counterparts
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| hosts.contains(id))
+        .map(|(i, id)| {
+            FieldError::new(
+                format!("counterpart_organization_ids[{i}]"),
+                format!("organization {id} is also a host"),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn replace_sides(
+    conn: &mut DbConnection,
+    id: i64,
+    hosts: &[i64],
+    counterparts: &[i64],
+) -> ApiResult<()> {
+    diesel::delete(meeting_organizations::table.filter(meeting_organizations::meeting_id.eq(id)))
+        .execute(conn)?;
+    let sides = hosts
+        .iter()
+        .map(|o| (o, OrgRole::Host))
+        .chain(counterparts.iter().map(|o| (o, OrgRole::Counterpart)));
+    for (position, (org, role)) in sides.enumerate() {
+        diesel::insert_into(meeting_organizations::table)
+            .values(model::NewMeetingOrganization {
+                meeting_id: id,
+                organization_id: *org,
+                role: role.as_str().to_owned(),
+                position: position as i32,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn refs_of(input: &MeetingInput) -> Refs {
+    let mut refs = Refs::new();
+    refs.many(
+        "host_organization_ids",
+        Kind::Organization,
+        input.hosts.as_set().map(Vec::as_slice),
+    )
+    .many(
+        "counterpart_organization_ids",
+        Kind::Organization,
+        input.counterparts.as_set().map(Vec::as_slice),
+    )
+    .one(
+        "chair_person_id",
+        Kind::Person,
+        input.chair.as_set().copied(),
+    );
+    refs
+}
+
+fn load_one(conn: &mut DbConnection, id: i64) -> ApiResult<Meeting> {
+    let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+    to_dtos(conn, vec![row], None)?
+        .pop()
+        .ok_or_else(|| not_found(id))
+}
+
+/// Create a meeting
+///
+/// Editor role or above. A chair named in `chair_person_id` is also recorded as an attendee with
+/// role `chair`.
+#[utoipa::path(operation_id = "create_meeting", tag = "meetings",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe for 24 h")),
+    request_body(content = MeetingBody, example = json!({
+        "title": "Ban Thường vụ Thành ủy làm việc với Đảng ủy phường Tuần Châu",
+        "kind": "working_session", "date": "2021-11-08",
+        "host_organization_ids": [5], "counterpart_organization_ids": [6], "chair_person_id": 3,
+        "period_label": "10 tháng đầu năm 2021", "status": "held"
+    })),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = Meeting, headers(("Location" = String), ("ETag" = String)))))]
+#[post("/meetings")]
+pub async fn create_meeting(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let raw = serde_json::Value::Object(body.0.clone());
+    let input = read(body, Mode::Create)?;
+    let hosts = input.hosts.clone().into_option().unwrap_or_default();
+    let counterparts = input.counterparts.clone().into_option().unwrap_or_default();
+    check_sides(&hosts, &counterparts)?;
+    let scope = format!("{}:POST /meetings", caller.user_id().unwrap_or_default());
+    let (created, replayed) = state
+        .db
+        .write(move |conn| {
+            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                refs_of(&input).check(conn)?;
+                let now = crate::time::now();
+                let chair = input.chair.into_option();
+                let id: i64 = diesel::insert_into(meetings::table)
+                    .values(model::NewMeetingRow {
+                        title: input.title.into_option().unwrap_or_default(),
+                        kind: input.kind.into_option().unwrap_or("other").to_owned(),
+                        date: input.date.into_option().unwrap_or_default(),
+                        part_of_day: input.part_of_day.into_option().map(str::to_owned),
+                        starts_at: input.starts_at.into_option(),
+                        location: input.location.into_option(),
+                        chair_person_id: chair,
+                        topic: input.topic.into_option(),
+                        period_label: input.period_label.into_option(),
+                        summary: input.summary.into_option(),
+                        status: input.status.into_option().unwrap_or("held").to_owned(),
+                        created_at: now,
+                        updated_at: now,
+                        version: 1,
+                    })
+                    .returning(meetings::id)
+                    .get_result(conn)?;
+                replace_sides(conn, id, &hosts, &counterparts)?;
+                changes::record(conn, "meetings", id, Action::Created, 1, true)?;
+                super::write::sync_chair(conn, id, chair, now)?;
+                let meeting = load_one(conn, id)?;
+                Ok(Created {
+                    location: format!("/api/v1/meetings/{id}"),
+                    version: meeting.version,
+                    body: serde_json::to_string(&meeting)?,
+                })
+            })
+        })
+        .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Change a meeting
+///
+/// Editor role or above. A JSON merge patch; the organization lists are replaced whole. Changing
+/// `chair_person_id` moves the `chair` role among the attendees to match.
+#[utoipa::path(operation_id = "update_meeting", tag = "meetings",
+    params(("id" = i64, Path, description = "The meeting's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    request_body(content = MeetingBody, content_type = "application/merge-patch+json", example = json!({"status": "held", "summary": null})),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The changed meeting", body = Meeting, headers(("ETag" = String))),
+        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/meetings/{id}")]
+pub async fn update_meeting(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    let input = read(body, Mode::Patch)?;
+    let meeting = state
+        .db
+        .write(move |conn| {
+            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            IfMatch::check(if_match, current.version)?;
+            refs_of(&input).check(conn)?;
+            let sides_changed = !input.hosts.is_absent() || !input.counterparts.is_absent();
+            if sides_changed {
+                let (cur_hosts, cur_counterparts) = model::organizations_of(conn, &[id])?
+                    .remove(&id)
+                    .unwrap_or_default();
+                let hosts = input.hosts.clone().into_option().unwrap_or(cur_hosts);
+                let counterparts = input
+                    .counterparts
+                    .clone()
+                    .into_option()
+                    .unwrap_or(cur_counterparts);
+                check_sides(&hosts, &counterparts)?;
+                replace_sides(conn, id, &hosts, &counterparts)?;
+            }
+            let chair_changed = !input.chair.is_absent();
+            let chair = input.chair.apply(current.chair_person_id);
+            let now = crate::time::now();
+            let n = diesel::update(
+                meetings::table
+                    .find(id)
+                    .filter(meetings::version.eq(current.version)),
+            )
+            .set((
+                meetings::title.eq(input.title.into_option().unwrap_or(current.title.clone())),
+                meetings::kind.eq(input
+                    .kind
+                    .into_option()
+                    .unwrap_or(current.kind.as_str())
+                    .to_owned()),
+                meetings::date.eq(input.date.into_option().unwrap_or(current.date)),
+                meetings::part_of_day.eq(input
+                    .part_of_day
+                    .map(str::to_owned)
+                    .apply(current.part_of_day.clone())),
+                meetings::starts_at.eq(input.starts_at.apply(current.starts_at)),
+                meetings::location.eq(input.location.apply(current.location.clone())),
+                meetings::chair_person_id.eq(chair),
+                meetings::topic.eq(input.topic.apply(current.topic.clone())),
+                meetings::period_label.eq(input.period_label.apply(current.period_label.clone())),
+                meetings::summary.eq(input.summary.apply(current.summary.clone())),
+                meetings::status.eq(input
+                    .status
+                    .into_option()
+                    .unwrap_or(current.status.as_str())
+                    .to_owned()),
+                meetings::updated_at.eq(now),
+                meetings::version.eq(current.version + 1),
+            ))
+            .execute(conn)?;
+            if n == 0 {
+                return Err(ApiError::PreconditionFailed(
+                    "the meeting changed meanwhile; read it again".into(),
+                ));
+            }
+            changes::record(
+                conn,
+                "meetings",
+                id,
+                Action::Updated,
+                current.version + 1,
+                true,
+            )?;
+            if chair_changed {
+                super::write::sync_chair(conn, id, chair, now)?;
+            }
+            load_one(conn, id)
+        })
+        .await?;
+    json_response(
+        &req,
+        StatusCode::OK,
+        &meeting,
+        Tag::Version(meeting.version),
+    )
+}
+
+/// Delete a meeting
+///
+/// Editor role or above. Its attendees go with it (each leaves a tombstone in the change feed).
+/// Refused with 409 while directives, targets or articles still point to it.
+#[utoipa::path(operation_id = "delete_meeting", tag = "meetings",
+    params(("id" = i64, Path, description = "The meeting's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[delete("/meetings/{id}")]
+pub async fn delete_meeting(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    state
+        .db
+        .write(move |conn| {
+            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            IfMatch::check(if_match, current.version)?;
+            let directives: i64 = directives::table
+                .filter(directives::meeting_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            let targets: i64 = targets::table
+                .filter(targets::meeting_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            let articles: i64 = article_meetings::table
+                .filter(article_meetings::meeting_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            refs::in_use_error(
+                "meeting",
+                id,
+                &[
+                    ("directives", directives),
+                    ("targets", targets),
+                    ("articles", articles),
+                ],
+            )?;
+            let gone: Vec<(i64, i64)> = attendees::table
+                .filter(attendees::meeting_id.eq(id))
+                .select((attendees::id, attendees::version))
+                .load(conn)?;
+            diesel::delete(attendees::table.filter(attendees::meeting_id.eq(id))).execute(conn)?;
+            for (attendee, version) in gone {
+                changes::record(
+                    conn,
+                    "attendees",
+                    attendee,
+                    Action::Deleted,
+                    version + 1,
+                    true,
+                )?;
+            }
+            diesel::delete(meetings::table.find(id)).execute(conn)?;
+            changes::record(
+                conn,
+                "meetings",
+                id,
+                Action::Deleted,
+                current.version + 1,
+                true,
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_meetings)
+        .service(create_meeting)
+        .service(get_meeting)
+        .service(update_meeting)
+        .service(delete_meeting);
 }

@@ -159,3 +159,186 @@ pub fn organizations_of(
     }
     Ok(out)
 }
+
+/// Orders of the meetings list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema, Default)]
+pub enum MeetingSort {
+    /// Latest first (the default).
+    #[default]
+    #[serde(rename = "-date")]
+    DateDesc,
+    #[serde(rename = "date")]
+    DateAsc,
+    #[serde(rename = "-updated_at")]
+    UpdatedDesc,
+    #[serde(rename = "updated_at")]
+    UpdatedAsc,
+}
+
+impl MeetingSort {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::DateDesc => "-date",
+            Self::DateAsc => "date",
+            Self::UpdatedDesc => "-updated_at",
+            Self::UpdatedAsc => "updated_at",
+        }
+    }
+
+    pub fn position(self, row: &MeetingRow) -> (serde_json::Value, i64) {
+        let v = match self {
+            Self::DateDesc | Self::DateAsc => row.date.format("%Y-%m-%d").to_string(),
+            Self::UpdatedDesc | Self::UpdatedAsc => crate::time::cursor_text(row.updated_at),
+        };
+        (serde_json::Value::String(v), row.id)
+    }
+}
+
+/// The filters of `GET /meetings`.
+#[derive(Debug, Clone, Default)]
+pub struct MeetingFilter {
+    pub organization_id: Option<i64>,
+    /// With `organization_id`: only as host, or only as counterpart.
+    pub org_role: Option<OrgRole>,
+    pub person_id: Option<i64>,
+    pub date_from: Option<NaiveDate>,
+    pub date_to: Option<NaiveDate>,
+    pub status: Option<MeetingStatus>,
+    pub kind: Option<MeetingKind>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+type Boxed<'a> = meetings::BoxedQuery<'a, crate::db::MultiBackend>;
+
+impl MeetingFilter {
+    fn apply<'a>(&self, mut q: Boxed<'a>) -> Boxed<'a> {
+        use crate::db::schema::attendees;
+        if let Some(org) = self.organization_id {
+            let links =
+                meeting_organizations::table.filter(meeting_organizations::organization_id.eq(org));
+            q = match self.org_role {
+                Some(role) => q.filter(
+                    meetings::id.eq_any(
+                        links
+                            .filter(meeting_organizations::role.eq(role.as_str()))
+                            .select(meeting_organizations::meeting_id),
+                    ),
+                ),
+                None => {
+                    q.filter(meetings::id.eq_any(links.select(meeting_organizations::meeting_id)))
+                }
+            };
+        }
+        if let Some(person) = self.person_id {
+            q = q.filter(
+                meetings::id.eq_any(
+                    attendees::table
+                        .filter(attendees::person_id.eq(person))
+                        .select(attendees::meeting_id),
+                ),
+            );
+        }
+        if let Some(from) = self.date_from {
+            q = q.filter(meetings::date.ge(from));
+        }
+        if let Some(to) = self.date_to {
+            q = q.filter(meetings::date.le(to));
+        }
+        if let Some(status) = self.status {
+            q = q.filter(meetings::status.eq(status.as_str()));
+        }
+        if let Some(kind) = self.kind {
+            q = q.filter(meetings::kind.eq(kind.as_str()));
+        }
+        if let Some(since) = self.updated_since {
+            q = q.filter(meetings::updated_at.ge(since));
+        }
+        q
+    }
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &MeetingFilter,
+    sort: MeetingSort,
+    page: &crate::http::page::PageRequest,
+) -> QueryResult<(Vec<MeetingRow>, Option<i64>)> {
+    let total = if page.count {
+        Some(
+            filter
+                .apply(meetings::table.into_boxed())
+                .count()
+                .get_result(conn)?,
+        )
+    } else {
+        None
+    };
+    let mut q = filter.apply(meetings::table.into_boxed());
+    let after = page
+        .after
+        .as_ref()
+        .map(|c| (c.value.as_str().unwrap_or_default().to_owned(), c.id));
+    q = match sort {
+        MeetingSort::DateDesc | MeetingSort::DateAsc => {
+            let asc = sort == MeetingSort::DateAsc;
+            if let Some((d, id)) = after.and_then(|(v, id)| {
+                NaiveDate::parse_from_str(&v, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| (d, id))
+            }) {
+                q = if asc {
+                    q.filter(crate::keyset!(meetings::date, meetings::id, d, id, gt))
+                } else {
+                    q.filter(crate::keyset!(meetings::date, meetings::id, d, id, lt))
+                };
+            }
+            if asc {
+                q.order((meetings::date.asc(), meetings::id.asc()))
+            } else {
+                q.order((meetings::date.desc(), meetings::id.desc()))
+            }
+        }
+        MeetingSort::UpdatedDesc | MeetingSort::UpdatedAsc => {
+            let asc = sort == MeetingSort::UpdatedAsc;
+            if let Some((t, id)) =
+                after.and_then(|(v, id)| crate::time::parse_cursor_text(&v).map(|t| (t, id)))
+            {
+                q = if asc {
+                    q.filter(crate::keyset!(
+                        meetings::updated_at,
+                        meetings::id,
+                        t,
+                        id,
+                        gt
+                    ))
+                } else {
+                    q.filter(crate::keyset!(
+                        meetings::updated_at,
+                        meetings::id,
+                        t,
+                        id,
+                        lt
+                    ))
+                };
+            }
+            if asc {
+                q.order((meetings::updated_at.asc(), meetings::id.asc()))
+            } else {
+                q.order((meetings::updated_at.desc(), meetings::id.desc()))
+            }
+        }
+    };
+    let rows = q
+        .select(MeetingRow::as_select())
+        .limit(page.fetch())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<MeetingRow>> {
+    meetings::table
+        .find(id)
+        .select(MeetingRow::as_select())
+        .first(conn)
+        .optional()
+}

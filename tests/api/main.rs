@@ -4,6 +4,8 @@ mod helpers;
 
 mod articles;
 mod auth;
+mod directory;
 mod foundation;
 mod logs;
+mod meetings;
 mod writes;

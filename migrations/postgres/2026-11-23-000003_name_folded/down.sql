@@ -1,0 +1,2 @@
+ALTER TABLE organizations DROP COLUMN name_folded;
+ALTER TABLE people DROP COLUMN name_folded;

@@ -1,0 +1,6 @@
+-- Names folded for matching (lower case, no diacritics, đ as d), kept in step by every write.
+-- Rows written before this column existed are folded at start-up, after migrations.
+ALTER TABLE organizations ADD COLUMN name_folded TEXT NOT NULL DEFAULT '';
+ALTER TABLE people ADD COLUMN name_folded TEXT NOT NULL DEFAULT '';
+CREATE INDEX organizations_name_folded_idx ON organizations (name_folded);
+CREATE INDEX people_name_folded_idx ON people (name_folded);

@@ -1,0 +1,624 @@
+//! Attendees over HTTP: nested under a meeting and as one flat list.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, AttendeeFilter, AttendeeRole, AttendeeRow, NewAttendeeRow, ROLES};
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::refs::{Kind, Refs};
+use crate::db::schema::attendees;
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag::{json_response, Tag};
+use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::include::Includes;
+use crate::http::page::{link_next, Listing, Page, PageRequest};
+use crate::http::query::StrictQuery;
+use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::people::api::Person;
+use crate::sync::changes::{self, Action};
+use crate::time::utc;
+
+/// Someone's presence at a meeting, with the role and title they held there.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 4, "meeting_id": 2, "person_id": 3, "role": "chair",
+    "title_at_meeting": "Ủy viên BTV Tỉnh ủy, Bí thư Thành ủy, Chủ tịch HĐND thành phố",
+    "organization_id": 5, "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z", "version": 1
+}))]
+pub struct Attendee {
+    pub id: i64,
+    pub meeting_id: i64,
+    pub person_id: i64,
+    pub role: AttendeeRole,
+    /// The title as printed for that meeting, which may differ from the person's current title.
+    pub title_at_meeting: Option<String>,
+    /// The body the person represented there.
+    pub organization_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    /// The person, with `include=person` (always embedded in a meeting's `attendees`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<Person>,
+}
+
+impl From<AttendeeRow> for Attendee {
+    fn from(row: AttendeeRow) -> Self {
+        Self {
+            id: row.id,
+            meeting_id: row.meeting_id,
+            person_id: row.person_id,
+            role: AttendeeRole::parse(&row.role).unwrap_or(AttendeeRole::Attendee),
+            title_at_meeting: row.title_at_meeting,
+            organization_id: row.organization_id,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+            person: None,
+        }
+    }
+}
+
+/// Attendees with their person embedded, from rows (one query for all the people).
+fn with_people(conn: &mut DbConnection, rows: Vec<AttendeeRow>) -> ApiResult<Vec<Attendee>> {
+    let person_ids: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
+    let people = crate::people::api::load_people(conn, &person_ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let person = people.get(&row.person_id).cloned();
+            let mut a = Attendee::from(row);
+            a.person = person;
+            a
+        })
+        .collect())
+}
+
+/// The attendees of each meeting, each with their person: two queries for any number of meetings.
+pub fn load_for_meetings(
+    conn: &mut DbConnection,
+    meeting_ids: &[i64],
+) -> ApiResult<HashMap<i64, Vec<Attendee>>> {
+    let rows = model::of_meetings(conn, meeting_ids)?;
+    let mut out: HashMap<i64, Vec<Attendee>> = HashMap::new();
+    for a in with_people(conn, rows)? {
+        out.entry(a.meeting_id).or_default().push(a);
+    }
+    Ok(out)
+}
+
+const INCLUDES: &[&str] = &["person"];
+
+/// Query parameters of `GET /attendees`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListAttendeesQuery {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `page.total`.
+    pub count: Option<bool>,
+    pub meeting_id: Option<i64>,
+    pub person_id: Option<i64>,
+    #[param(inline)]
+    pub role: Option<AttendeeRole>,
+    /// The body represented.
+    pub organization_id: Option<i64>,
+    /// Only attendees changed at or after this RFC 3339 time.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Related records to embed: `person`.
+    pub include: Option<String>,
+}
+
+/// Query parameters of `GET /meetings/{id}/attendees`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListMeetingAttendeesQuery {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `page.total`.
+    pub count: Option<bool>,
+    #[param(inline)]
+    pub role: Option<AttendeeRole>,
+    /// Related records to embed: `person`.
+    pub include: Option<String>,
+}
+
+/// The paging and embedding parameters both attendee lists share.
+struct ListParams {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    count: Option<bool>,
+    include: Option<String>,
+}
+
+async fn list(
+    req: &HttpRequest,
+    state: &AppState,
+    filter: AttendeeFilter,
+    params: ListParams,
+    list_name: &'static str,
+) -> ApiResult<HttpResponse> {
+    let ListParams {
+        limit,
+        cursor,
+        count,
+        include,
+    } = params;
+    let includes = Includes::parse(include.as_deref(), INCLUDES)?;
+    let listing = Listing::new(&state.cursor_key, list_name, "id");
+    let page = PageRequest::new(limit, cursor.as_deref(), count, &listing)?;
+    let body = state
+        .db
+        .run(move |conn| {
+            if let Some(meeting_id) = filter
+                .meeting_id
+                .filter(|_| list_name == "meeting_attendees")
+            {
+                crate::meetings::model::find(conn, meeting_id)?
+                    .ok_or_else(|| crate::meetings::api::not_found(meeting_id))?;
+            }
+            let (rows, total) = model::list(conn, &filter, &page)?;
+            let (rows, next) = page.cut(rows, &listing, |r| (serde_json::Value::Null, r.id));
+            let data = if includes.has("person") {
+                with_people(conn, rows)?
+            } else {
+                rows.into_iter().map(Attendee::from).collect()
+            };
+            Ok(page.page(data, total, next))
+        })
+        .await?;
+    let mut res = json_response(req, StatusCode::OK, &body, Tag::Body)?;
+    link_next(req, &mut res, body.page.next_cursor.as_deref());
+    Ok(res)
+}
+
+/// List attendees
+///
+/// Across all meetings, in the order they were recorded.
+#[utoipa::path(operation_id = "list_attendees", tag = "attendees", params(ListAttendeesQuery),
+    responses((status = 200, description = "A page of attendees", body = Page<Attendee>, headers(("ETag" = String), ("Link" = String)))))]
+#[get("/attendees")]
+pub async fn list_attendees(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<ListAttendeesQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let filter = AttendeeFilter {
+        meeting_id: q.meeting_id,
+        person_id: q.person_id,
+        role: q.role.map(AttendeeRole::as_str),
+        organization_id: q.organization_id,
+        updated_since: q.updated_since.map(|t| t.naive_utc()),
+    };
+    let params = ListParams {
+        limit: q.limit,
+        cursor: q.cursor,
+        count: q.count,
+        include: q.include,
+    };
+    list(&req, &state, filter, params, "attendees").await
+}
+
+/// List a meeting's attendees
+///
+/// In the order they were recorded; 404 when the meeting does not exist.
+#[utoipa::path(operation_id = "list_meeting_attendees", tag = "attendees",
+    params(("id" = i64, Path, description = "The meeting's id"), ListMeetingAttendeesQuery),
+    responses((status = 200, description = "A page of the meeting's attendees", body = Page<Attendee>, headers(("ETag" = String), ("Link" = String)))))]
+#[get("/meetings/{id}/attendees")]
+pub async fn list_meeting_attendees(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: StrictQuery<ListMeetingAttendeesQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let filter = AttendeeFilter {
+        meeting_id: Some(path.into_inner()),
+        role: q.role.map(AttendeeRole::as_str),
+        ..AttendeeFilter::default()
+    };
+    let params = ListParams {
+        limit: q.limit,
+        cursor: q.cursor,
+        count: q.count,
+        include: q.include,
+    };
+    list(&req, &state, filter, params, "meeting_attendees").await
+}
+
+/// Get an attendee
+///
+/// With the person embedded.
+#[utoipa::path(operation_id = "get_attendee", tag = "attendees",
+    params(("id" = i64, Path, description = "The attendee's id")),
+    responses((status = 200, description = "The attendee, with their person", body = Attendee, headers(("ETag" = String)))))]
+#[get("/attendees/{id}")]
+pub async fn get_attendee(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let attendee = state
+        .db
+        .run(move |conn| {
+            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            with_people(conn, vec![row])?
+                .pop()
+                .ok_or_else(|| not_found(id))
+        })
+        .await?;
+    json_response(&req, StatusCode::OK, &attendee, Tag::Body)
+}
+
+fn not_found(id: i64) -> ApiError {
+    ApiError::not_found(format!("no attendee {id}"))
+}
+
+/// The writable fields of an attendee.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct AttendeeBody {
+    /// Required on `POST /attendees`; taken from the path on `POST /meetings/{id}/attendees`; fixed after.
+    pub meeting_id: Option<i64>,
+    /// Required on create; fixed after.
+    pub person_id: Option<i64>,
+    /// Default `attendee`. `chair` also sets the meeting's `chair_person_id`.
+    pub role: Option<AttendeeRole>,
+    pub title_at_meeting: Option<String>,
+    pub organization_id: Option<i64>,
+}
+
+struct AttendeeInput {
+    meeting_id: Val<i64>,
+    person_id: Val<i64>,
+    role: Val<&'static str>,
+    title_at_meeting: Val<String>,
+    organization_id: Val<i64>,
+}
+
+fn read(body: JsonObject, mode: Mode, nested: bool) -> ApiResult<AttendeeInput> {
+    let allowed: &[&str] = match (mode, nested) {
+        (Mode::Create, false) => &[
+            "meeting_id",
+            "person_id",
+            "role",
+            "title_at_meeting",
+            "organization_id",
+        ],
+        (Mode::Create, true) => &["person_id", "role", "title_at_meeting", "organization_id"],
+        (Mode::Patch, _) => &["role", "title_at_meeting", "organization_id"],
+    };
+    let mut f = Fields::new(
+        body.0,
+        allowed,
+        &[
+            "id",
+            "meeting_id",
+            "person_id",
+            "created_at",
+            "updated_at",
+            "version",
+            "person",
+        ],
+        mode,
+    );
+    let meeting_id = if nested || mode == Mode::Patch {
+        Val::Absent
+    } else {
+        f.id("meeting_id")
+    };
+    let meeting_id = if nested || mode == Mode::Patch {
+        meeting_id
+    } else {
+        f.required("meeting_id", meeting_id)
+    };
+    let person_id = if mode == Mode::Create {
+        f.id("person_id")
+    } else {
+        Val::Absent
+    };
+    let person_id = if mode == Mode::Create {
+        f.required("person_id", person_id)
+    } else {
+        person_id
+    };
+    let role = f.choice("role", ROLES);
+    let input = AttendeeInput {
+        meeting_id,
+        person_id,
+        role: f.not_null("role", role),
+        title_at_meeting: f.text("title_at_meeting", 500),
+        organization_id: f.id("organization_id"),
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+fn create(conn: &mut DbConnection, meeting_id: i64, input: AttendeeInput) -> ApiResult<Created> {
+    let person_id = input.person_id.into_option().unwrap_or_default();
+    Refs::new()
+        .one("meeting_id", Kind::Meeting, Some(meeting_id))
+        .one("person_id", Kind::Person, Some(person_id))
+        .one(
+            "organization_id",
+            Kind::Organization,
+            input.organization_id.as_set().copied(),
+        )
+        .check(conn)?;
+    let taken: Option<i64> = attendees::table
+        .filter(attendees::meeting_id.eq(meeting_id))
+        .filter(attendees::person_id.eq(person_id))
+        .select(attendees::id)
+        .first(conn)
+        .optional()?;
+    if let Some(existing) = taken {
+        return Err(ApiError::Conflict(format!(
+            "person {person_id} already attends meeting {meeting_id} (attendee {existing})"
+        )));
+    }
+    let now = crate::time::now();
+    let role = input.role.into_option().unwrap_or("attendee");
+    let row: AttendeeRow = diesel::insert_into(attendees::table)
+        .values(NewAttendeeRow {
+            meeting_id,
+            person_id,
+            role: role.to_owned(),
+            title_at_meeting: input.title_at_meeting.into_option(),
+            organization_id: input.organization_id.into_option(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        })
+        .returning(attendees::all_columns)
+        .get_result(conn)?;
+    changes::record(conn, "attendees", row.id, Action::Created, 1, true)?;
+    if role == "chair" {
+        crate::meetings::write::sync_chair(conn, meeting_id, Some(person_id), now)?;
+    }
+    let row = model::find(conn, row.id)?.ok_or_else(|| not_found(row.id))?;
+    let attendee = with_people(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| ApiError::internal("attendee vanished"))?;
+    Ok(Created {
+        location: format!("/api/v1/attendees/{}", attendee.id),
+        version: attendee.version,
+        body: serde_json::to_string(&attendee)?,
+    })
+}
+
+const KEY_DOC: &str = "Makes a retried POST safe for 24 h";
+
+/// Add an attendee
+///
+/// Editor role or above. One person attends a meeting at most once (409). Role `chair` also sets
+/// the meeting's `chair_person_id`, and the previous chair becomes an `attendee`.
+#[utoipa::path(operation_id = "create_attendee", tag = "attendees",
+    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    request_body(content = AttendeeBody, example = json!({"meeting_id": 2, "person_id": 3, "role": "chair", "title_at_meeting": "Bí thư Thành ủy"})),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = Attendee, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The person already attends this meeting", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/attendees")]
+pub async fn create_attendee(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let raw = serde_json::Value::Object(body.0.clone());
+    let input = read(body, Mode::Create, false)?;
+    let scope = format!("{}:POST /attendees", caller.user_id().unwrap_or_default());
+    let (created, replayed) = state
+        .db
+        .write(move |conn| {
+            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                let meeting_id = input.meeting_id.as_set().copied().unwrap_or_default();
+                create(conn, meeting_id, input)
+            })
+        })
+        .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Add an attendee to a meeting
+///
+/// As `POST /attendees`, with the meeting from the path.
+#[utoipa::path(operation_id = "create_meeting_attendee", tag = "attendees",
+    params(("id" = i64, Path, description = "The meeting's id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    request_body(content = AttendeeBody, example = json!({"person_id": 3, "role": "speaker", "title_at_meeting": "Phó Bí thư Thành ủy, Chủ tịch UBND thành phố"})),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = Attendee, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "The person already attends this meeting", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/meetings/{id}/attendees")]
+pub async fn create_meeting_attendee(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    path: web::Path<i64>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let meeting_id = path.into_inner();
+    let raw = serde_json::Value::Object(body.0.clone());
+    let input = read(body, Mode::Create, true)?;
+    let scope = format!(
+        "{}:POST /meetings/{meeting_id}/attendees",
+        caller.user_id().unwrap_or_default()
+    );
+    let (created, replayed) = state
+        .db
+        .write(move |conn| {
+            crate::meetings::model::find(conn, meeting_id)?
+                .ok_or_else(|| crate::meetings::api::not_found(meeting_id))?;
+            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                create(conn, meeting_id, input)
+            })
+        })
+        .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Change an attendee
+///
+/// Editor role or above: role, title at the meeting, organization represented. Making someone
+/// `chair` moves the meeting's chair to them; taking `chair` away leaves the meeting without one.
+#[utoipa::path(operation_id = "update_attendee", tag = "attendees",
+    params(("id" = i64, Path, description = "The attendee's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    request_body(content = AttendeeBody, content_type = "application/merge-patch+json", example = json!({"role": "speaker"})),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The changed attendee", body = Attendee, headers(("ETag" = String))),
+        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/attendees/{id}")]
+pub async fn update_attendee(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    let input = read(body, Mode::Patch, false)?;
+    let attendee = state
+        .db
+        .write(move |conn| {
+            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            IfMatch::check(if_match, current.version)?;
+            Refs::new()
+                .one(
+                    "organization_id",
+                    Kind::Organization,
+                    input.organization_id.as_set().copied(),
+                )
+                .check(conn)?;
+            let now = crate::time::now();
+            let role = input
+                .role
+                .into_option()
+                .unwrap_or(current.role.as_str())
+                .to_owned();
+            let n = diesel::update(
+                attendees::table
+                    .find(id)
+                    .filter(attendees::version.eq(current.version)),
+            )
+            .set((
+                attendees::role.eq(&role),
+                attendees::title_at_meeting.eq(input
+                    .title_at_meeting
+                    .apply(current.title_at_meeting.clone())),
+                attendees::organization_id.eq(input.organization_id.apply(current.organization_id)),
+                attendees::updated_at.eq(now),
+                attendees::version.eq(current.version + 1),
+            ))
+            .execute(conn)?;
+            if n == 0 {
+                return Err(ApiError::PreconditionFailed(
+                    "the attendee changed meanwhile; read it again".into(),
+                ));
+            }
+            changes::record(
+                conn,
+                "attendees",
+                id,
+                Action::Updated,
+                current.version + 1,
+                true,
+            )?;
+            if role == "chair" && current.role != "chair" {
+                crate::meetings::write::sync_chair(
+                    conn,
+                    current.meeting_id,
+                    Some(current.person_id),
+                    now,
+                )?;
+            } else if current.role == "chair" && role != "chair" {
+                crate::meetings::write::sync_chair(conn, current.meeting_id, None, now)?;
+            }
+            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            with_people(conn, vec![row])?
+                .pop()
+                .ok_or_else(|| not_found(id))
+        })
+        .await?;
+    json_response(&req, StatusCode::OK, &attendee, Tag::Body)
+}
+
+/// Remove an attendee
+///
+/// Editor role or above. Removing the chair leaves the meeting without one.
+#[utoipa::path(operation_id = "delete_attendee", tag = "attendees",
+    params(("id" = i64, Path, description = "The attendee's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[delete("/attendees/{id}")]
+pub async fn delete_attendee(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    state
+        .db
+        .write(move |conn| {
+            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            IfMatch::check(if_match, current.version)?;
+            diesel::delete(attendees::table.find(id)).execute(conn)?;
+            changes::record(
+                conn,
+                "attendees",
+                id,
+                Action::Deleted,
+                current.version + 1,
+                true,
+            )?;
+            if current.role == "chair" {
+                crate::meetings::write::sync_chair(
+                    conn,
+                    current.meeting_id,
+                    None,
+                    crate::time::now(),
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_attendees)
+        .service(create_attendee)
+        .service(get_attendee)
+        .service(update_attendee)
+        .service(delete_attendee)
+        .service(list_meeting_attendees)
+        .service(create_meeting_attendee);
+}

@@ -1,0 +1,629 @@
+//! The organizations resource over HTTP.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, OrgFilter, OrgKind, OrgLevel, OrgRow, OrgSort, KINDS, LEVELS};
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::refs::{self, Kind, Refs};
+use crate::db::schema::{
+    attendees, directive_assignees, directives, meeting_organizations, organizations, people,
+    targets,
+};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag::{json_response, Tag};
+use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::include::Includes;
+use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
+use crate::http::query::StrictQuery;
+use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::sync::changes::{self, Action};
+use crate::time::utc;
+
+/// A party committee, people's committee, agency or other body.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 3, "name": "Ban Thường vụ Thành ủy Thái Nguyên", "short_name": "BTV Thành ủy",
+    "kind": "party_standing_committee", "level": "district", "parent_id": 2, "locality": "Thái Nguyên",
+    "valid_from": null, "valid_to": null, "successor_id": null,
+    "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z", "version": 1
+}))]
+pub struct Organization {
+    pub id: i64,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: OrgKind,
+    pub level: OrgLevel,
+    /// The body this one belongs to.
+    pub parent_id: Option<i64>,
+    /// The province, city, district or ward.
+    pub locality: Option<String>,
+    /// First day it existed, when known.
+    pub valid_from: Option<NaiveDate>,
+    /// Last day it existed (e.g. 2025-06-30 for districts abolished on 2025-07-01).
+    pub valid_to: Option<NaiveDate>,
+    /// The body that replaced it after a merger.
+    pub successor_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    /// Direct sub-organizations, with `include=children`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub children: Option<Vec<Organization>>,
+}
+
+impl From<OrgRow> for Organization {
+    fn from(row: OrgRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            short_name: row.short_name,
+            kind: OrgKind::parse(&row.kind).unwrap_or(OrgKind::Other),
+            level: OrgLevel::parse(&row.level).unwrap_or(OrgLevel::Commune),
+            parent_id: row.parent_id,
+            locality: row.locality,
+            valid_from: row.valid_from,
+            valid_to: row.valid_to,
+            successor_id: row.successor_id,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+            children: None,
+        }
+    }
+}
+
+/// Organizations by id, for embedding (one query).
+pub fn load_organizations(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> ApiResult<HashMap<i64, Organization>> {
+    Ok(model::find_many(conn, ids)?
+        .into_iter()
+        .map(|r| (r.id, Organization::from(r)))
+        .collect())
+}
+
+fn embed_children(conn: &mut DbConnection, orgs: &mut [Organization]) -> ApiResult<()> {
+    let ids: Vec<i64> = orgs.iter().map(|o| o.id).collect();
+    let mut by_parent: HashMap<i64, Vec<Organization>> = HashMap::new();
+    for child in model::children_of(conn, &ids)? {
+        by_parent
+            .entry(child.parent_id.unwrap_or_default())
+            .or_default()
+            .push(child.into());
+    }
+    for org in orgs {
+        org.children = Some(by_parent.remove(&org.id).unwrap_or_default());
+    }
+    Ok(())
+}
+
+const INCLUDES: &[&str] = &["children"];
+
+/// Query parameters of `GET /organizations`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListOrganizationsQuery {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `page.total`.
+    pub count: Option<bool>,
+    /// Order of the list. Default `name`.
+    #[param(inline)]
+    pub sort: Option<OrgSort>,
+    /// Words that must all appear in the name or short name, ignoring case and diacritics (`dang uy tuan chau`).
+    #[param(example = "dang uy tuan chau")]
+    pub q: Option<String>,
+    #[param(inline)]
+    pub kind: Option<OrgKind>,
+    #[param(inline)]
+    pub level: Option<OrgLevel>,
+    /// Only direct sub-organizations of this one.
+    pub parent_id: Option<i64>,
+    /// Only bodies that existed on this day (by `valid_from`/`valid_to`).
+    #[param(example = "2025-07-01")]
+    pub active_on: Option<NaiveDate>,
+    /// Only organizations changed at or after this RFC 3339 time.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Related records to embed: `children`.
+    pub include: Option<String>,
+}
+
+/// Query parameters of `GET /organizations/{id}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GetOrganizationQuery {
+    /// Related records to embed: `children`.
+    pub include: Option<String>,
+}
+
+/// The words of a `q` parameter, or a 400 when it has none or is too long.
+pub fn q_words(q: Option<&str>) -> ApiResult<Vec<String>> {
+    let Some(q) = q else { return Ok(Vec::new()) };
+    if q.chars().count() > 200 {
+        return Err(ApiError::bad_param("q", "must be at most 200 characters"));
+    }
+    let words = crate::text::query_words(q);
+    if words.is_empty() {
+        return Err(ApiError::bad_param(
+            "q",
+            "has no letters or digits to search for",
+        ));
+    }
+    Ok(words)
+}
+
+/// List organizations
+///
+/// By name by default. Filter by kind, level, parent, name (`q`) and the day they existed.
+#[utoipa::path(operation_id = "list_organizations", tag = "organizations", params(ListOrganizationsQuery),
+    responses((status = 200, description = "A page of organizations", body = Page<Organization>,
+        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows")))))]
+#[get("/organizations")]
+pub async fn list_organizations(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<ListOrganizationsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let sort = q.sort.unwrap_or_default();
+    let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
+    let listing = Listing::new(&state.cursor_key, "organizations", sort.key());
+    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let filter = OrgFilter {
+        kind: q.kind.map(OrgKind::as_str),
+        level: q.level.map(OrgLevel::as_str),
+        parent_id: q.parent_id,
+        words: q_words(q.q.as_deref())?,
+        active_on: q.active_on,
+        updated_since: q.updated_since.map(|t| t.naive_utc()),
+    };
+    let body = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = model::list(conn, &filter, sort, &page)?;
+            let mut page = paginate(
+                rows,
+                &page,
+                total,
+                &listing,
+                |r| sort.position(r),
+                Organization::from,
+            );
+            if includes.has("children") {
+                embed_children(conn, &mut page.data)?;
+            }
+            Ok(page)
+        })
+        .await?;
+    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
+    link_next(&req, &mut res, body.page.next_cursor.as_deref());
+    Ok(res)
+}
+
+/// Get an organization
+///
+/// With `include=children` to embed its direct sub-organizations.
+#[utoipa::path(operation_id = "get_organization", tag = "organizations",
+    params(("id" = i64, Path, description = "The organization's id"), GetOrganizationQuery),
+    responses((status = 200, description = "The organization", body = Organization, headers(("ETag" = String)))))]
+#[get("/organizations/{id}")]
+pub async fn get_organization(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: StrictQuery<GetOrganizationQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let includes = Includes::parse(query.into_inner().include.as_deref(), INCLUDES)?;
+    let org = state
+        .db
+        .run(move |conn| {
+            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            let mut org = Organization::from(row);
+            if includes.has("children") {
+                embed_children(conn, std::slice::from_mut(&mut org))?;
+            }
+            Ok(org)
+        })
+        .await?;
+    let tag = if org.children.is_some() {
+        Tag::Body
+    } else {
+        Tag::Version(org.version)
+    };
+    json_response(&req, StatusCode::OK, &org, tag)
+}
+
+fn not_found(id: i64) -> ApiError {
+    ApiError::not_found(format!("no organization {id}"))
+}
+
+/// The writable fields of an organization (for a patch every field is optional).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct OrganizationBody {
+    /// Required on create.
+    #[schema(example = "Đảng ủy phường Tuần Châu")]
+    pub name: Option<String>,
+    pub short_name: Option<String>,
+    /// Required on create.
+    pub kind: Option<OrgKind>,
+    /// Required on create.
+    pub level: Option<OrgLevel>,
+    pub parent_id: Option<i64>,
+    pub locality: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    pub valid_to: Option<NaiveDate>,
+    pub successor_id: Option<i64>,
+}
+
+struct OrgInput {
+    name: Val<String>,
+    short_name: Val<String>,
+    kind: Val<&'static str>,
+    level: Val<&'static str>,
+    parent_id: Val<i64>,
+    locality: Val<String>,
+    valid_from: Val<NaiveDate>,
+    valid_to: Val<NaiveDate>,
+    successor_id: Val<i64>,
+}
+
+fn read(body: JsonObject, mode: Mode) -> ApiResult<OrgInput> {
+    let mut f = Fields::new(
+        body.0,
+        &[
+            "name",
+            "short_name",
+            "kind",
+            "level",
+            "parent_id",
+            "locality",
+            "valid_from",
+            "valid_to",
+            "successor_id",
+        ],
+        &["id", "created_at", "updated_at", "version", "children"],
+        mode,
+    );
+    let name = f.text("name", 300);
+    let kind = f.choice("kind", KINDS);
+    let level = f.choice("level", LEVELS);
+    let input = OrgInput {
+        name: f.required("name", name),
+        kind: f.required("kind", kind),
+        level: f.required("level", level),
+        short_name: f.text("short_name", 100),
+        parent_id: f.id("parent_id"),
+        locality: f.text("locality", 200),
+        valid_from: f.date("valid_from"),
+        valid_to: f.date("valid_to"),
+        successor_id: f.id("successor_id"),
+    };
+    if let (Val::Set(from), Val::Set(to)) = (&input.valid_from, &input.valid_to) {
+        if to < from {
+            f.error("valid_to", "must not be before valid_from");
+        }
+    }
+    f.finish()?;
+    Ok(input)
+}
+
+/// 422 when `parent_id` would make a cycle (the organization itself or one of its descendants).
+fn check_parent(conn: &mut DbConnection, id: i64, parent: Option<i64>) -> ApiResult<()> {
+    let mut cursor = parent;
+    let mut steps = 0;
+    while let Some(p) = cursor {
+        if p == id {
+            return Err(ApiError::Validation(vec![crate::error::FieldError::new(
+                "parent_id",
+                "would make the organization its own ancestor",
+            )]));
+        }
+        steps += 1;
+        if steps > 64 {
+            break;
+        }
+        cursor = organizations::table
+            .find(p)
+            .select(organizations::parent_id)
+            .first::<Option<i64>>(conn)
+            .optional()?
+            .flatten();
+    }
+    Ok(())
+}
+
+fn to_created(org: Organization) -> ApiResult<Created> {
+    Ok(Created {
+        location: format!("/api/v1/organizations/{}", org.id),
+        version: org.version,
+        body: serde_json::to_string(&org)?,
+    })
+}
+
+/// Create an organization
+///
+/// Editor role or above.
+#[utoipa::path(operation_id = "create_organization", tag = "organizations",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe for 24 h")),
+    request_body(content = OrganizationBody, example = json!({"name": "Đảng ủy phường Tuần Châu", "kind": "party_committee", "level": "commune", "parent_id": 1})),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = Organization, headers(("Location" = String), ("ETag" = String)))))]
+#[post("/organizations")]
+pub async fn create_organization(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let raw = serde_json::Value::Object(body.0.clone());
+    let input = read(body, Mode::Create)?;
+    let scope = format!(
+        "{}:POST /organizations",
+        caller.user_id().unwrap_or_default()
+    );
+    let (created, replayed) = state
+        .db
+        .write(move |conn| {
+            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                Refs::new()
+                    .one(
+                        "parent_id",
+                        Kind::Organization,
+                        input.parent_id.clone().into_option(),
+                    )
+                    .one(
+                        "successor_id",
+                        Kind::Organization,
+                        input.successor_id.clone().into_option(),
+                    )
+                    .check(conn)?;
+                let now = crate::time::now();
+                let name = input.name.into_option().unwrap_or_default();
+                let short_name = input.short_name.into_option();
+                let row: OrgRow = diesel::insert_into(organizations::table)
+                    .values(model::NewOrganizationRow {
+                        name_folded: model::folded_name(&name, short_name.as_deref()),
+                        name,
+                        short_name,
+                        kind: input.kind.into_option().unwrap_or("other").to_owned(),
+                        level: input.level.into_option().unwrap_or("commune").to_owned(),
+                        parent_id: input.parent_id.into_option(),
+                        locality: input.locality.into_option(),
+                        valid_from: input.valid_from.into_option(),
+                        valid_to: input.valid_to.into_option(),
+                        successor_id: input.successor_id.into_option(),
+                        created_at: now,
+                        updated_at: now,
+                        version: 1,
+                    })
+                    .returning(organizations::all_columns)
+                    .get_result(conn)?;
+                changes::record(conn, "organizations", row.id, Action::Created, 1, true)?;
+                to_created(row.into())
+            })
+        })
+        .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Change an organization
+///
+/// Editor role or above. A JSON merge patch; `If-Match` with the version read avoids lost updates.
+#[utoipa::path(operation_id = "update_organization", tag = "organizations",
+    params(("id" = i64, Path, description = "The organization's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    request_body(content = OrganizationBody, content_type = "application/merge-patch+json", example = json!({"valid_to": "2025-06-30", "successor_id": 40})),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The changed organization", body = Organization, headers(("ETag" = String))),
+        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/organizations/{id}")]
+pub async fn update_organization(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    let input = read(body, Mode::Patch)?;
+    let org = state
+        .db
+        .write(move |conn| {
+            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            IfMatch::check(if_match, current.version)?;
+            Refs::new()
+                .one(
+                    "parent_id",
+                    Kind::Organization,
+                    input.parent_id.clone().into_option(),
+                )
+                .one(
+                    "successor_id",
+                    Kind::Organization,
+                    input.successor_id.clone().into_option(),
+                )
+                .check(conn)?;
+            let parent_id = input.parent_id.apply(current.parent_id);
+            check_parent(conn, id, parent_id)?;
+            let successor_id = input.successor_id.apply(current.successor_id);
+            if successor_id == Some(id) {
+                return Err(ApiError::Validation(vec![crate::error::FieldError::new(
+                    "successor_id",
+                    "cannot be the organization itself",
+                )]));
+            }
+            let valid_from = input.valid_from.apply(current.valid_from);
+            let valid_to = input.valid_to.apply(current.valid_to);
+            if let (Some(from), Some(to)) = (valid_from, valid_to) {
+                if to < from {
+                    return Err(ApiError::Validation(vec![crate::error::FieldError::new(
+                        "valid_to",
+                        "must not be before valid_from",
+                    )]));
+                }
+            }
+            let name = input.name.into_option().unwrap_or(current.name.clone());
+            let short_name = input.short_name.apply(current.short_name.clone());
+            let now = crate::time::now();
+            let n = diesel::update(
+                organizations::table
+                    .find(id)
+                    .filter(organizations::version.eq(current.version)),
+            )
+            .set((
+                organizations::name_folded.eq(model::folded_name(&name, short_name.as_deref())),
+                organizations::name.eq(name),
+                organizations::short_name.eq(short_name),
+                organizations::kind.eq(input
+                    .kind
+                    .into_option()
+                    .unwrap_or(current.kind.as_str())
+                    .to_owned()),
+                organizations::level.eq(input
+                    .level
+                    .into_option()
+                    .unwrap_or(current.level.as_str())
+                    .to_owned()),
+                organizations::parent_id.eq(parent_id),
+                organizations::locality.eq(input.locality.apply(current.locality.clone())),
+                organizations::valid_from.eq(valid_from),
+                organizations::valid_to.eq(valid_to),
+                organizations::successor_id.eq(successor_id),
+                organizations::updated_at.eq(now),
+                organizations::version.eq(current.version + 1),
+            ))
+            .execute(conn)?;
+            if n == 0 {
+                return Err(ApiError::PreconditionFailed(
+                    "the organization changed meanwhile; read it again".into(),
+                ));
+            }
+            changes::record(
+                conn,
+                "organizations",
+                id,
+                Action::Updated,
+                current.version + 1,
+                true,
+            )?;
+            Ok(Organization::from(
+                model::find(conn, id)?.ok_or_else(|| not_found(id))?,
+            ))
+        })
+        .await?;
+    json_response(&req, StatusCode::OK, &org, Tag::Version(org.version))
+}
+
+/// Delete an organization
+///
+/// Editor role or above. Refused with 409, naming what still uses it, while meetings, people,
+/// attendees, directives, targets or other organizations point to it.
+#[utoipa::path(operation_id = "delete_organization", tag = "organizations",
+    params(("id" = i64, Path, description = "The organization's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[delete("/organizations/{id}")]
+pub async fn delete_organization(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    state
+        .db
+        .write(move |conn| {
+            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            IfMatch::check(if_match, current.version)?;
+            let meetings: i64 = meeting_organizations::table
+                .filter(meeting_organizations::organization_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            let people: i64 = people::table
+                .filter(people::organization_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            let attendees: i64 = attendees::table
+                .filter(attendees::organization_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            let led: i64 = directives::table
+                .filter(directives::lead_organization_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            let assigned: i64 = directive_assignees::table
+                .filter(directive_assignees::organization_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            let targets: i64 = targets::table
+                .filter(targets::organization_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            let children: i64 = organizations::table
+                .filter(
+                    organizations::parent_id
+                        .eq(id)
+                        .or(organizations::successor_id.eq(id)),
+                )
+                .count()
+                .get_result(conn)?;
+            refs::in_use_error(
+                "organization",
+                id,
+                &[
+                    ("meetings", meetings),
+                    ("people", people),
+                    ("attendees", attendees),
+                    ("directives", led + assigned),
+                    ("targets", targets),
+                    ("organizations (as parent or successor)", children),
+                ],
+            )?;
+            diesel::delete(organizations::table.find(id)).execute(conn)?;
+            changes::record(
+                conn,
+                "organizations",
+                id,
+                Action::Deleted,
+                current.version + 1,
+                true,
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_organizations)
+        .service(create_organization)
+        .service(get_organization)
+        .service(update_organization)
+        .service(delete_organization);
+}

@@ -1,0 +1,456 @@
+//! The people resource over HTTP.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, NewPersonRow, PersonFilter, PersonRow, PersonSort};
+use crate::app::AppState;
+use crate::articles::api::visible_statuses;
+use crate::attendees::model::AttendeeRole;
+use crate::auth::{Caller, Role};
+use crate::db::refs::{self, Kind, Refs};
+use crate::db::schema::{attendees, directives, meetings, people};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag::{json_response, Tag};
+use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::include::Includes;
+use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
+use crate::http::query::StrictQuery;
+use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::meetings::api::Meeting;
+use crate::sync::changes::{self, Action};
+use crate::time::utc;
+
+/// A person named in the reports: a party secretary, a chairman, a ward representative.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 3, "full_name": "Vũ Văn Diện",
+    "current_title": "Ủy viên BTV Tỉnh ủy, Bí thư Thành ủy, Chủ tịch HĐND thành phố",
+    "organization_id": 5, "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z", "version": 1
+}))]
+pub struct Person {
+    pub id: i64,
+    pub full_name: String,
+    /// The latest known title; each meeting keeps the title held then.
+    pub current_title: Option<String>,
+    /// Their main body.
+    pub organization_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+    /// With `include=meetings`: every meeting attended, with the role and the title held there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub meetings: Option<Vec<Attendance>>,
+}
+
+/// One meeting a person attended.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Attendance {
+    pub attendee_id: i64,
+    pub role: AttendeeRole,
+    pub title_at_meeting: Option<String>,
+    pub organization_id: Option<i64>,
+    pub meeting: Meeting,
+}
+
+impl From<PersonRow> for Person {
+    fn from(row: PersonRow) -> Self {
+        Self {
+            id: row.id,
+            full_name: row.full_name,
+            current_title: row.current_title,
+            organization_id: row.organization_id,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+            meetings: None,
+        }
+    }
+}
+
+/// People by id, for embedding (one query).
+pub fn load_people(conn: &mut DbConnection, ids: &[i64]) -> ApiResult<HashMap<i64, Person>> {
+    Ok(model::find_many(conn, ids)?
+        .into_iter()
+        .map(|r| (r.id, Person::from(r)))
+        .collect())
+}
+
+const INCLUDES: &[&str] = &["meetings"];
+
+/// Query parameters of `GET /people`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListPeopleQuery {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `page.total`.
+    pub count: Option<bool>,
+    /// Order of the list. Default `full_name`.
+    #[param(inline)]
+    pub sort: Option<PersonSort>,
+    /// Words that must all appear in the name, ignoring case and diacritics (`vu van dien`).
+    #[param(example = "vu van dien")]
+    pub q: Option<String>,
+    /// Only people of this organization.
+    pub organization_id: Option<i64>,
+    /// Only people changed at or after this RFC 3339 time.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Query parameters of `GET /people/{id}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct GetPersonQuery {
+    /// Related records to embed: `meetings` (each with the role and title held there).
+    pub include: Option<String>,
+}
+
+/// List people
+///
+/// By full name by default; `q` matches names ignoring case and diacritics.
+#[utoipa::path(operation_id = "list_people", tag = "people", params(ListPeopleQuery),
+    responses((status = 200, description = "A page of people", body = Page<Person>, headers(("ETag" = String), ("Link" = String)))))]
+#[get("/people")]
+pub async fn list_people(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<ListPeopleQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let sort = q.sort.unwrap_or_default();
+    let listing = Listing::new(&state.cursor_key, "people", sort.key());
+    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let filter = PersonFilter {
+        organization_id: q.organization_id,
+        words: crate::organizations::api::q_words(q.q.as_deref())?,
+        updated_since: q.updated_since.map(|t| t.naive_utc()),
+    };
+    let body = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = model::list(conn, &filter, sort, &page)?;
+            Ok(paginate(
+                rows,
+                &page,
+                total,
+                &listing,
+                |r| sort.position(r),
+                Person::from,
+            ))
+        })
+        .await?;
+    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
+    link_next(&req, &mut res, body.page.next_cursor.as_deref());
+    Ok(res)
+}
+
+/// Get a person
+///
+/// With `include=meetings`, every meeting they attended with the role and the title held there.
+#[utoipa::path(operation_id = "get_person", tag = "people",
+    params(("id" = i64, Path, description = "The person's id"), GetPersonQuery),
+    responses((status = 200, description = "The person", body = Person, headers(("ETag" = String)))))]
+#[get("/people/{id}")]
+pub async fn get_person(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    query: StrictQuery<GetPersonQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let includes = Includes::parse(query.into_inner().include.as_deref(), INCLUDES)?;
+    let visible = visible_statuses(&caller);
+    let person = state
+        .db
+        .run(move |conn| {
+            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            let mut person = Person::from(row);
+            if includes.has("meetings") {
+                let rows = crate::attendees::model::of_person(conn, id)?;
+                let meeting_ids: Vec<i64> = rows.iter().map(|a| a.meeting_id).collect();
+                let mut meetings =
+                    crate::meetings::api::load_meetings(conn, &meeting_ids, visible.as_deref())?;
+                let mut list: Vec<Attendance> = rows
+                    .into_iter()
+                    .filter_map(|a| {
+                        Some(Attendance {
+                            attendee_id: a.id,
+                            role: AttendeeRole::parse(&a.role).unwrap_or(AttendeeRole::Attendee),
+                            title_at_meeting: a.title_at_meeting,
+                            organization_id: a.organization_id,
+                            meeting: meetings.remove(&a.meeting_id)?,
+                        })
+                    })
+                    .collect();
+                list.sort_by(|a, b| {
+                    b.meeting
+                        .date
+                        .cmp(&a.meeting.date)
+                        .then(b.meeting.id.cmp(&a.meeting.id))
+                });
+                person.meetings = Some(list);
+            }
+            Ok(person)
+        })
+        .await?;
+    let tag = if person.meetings.is_some() {
+        Tag::Body
+    } else {
+        Tag::Version(person.version)
+    };
+    json_response(&req, StatusCode::OK, &person, tag)
+}
+
+fn not_found(id: i64) -> ApiError {
+    ApiError::not_found(format!("no person {id}"))
+}
+
+/// The writable fields of a person.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct PersonBody {
+    /// Required on create.
+    #[schema(example = "Vũ Văn Diện")]
+    pub full_name: Option<String>,
+    pub current_title: Option<String>,
+    pub organization_id: Option<i64>,
+}
+
+struct PersonInput {
+    full_name: Val<String>,
+    current_title: Val<String>,
+    organization_id: Val<i64>,
+}
+
+fn read(body: JsonObject, mode: Mode) -> ApiResult<PersonInput> {
+    let mut f = Fields::new(
+        body.0,
+        &["full_name", "current_title", "organization_id"],
+        &["id", "created_at", "updated_at", "version", "meetings"],
+        mode,
+    );
+    let full_name = f.text("full_name", 200);
+    let input = PersonInput {
+        full_name: f.required("full_name", full_name),
+        current_title: f.text("current_title", 500),
+        organization_id: f.id("organization_id"),
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+/// Create a person
+///
+/// Editor role or above.
+#[utoipa::path(operation_id = "create_person", tag = "people",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe for 24 h")),
+    request_body(content = PersonBody, example = json!({"full_name": "Vũ Văn Diện", "current_title": "Bí thư Thành ủy", "organization_id": 5})),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = Person, headers(("Location" = String), ("ETag" = String)))))]
+#[post("/people")]
+pub async fn create_person(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let raw = serde_json::Value::Object(body.0.clone());
+    let input = read(body, Mode::Create)?;
+    let scope = format!("{}:POST /people", caller.user_id().unwrap_or_default());
+    let (created, replayed) = state
+        .db
+        .write(move |conn| {
+            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                Refs::new()
+                    .one(
+                        "organization_id",
+                        Kind::Organization,
+                        input.organization_id.as_set().copied(),
+                    )
+                    .check(conn)?;
+                let now = crate::time::now();
+                let full_name = input.full_name.into_option().unwrap_or_default();
+                let row: PersonRow = diesel::insert_into(people::table)
+                    .values(NewPersonRow {
+                        name_folded: crate::text::fold(&full_name),
+                        full_name,
+                        current_title: input.current_title.into_option(),
+                        organization_id: input.organization_id.into_option(),
+                        created_at: now,
+                        updated_at: now,
+                        version: 1,
+                    })
+                    .returning(people::all_columns)
+                    .get_result(conn)?;
+                changes::record(conn, "people", row.id, Action::Created, 1, true)?;
+                let person = Person::from(row);
+                Ok(Created {
+                    location: format!("/api/v1/people/{}", person.id),
+                    version: person.version,
+                    body: serde_json::to_string(&person)?,
+                })
+            })
+        })
+        .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Change a person
+///
+/// Editor role or above. A JSON merge patch.
+#[utoipa::path(operation_id = "update_person", tag = "people",
+    params(("id" = i64, Path, description = "The person's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    request_body(content = PersonBody, content_type = "application/merge-patch+json", example = json!({"current_title": "Ủy viên BTV Tỉnh ủy"})),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The changed person", body = Person, headers(("ETag" = String))),
+        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/people/{id}")]
+pub async fn update_person(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    let input = read(body, Mode::Patch)?;
+    let person = state
+        .db
+        .write(move |conn| {
+            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            IfMatch::check(if_match, current.version)?;
+            Refs::new()
+                .one(
+                    "organization_id",
+                    Kind::Organization,
+                    input.organization_id.as_set().copied(),
+                )
+                .check(conn)?;
+            let now = crate::time::now();
+            let full_name = input
+                .full_name
+                .into_option()
+                .unwrap_or(current.full_name.clone());
+            let n = diesel::update(
+                people::table
+                    .find(id)
+                    .filter(people::version.eq(current.version)),
+            )
+            .set((
+                people::name_folded.eq(crate::text::fold(&full_name)),
+                people::full_name.eq(full_name),
+                people::current_title.eq(input.current_title.apply(current.current_title.clone())),
+                people::organization_id.eq(input.organization_id.apply(current.organization_id)),
+                people::updated_at.eq(now),
+                people::version.eq(current.version + 1),
+            ))
+            .execute(conn)?;
+            if n == 0 {
+                return Err(ApiError::PreconditionFailed(
+                    "the person changed meanwhile; read it again".into(),
+                ));
+            }
+            changes::record(
+                conn,
+                "people",
+                id,
+                Action::Updated,
+                current.version + 1,
+                true,
+            )?;
+            Ok(Person::from(
+                model::find(conn, id)?.ok_or_else(|| not_found(id))?,
+            ))
+        })
+        .await?;
+    json_response(&req, StatusCode::OK, &person, Tag::Version(person.version))
+}
+
+/// Delete a person
+///
+/// Editor role or above. Refused with 409 while they attend meetings, chair one, or issued
+/// directives.
+#[utoipa::path(operation_id = "delete_person", tag = "people",
+    params(("id" = i64, Path, description = "The person's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[delete("/people/{id}")]
+pub async fn delete_person(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    state
+        .db
+        .write(move |conn| {
+            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            IfMatch::check(if_match, current.version)?;
+            let attended: i64 = attendees::table
+                .filter(attendees::person_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            let chaired: i64 = meetings::table
+                .filter(meetings::chair_person_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            let issued: i64 = directives::table
+                .filter(directives::issued_by_person_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            refs::in_use_error(
+                "person",
+                id,
+                &[
+                    ("attendees", attended),
+                    ("meetings (as chair)", chaired),
+                    ("directives", issued),
+                ],
+            )?;
+            diesel::delete(people::table.find(id)).execute(conn)?;
+            changes::record(
+                conn,
+                "people",
+                id,
+                Action::Deleted,
+                current.version + 1,
+                true,
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_people)
+        .service(create_person)
+        .service(get_person)
+        .service(update_person)
+        .service(delete_person);
+}
