@@ -60,7 +60,8 @@ where
                 .configure(crate::meetings::api::configure)
                 .configure(crate::attendees::api::configure)
                 .configure(crate::organizations::api::configure)
-                .configure(crate::people::api::configure),
+                .configure(crate::people::api::configure)
+                .configure(crate::sync::feed::configure),
         )
         .service(health_live)
         .service(health_ready)
@@ -121,6 +122,7 @@ pub fn build(
                 .config(utoipa_swagger_ui::Config::new(["/openapi.json"])),
         )
         .default_service(web::to(no_route))
+        .wrap(from_fn(crate::http::caching::cache_control))
         .wrap(cors(&settings.cors_origins))
         .wrap(from_fn(crate::http::problems::problems))
         .wrap(Compress::default())

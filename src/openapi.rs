@@ -26,6 +26,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "attendees", description = "Who attended a meeting, in which role, with the title held there."),
         (name = "organizations", description = "Party committees, people's committees, agencies; with their history after mergers."),
         (name = "people", description = "People named in the reports."),
+        (name = "sync", description = "The change feed that mirrors follow."),
         (name = "operations", description = "Health checks for load balancers and orchestrators.")
     ),
     components(schemas(Problem, FieldError, crate::people::api::Attendance))

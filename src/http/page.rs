@@ -123,6 +123,18 @@ impl Listing {
     }
 }
 
+impl Listing {
+    /// A cursor for this list at `(value, id)`.
+    pub fn cursor_at(&self, value: serde_json::Value, id: i64) -> String {
+        CursorPos {
+            sort: self.sort.to_owned(),
+            value,
+            id,
+        }
+        .encode(&self.key, self.list)
+    }
+}
+
 impl PageRequest {
     pub fn new(
         limit: Option<u32>,
@@ -189,12 +201,7 @@ impl PageRequest {
         let next_cursor = if more {
             rows.last().map(|last| {
                 let (value, id) = position(last);
-                CursorPos {
-                    sort: listing.sort.to_owned(),
-                    value,
-                    id,
-                }
-                .encode(&listing.key, listing.list)
+                listing.cursor_at(value, id)
             })
         } else {
             None

@@ -34,7 +34,15 @@ struct NewChange<'a> {
     changed_at: chrono::NaiveDateTime,
 }
 
+/// An arbitrary constant naming the PostgreSQL advisory lock that orders change rows.
+const FEED_LOCK: i64 = 0x6368_616e_6765;
+
 /// Records one change. `public` is false for changes that anonymous readers may not see (drafts).
+///
+/// Ordering: a feed reader must never pass a sequence number whose transaction commits later. On
+/// PostgreSQL each writing transaction takes a transaction-scoped advisory lock before its first
+/// change row, so change rows are numbered in commit order (the lock is released at commit or
+/// rollback). SQLite has one writer at a time already (BEGIN IMMEDIATE).
 pub fn record(
     conn: &mut DbConnection,
     resource: &str,
@@ -43,6 +51,9 @@ pub fn record(
     version: i64,
     public: bool,
 ) -> QueryResult<()> {
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({FEED_LOCK})")).execute(pg)?;
+    }
     diesel::insert_into(changes::table)
         .values(NewChange {
             resource,
