@@ -63,6 +63,7 @@ where
                 .configure(crate::people::api::configure)
                 .configure(crate::sync::feed::configure),
         )
+        .configure(crate::sync::feeds::configure)
         .service(health_live)
         .service(health_ready)
 }

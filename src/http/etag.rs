@@ -23,7 +23,23 @@ pub fn json_response<T: Serialize>(
     body: &T,
     tag: Tag,
 ) -> ApiResult<HttpResponse> {
-    let bytes = serde_json::to_vec(body)?;
+    Ok(bytes_response(
+        req,
+        status,
+        "application/json",
+        serde_json::to_vec(body)?,
+        tag,
+    ))
+}
+
+/// Answers with `bytes` of `content_type` and an ETag, or 304 when the client has it already.
+pub fn bytes_response(
+    req: &HttpRequest,
+    status: StatusCode,
+    content_type: &str,
+    bytes: Vec<u8>,
+    tag: Tag,
+) -> HttpResponse {
     let etag = match tag {
         Tag::Version(v) => format!("\"{v}\""),
         Tag::Body => {
@@ -32,14 +48,14 @@ pub fn json_response<T: Serialize>(
         }
     };
     if status == StatusCode::OK && if_none_match(req, &etag) {
-        return Ok(HttpResponse::NotModified()
+        return HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
-            .finish());
+            .finish();
     }
-    Ok(HttpResponse::build(status)
-        .content_type("application/json")
+    HttpResponse::build(status)
+        .content_type(content_type)
         .insert_header((header::ETAG, etag))
-        .body(bytes))
+        .body(bytes)
 }
 
 /// True when `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks for GET) or `*`.

@@ -1,2 +1,3 @@
 pub mod changes;
 pub mod feed;
+pub mod feeds;

@@ -5,6 +5,7 @@ mod helpers;
 mod articles;
 mod auth;
 mod directory;
+mod feeds;
 mod foundation;
 mod logs;
 mod meetings;

@@ -1,0 +1,360 @@
+//! Feeds that portals and calendar apps already read: RSS 2.0 and Atom 1.0 of the latest published
+//! articles, and iCalendar (RFC 5545) of meetings and, on request, directive deadlines.
+
+use actix_web::http::StatusCode;
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use icalendar::{Component, EventLike};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::app::AppState;
+use crate::articles::model::{self as articles_model, ArticleRow};
+use crate::db::schema::{article_meetings, articles, directives, meeting_organizations, meetings};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag::{bytes_response, Tag};
+use crate::http::query::StrictQuery;
+use crate::meetings::model::MeetingRow;
+
+const FEED_SIZE: i64 = 50;
+
+/// Query parameters of the article feeds.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ArticleFeedQuery {
+    /// Only articles of this category.
+    #[param(example = "kinh tế")]
+    pub category: Option<String>,
+    /// Only articles about meetings this organization took part in.
+    pub organization_id: Option<i64>,
+}
+
+/// Query parameters of the meetings calendar.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CalendarQuery {
+    /// Only meetings (and directives) of this organization: host or counterpart of the meeting, or
+    /// lead of the directive.
+    pub organization_id: Option<i64>,
+    /// Also add each directive's deadline as an all-day event.
+    pub directives: Option<bool>,
+}
+
+/// The site's own address as the client reached it, for links inside feeds.
+fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+fn latest_articles(
+    conn: &mut DbConnection,
+    q: &ArticleFeedQuery,
+) -> ApiResult<Vec<(ArticleRow, Vec<String>)>> {
+    let mut query = articles::table
+        .filter(articles::status.eq("published"))
+        .filter(articles::published_at.is_not_null())
+        .into_boxed::<crate::db::MultiBackend>();
+    if let Some(category) = &q.category {
+        query = query.filter(articles::category.eq(category.clone()));
+    }
+    if let Some(org) = q.organization_id {
+        query = query.filter(
+            articles::id.eq_any(
+                article_meetings::table
+                    .inner_join(
+                        meeting_organizations::table
+                            .on(meeting_organizations::meeting_id.eq(article_meetings::meeting_id)),
+                    )
+                    .filter(meeting_organizations::organization_id.eq(org))
+                    .select(article_meetings::article_id),
+            ),
+        );
+    }
+    let rows: Vec<ArticleRow> = query
+        .order((articles::published_at.desc(), articles::id.desc()))
+        .limit(FEED_SIZE)
+        .select(ArticleRow::as_select())
+        .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut rel = articles_model::load_relations(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let authors = rel.authors.remove(&r.id).unwrap_or_default();
+            (r, authors)
+        })
+        .collect())
+}
+
+fn published(row: &ArticleRow) -> DateTime<Utc> {
+    row.published_at.unwrap_or(row.updated_at).and_utc()
+}
+
+/// Latest articles as RSS 2.0
+///
+/// The 50 latest published articles, newest first.
+#[utoipa::path(operation_id = "feed_articles_rss", tag = "sync", params(ArticleFeedQuery),
+    responses((status = 200, description = "An RSS 2.0 channel", content_type = "application/rss+xml", body = String, headers(("ETag" = String)))))]
+#[get("/feeds/articles.rss")]
+pub async fn articles_rss(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<ArticleFeedQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let items = state.db.run(move |conn| latest_articles(conn, &q)).await?;
+    let base = base_url(&req);
+    let channel = rss::ChannelBuilder::default()
+        .title("bantin — tin mới")
+        .link(format!("{base}/api/v1/articles"))
+        .description("Tin tức và biên bản làm việc của cấp ủy, chính quyền")
+        .language(Some("vi".to_owned()))
+        .last_build_date(items.first().map(|(r, _)| published(r).to_rfc2822()))
+        .items(
+            items
+                .iter()
+                .map(|(row, authors)| {
+                    let link = format!("{base}/api/v1/articles/{}", row.slug);
+                    rss::ItemBuilder::default()
+                        .title(Some(row.title.clone()))
+                        .link(Some(link.clone()))
+                        .description(row.summary.clone())
+                        .author((!authors.is_empty()).then(|| authors.join(", ")))
+                        .categories(
+                            row.category
+                                .iter()
+                                .map(|c| rss::CategoryBuilder::default().name(c.clone()).build())
+                                .collect::<Vec<_>>(),
+                        )
+                        .guid(Some(
+                            rss::GuidBuilder::default()
+                                .value(link)
+                                .permalink(true)
+                                .build(),
+                        ))
+                        .pub_date(Some(published(row).to_rfc2822()))
+                        .build()
+                })
+                .collect::<Vec<_>>(),
+        )
+        .build();
+    Ok(bytes_response(
+        &req,
+        StatusCode::OK,
+        "application/rss+xml; charset=utf-8",
+        channel.to_string().into_bytes(),
+        Tag::Body,
+    ))
+}
+
+/// Latest articles as Atom 1.0
+///
+/// The 50 latest published articles, newest first.
+#[utoipa::path(operation_id = "feed_articles_atom", tag = "sync", params(ArticleFeedQuery),
+    responses((status = 200, description = "An Atom 1.0 feed", content_type = "application/atom+xml", body = String, headers(("ETag" = String)))))]
+#[get("/feeds/articles.atom")]
+pub async fn articles_atom(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<ArticleFeedQuery>,
+) -> ApiResult<HttpResponse> {
+    use atom_syndication::{Entry, Feed, Link, Person, Text};
+    let q = query.into_inner();
+    let items = state.db.run(move |conn| latest_articles(conn, &q)).await?;
+    let base = base_url(&req);
+    let mut feed = Feed::default();
+    feed.set_title(Text::plain("bantin — tin mới"));
+    feed.set_id(format!("{base}/feeds/articles.atom"));
+    feed.set_lang(Some("vi".to_owned()));
+    let updated = items
+        .first()
+        .map(|(r, _)| published(r))
+        .unwrap_or_else(|| DateTime::<Utc>::UNIX_EPOCH);
+    feed.set_updated(updated.fixed_offset());
+    feed.set_links(vec![Link {
+        href: format!("{base}/feeds/articles.atom"),
+        rel: "self".into(),
+        ..Link::default()
+    }]);
+    feed.set_entries(
+        items
+            .iter()
+            .map(|(row, authors)| {
+                let link = format!("{base}/api/v1/articles/{}", row.slug);
+                let mut entry = Entry::default();
+                entry.set_title(Text::plain(row.title.clone()));
+                entry.set_id(link.clone());
+                entry.set_updated(row.updated_at.and_utc().fixed_offset());
+                entry.set_published(Some(published(row).fixed_offset()));
+                entry.set_summary(row.summary.clone().map(Text::plain));
+                entry.set_links(vec![Link {
+                    href: link,
+                    rel: "alternate".into(),
+                    ..Link::default()
+                }]);
+                entry.set_authors(
+                    authors
+                        .iter()
+                        .map(|a| Person {
+                            name: a.clone(),
+                            ..Person::default()
+                        })
+                        .collect::<Vec<_>>(),
+                );
+                entry
+            })
+            .collect::<Vec<_>>(),
+    );
+    Ok(bytes_response(
+        &req,
+        StatusCode::OK,
+        "application/atom+xml; charset=utf-8",
+        feed.to_string().into_bytes(),
+        Tag::Body,
+    ))
+}
+
+type DirectiveDeadline = (
+    i64,
+    i64,
+    Option<i32>,
+    String,
+    NaiveDate,
+    String,
+    NaiveDateTime,
+);
+
+/// Meetings as iCalendar
+///
+/// Every meeting as an event (all-day unless a start time is known), and with `directives=true`
+/// each directive deadline as an all-day event. Subscribe to it from any calendar app.
+#[utoipa::path(operation_id = "feed_meetings_ics", tag = "sync", params(CalendarQuery),
+    responses((status = 200, description = "An iCalendar (RFC 5545) calendar", content_type = "text/calendar", body = String, headers(("ETag" = String)))))]
+#[get("/feeds/meetings.ics")]
+pub async fn meetings_ics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<CalendarQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let (rows, deadlines) = state
+        .db
+        .run(move |conn| {
+            let mut mq = meetings::table
+                .order((meetings::date.desc(), meetings::id.desc()))
+                .into_boxed::<crate::db::MultiBackend>();
+            if let Some(org) = q.organization_id {
+                mq = mq.filter(
+                    meetings::id.eq_any(
+                        meeting_organizations::table
+                            .filter(meeting_organizations::organization_id.eq(org))
+                            .select(meeting_organizations::meeting_id),
+                    ),
+                );
+            }
+            let rows: Vec<MeetingRow> =
+                mq.limit(1000).select(MeetingRow::as_select()).load(conn)?;
+            let deadlines: Vec<DirectiveDeadline> = if q.directives.unwrap_or(false) {
+                let mut dq = directives::table
+                    .filter(directives::due_date.is_not_null())
+                    .filter(directives::status.ne("cancelled"))
+                    .into_boxed::<crate::db::MultiBackend>();
+                if let Some(org) = q.organization_id {
+                    dq = dq.filter(directives::lead_organization_id.eq(org));
+                }
+                dq.order((directives::due_date, directives::id))
+                    .limit(1000)
+                    .select((
+                        directives::id,
+                        directives::meeting_id,
+                        directives::ordinal,
+                        directives::text,
+                        directives::due_date.assume_not_null(),
+                        directives::status,
+                        directives::updated_at,
+                    ))
+                    .load(conn)?
+            } else {
+                Vec::new()
+            };
+            Ok::<_, ApiError>((rows, deadlines))
+        })
+        .await?;
+    // UIDs must stay the same whichever port or scheme a client used.
+    let host = req
+        .connection_info()
+        .host()
+        .split(':')
+        .next()
+        .unwrap_or("bantin")
+        .to_owned();
+    let mut calendar = icalendar::Calendar::new();
+    calendar
+        .name("bantin — lịch làm việc")
+        .timezone("Asia/Ho_Chi_Minh");
+    for m in &rows {
+        let mut event = icalendar::Event::new();
+        event
+            .uid(&format!("meeting-{}@{host}", m.id))
+            .summary(&m.title)
+            .timestamp(m.updated_at.and_utc());
+        match m.starts_at {
+            Some(t) => {
+                event.starts(t.and_utc());
+            }
+            None => all_day(&mut event, m.date),
+        }
+        if let Some(d) = m.summary.as_ref().or(m.topic.as_ref()) {
+            event.description(d);
+        }
+        if let Some(l) = &m.location {
+            event.location(l);
+        }
+        event.status(match m.status.as_str() {
+            "cancelled" => icalendar::EventStatus::Cancelled,
+            "scheduled" => icalendar::EventStatus::Tentative,
+            _ => icalendar::EventStatus::Confirmed,
+        });
+        calendar.push(event.done());
+    }
+    for (id, meeting_id, ordinal, text, due, status, updated_at) in &deadlines {
+        let label = ordinal
+            .map(|o| format!("Hạn nhiệm vụ {o}"))
+            .unwrap_or_else(|| "Hạn nhiệm vụ".to_owned());
+        let short: String = text.chars().take(120).collect();
+        let mut event = icalendar::Event::new();
+        event
+            .uid(&format!("directive-{id}@{host}"))
+            .summary(&format!("{label}: {short}"))
+            .description(&format!(
+                "{text}\n\nTrạng thái: {status}. Cuộc họp {meeting_id}."
+            ))
+            .timestamp(updated_at.and_utc());
+        all_day(&mut event, *due);
+        calendar.push(event.done());
+    }
+    let text = calendar.done().to_string();
+    Ok(bytes_response(
+        &req,
+        StatusCode::OK,
+        "text/calendar; charset=utf-8",
+        text.into_bytes(),
+        Tag::Body,
+    ))
+}
+
+/// An all-day event: DTEND is the next day, as RFC 5545 makes it exclusive.
+fn all_day(event: &mut icalendar::Event, day: NaiveDate) {
+    event.starts(day);
+    event.ends(day.succ_opt().unwrap_or(day));
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(articles_rss)
+        .service(articles_atom)
+        .service(meetings_ics);
+}
