@@ -36,6 +36,10 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Write the whole dataset to FILE as JSON lines (`-` for standard output).
+    Export { file: std::path::PathBuf },
+    /// Read a dataset written by `export` into an empty database: all of it, or nothing.
+    Import { file: std::path::PathBuf },
     /// Print the OpenAPI document.
     Openapi {
         /// Write it to this file instead of standard output.
@@ -79,6 +83,8 @@ fn main() -> ExitCode {
         Command::Migrate => open_and_migrate(&config).map(|_| ()),
         Command::Demo => demo(&config),
         Command::User { command } => user(&config, command),
+        Command::Export { file } => export(&config, &file),
+        Command::Import { file } => import(&config, &file),
         Command::Openapi { .. } => Ok(()),
     };
     match result {
@@ -201,6 +207,74 @@ fn read_password() -> Result<String, String> {
         line
     };
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+fn progress_bar(len: Option<u64>, template: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = match len {
+        Some(n) => indicatif::ProgressBar::new(n),
+        None => indicatif::ProgressBar::new_spinner(),
+    };
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar
+}
+
+fn export(config: &Config, file: &std::path::Path) -> Result<(), String> {
+    use std::io::Write;
+    let db = open_and_migrate(config)?;
+    let mut conn = db.pool().get().map_err(|e| e.to_string())?;
+    let to_stdout = file.as_os_str() == "-";
+    let mut out: Box<dyn Write> = if to_stdout {
+        Box::new(std::io::BufWriter::new(std::io::stdout().lock()))
+    } else {
+        Box::new(std::io::BufWriter::new(
+            std::fs::File::create(file)
+                .map_err(|e| format!("cannot create {}: {e}", file.display()))?,
+        ))
+    };
+    let bar = progress_bar(None, "{spinner} {msg}");
+    let started = std::time::Instant::now();
+    let counts = bantin::sync::dataset::export(&mut conn, &mut out, |table, n| {
+        bar.set_message(format!("{table}: {n}"))
+    })?;
+    out.flush().map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    let total: usize = counts.values().sum();
+    if !to_stdout {
+        println!(
+            "exported {total} records in {:.1} s to {}",
+            started.elapsed().as_secs_f64(),
+            file.display()
+        );
+    }
+    Ok(())
+}
+
+fn import(config: &Config, file: &std::path::Path) -> Result<(), String> {
+    let db = open_and_migrate(config)?;
+    let mut conn = db.pool().get().map_err(|e| e.to_string())?;
+    let f =
+        std::fs::File::open(file).map_err(|e| format!("cannot open {}: {e}", file.display()))?;
+    let len = f.metadata().map(|m| m.len()).ok();
+    let mut input = std::io::BufReader::new(f);
+    let bar = progress_bar(len, "{bar:40} {bytes}/{total_bytes} {eta}");
+    let started = std::time::Instant::now();
+    let counts =
+        bantin::sync::dataset::import(&mut conn, &mut input, |read| bar.set_position(read))
+            .map_err(|e| format!("{}: {e}; nothing was imported", file.display()))?;
+    bar.finish_and_clear();
+    let total: usize = counts.values().sum();
+    println!(
+        "imported {total} records in {:.1} s from {}",
+        started.elapsed().as_secs_f64(),
+        file.display()
+    );
+    Ok(())
 }
 
 fn serve(config: Config, no_demo: bool) -> Result<(), String> {

@@ -1,3 +1,4 @@
 pub mod changes;
+pub mod dataset;
 pub mod feed;
 pub mod feeds;

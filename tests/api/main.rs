@@ -4,6 +4,7 @@ mod helpers;
 
 mod articles;
 mod auth;
+mod dataset;
 mod directory;
 mod feeds;
 mod foundation;

@@ -1,0 +1,334 @@
+//! The whole dataset as JSON lines — one record per line, `{"type": "<table>", "data": {…}}` —
+//! for `bantin export` and `bantin import`. Ids are kept, so an export imported into an empty
+//! database on either backend exports to the identical file.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::db::schema::*;
+use crate::db::DbConnection;
+
+/// Rows read per query while exporting, to keep memory flat on large datasets.
+const BATCH: i64 = 1000;
+
+macro_rules! records {
+    ($( $variant:ident($name:ident) => $table:ident order ($key:ident $(, $more:ident)*) batched $batched:literal { $($field:ident : $ty:ty),* $(,)? } )*) => {
+        $(
+            #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize, Deserialize)]
+            #[diesel(table_name = $table)]
+            #[serde(deny_unknown_fields)]
+            pub struct $name { $(pub $field: $ty),* }
+        )*
+
+        /// One line of a dataset file.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(tag = "type", content = "data", rename_all = "snake_case")]
+        pub enum Record { $($variant($name)),* }
+
+        impl Record {
+            pub fn type_name(&self) -> &'static str {
+                match self { $(Self::$variant(_) => stringify!($table)),* }
+            }
+        }
+
+        /// Every record type, in the order a file holds them (what a record points to comes first).
+        pub const TYPES: &[&str] = &[$(stringify!($table)),*];
+
+        /// Writes every table in order; returns the number of records per type.
+        pub fn export(conn: &mut DbConnection, out: &mut dyn Write, mut progress: impl FnMut(&str, usize)) -> Result<BTreeMap<&'static str, usize>, String> {
+            let mut counts = BTreeMap::new();
+            $(
+                let mut n = 0usize;
+                let mut after: Option<i64> = None;
+                loop {
+                    let mut q = $table::table.order(($table::$key, $($table::$more),*)).select($name::as_select()).into_boxed::<crate::db::MultiBackend>();
+                    // Only a unique first key can be paged by; the link tables are read whole.
+                    if $batched {
+                        q = q.limit(BATCH);
+                    }
+                    if let Some(a) = after {
+                        q = q.filter($table::$key.gt(a));
+                    }
+                    let rows: Vec<$name> = q.load(conn).map_err(|e| format!("reading {}: {e}", stringify!($table)))?;
+                    let done = !$batched || (rows.len() as i64) < BATCH;
+                    for row in rows {
+                        after = Some(row.$key);
+                        serde_json::to_writer(&mut *out, &Record::$variant(row)).map_err(|e| e.to_string())?;
+                        out.write_all(b"\n").map_err(|e| e.to_string())?;
+                        n += 1;
+                    }
+                    progress(stringify!($table), n);
+                    if done {
+                        break;
+                    }
+                }
+                counts.insert(stringify!($table), n);
+            )*
+            Ok(counts)
+        }
+
+        /// Inserts a batch of records of one type, with the backend's multi-row insert.
+        fn insert_batch(conn: &mut DbConnection, batch: Vec<Record>) -> QueryResult<()> {
+            let Some(first) = batch.first() else { return Ok(()) };
+            match first {
+                $(
+                    Record::$variant(_) => {
+                        let rows: Vec<$name> = batch.into_iter().filter_map(|r| match r { Record::$variant(x) => Some(x), _ => None }).collect();
+                        match conn {
+                            DbConnection::Pg(c) => diesel::insert_into($table::table).values(&rows).execute(c)?,
+                            DbConnection::Sqlite(c) => diesel::insert_into($table::table).values(&rows).execute(c)?,
+                        };
+                    }
+                )*
+            }
+            Ok(())
+        }
+
+        /// True when no table holds a record.
+        pub fn is_empty(conn: &mut DbConnection) -> QueryResult<bool> {
+            $(
+                let n: i64 = $table::table.count().get_result(conn)?;
+                if n > 0 {
+                    return Ok(false);
+                }
+            )*
+            Ok(true)
+        }
+    };
+}
+
+records! {
+    Organization(OrganizationRecord) => organizations order (id) batched true {
+        id: i64, name: String, short_name: Option<String>, kind: String, level: String, parent_id: Option<i64>,
+        locality: Option<String>, valid_from: Option<NaiveDate>, valid_to: Option<NaiveDate>, successor_id: Option<i64>,
+        name_folded: String, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+    }
+    Person(PersonRecord) => people order (id) batched true {
+        id: i64, full_name: String, current_title: Option<String>, organization_id: Option<i64>, name_folded: String,
+        created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+    }
+    Media(MediaRecord) => media order (id) batched true {
+        id: i64, kind: String, content_type: String, byte_size: i64, width: i32, height: i32, caption: Option<String>,
+        alt_text: Option<String>, credit: Option<String>, sha256: String, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+    }
+    Meeting(MeetingRecord) => meetings order (id) batched true {
+        id: i64, title: String, kind: String, date: NaiveDate, part_of_day: Option<String>, starts_at: Option<NaiveDateTime>,
+        location: Option<String>, chair_person_id: Option<i64>, topic: Option<String>, period_label: Option<String>,
+        summary: Option<String>, status: String, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+    }
+    Article(ArticleRecord) => articles order (id) batched true {
+        id: i64, slug: String, title: String, summary: Option<String>, body: String, category: Option<String>,
+        source_name: Option<String>, source_url: Option<String>, status: String, published_at: Option<NaiveDateTime>,
+        cover_media_id: Option<i64>, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+    }
+    Attendee(AttendeeRecord) => attendees order (id) batched true {
+        id: i64, meeting_id: i64, person_id: i64, role: String, title_at_meeting: Option<String>, organization_id: Option<i64>,
+        created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+    }
+    Directive(DirectiveRecord) => directives order (id) batched true {
+        id: i64, meeting_id: i64, ordinal: Option<i32>, text: String, issued_by_person_id: Option<i64>,
+        lead_organization_id: Option<i64>, source_document: Option<String>, due_date: Option<NaiveDate>, status: String,
+        completed_at: Option<NaiveDateTime>, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+    }
+    User(UserRecord) => users order (id) batched true {
+        id: i64, username: String, display_name: Option<String>, password_hash: String, role: String,
+        disabled_at: Option<NaiveDateTime>, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+    }
+    DirectiveUpdate(DirectiveUpdateRecord) => directive_updates order (id) batched true {
+        id: i64, directive_id: i64, note: String, status: Option<String>, author_user_id: Option<i64>, author_name: String,
+        created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+    }
+    Target(TargetRecord) => targets order (id) batched true {
+        id: i64, organization_id: i64, meeting_id: Option<i64>, indicator: String, unit: String, period_label: String,
+        period_start: Option<NaiveDate>, period_end: Option<NaiveDate>, plan_value: Option<f64>, actual_value: Option<f64>,
+        as_of: Option<NaiveDate>, direction: String, reported_percent: Option<f64>, note: Option<String>,
+        created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+    }
+    MeetingOrganization(MeetingOrganizationRecord) => meeting_organizations order (meeting_id, organization_id) batched false {
+        meeting_id: i64, organization_id: i64, role: String, position: i32,
+    }
+    ArticleAuthor(ArticleAuthorRecord) => article_authors order (article_id, position) batched false {
+        article_id: i64, position: i32, name: String,
+    }
+    ArticleMeeting(ArticleMeetingRecord) => article_meetings order (article_id, meeting_id) batched false {
+        article_id: i64, meeting_id: i64, position: i32,
+    }
+    ArticleMedia(ArticleMediaRecord) => article_media order (article_id, position) batched false {
+        article_id: i64, position: i32, media_id: i64, caption: Option<String>,
+    }
+    DirectiveAssignee(DirectiveAssigneeRecord) => directive_assignees order (directive_id, organization_id) batched false {
+        directive_id: i64, organization_id: i64, position: i32,
+    }
+    Change(ChangeRecord) => changes order (seq) batched true {
+        seq: i64, resource: String, resource_id: i64, action: String, version: i64, public: bool, changed_at: NaiveDateTime,
+    }
+}
+
+/// Why an import failed: the line at fault when there is one.
+#[derive(Debug, thiserror::Error)]
+#[error("{}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+pub struct ImportError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+fn at(line: usize, message: impl Into<String>) -> ImportError {
+    ImportError {
+        line: Some(line),
+        message: message.into(),
+    }
+}
+
+fn general(message: impl Into<String>) -> ImportError {
+    ImportError {
+        line: None,
+        message: message.into(),
+    }
+}
+
+/// Rows inserted per statement.
+const INSERT_BATCH: usize = 500;
+
+/// Tables whose ids come from a sequence on PostgreSQL, with that column.
+const SERIAL: &[(&str, &str)] = &[
+    ("organizations", "id"),
+    ("people", "id"),
+    ("meetings", "id"),
+    ("articles", "id"),
+    ("attendees", "id"),
+    ("directives", "id"),
+    ("users", "id"),
+    ("directive_updates", "id"),
+    ("targets", "id"),
+    ("changes", "seq"),
+];
+
+/// Reads a dataset into an empty database in one transaction: every line or none. Calls
+/// `progress` with the bytes read so far.
+pub fn import(
+    conn: &mut DbConnection,
+    input: &mut dyn BufRead,
+    mut progress: impl FnMut(u64),
+) -> Result<BTreeMap<String, usize>, ImportError> {
+    if !is_empty(conn).map_err(|e| general(e.to_string()))? {
+        return Err(general(
+            "the database already holds data; import into an empty database",
+        ));
+    }
+    let mut outcome: Result<BTreeMap<String, usize>, ImportError> = Err(general("not run"));
+    let result = crate::db::transaction(conn, |conn| {
+        outcome = import_lines(conn, input, &mut progress);
+        match &outcome {
+            Ok(_) => Ok(()),
+            Err(e) => Err(crate::error::ApiError::bad_request(e.to_string())),
+        }
+    });
+    match (result, outcome) {
+        (Ok(()), Ok(counts)) => Ok(counts),
+        (_, Err(e)) => Err(e),
+        (Err(e), Ok(_)) => Err(general(format!("the import could not be committed: {e}"))),
+    }
+}
+
+fn import_lines(
+    conn: &mut DbConnection,
+    input: &mut dyn BufRead,
+    progress: &mut dyn FnMut(u64),
+) -> Result<BTreeMap<String, usize>, ImportError> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut batch: Vec<(usize, Record)> = Vec::new();
+    // Organizations point at each other: inserted without the pointers, which are set after.
+    let mut org_links: Vec<(usize, i64, Option<i64>, Option<i64>)> = Vec::new();
+    let mut line_no = 0usize;
+    let mut read = 0u64;
+    let mut buf = String::new();
+    loop {
+        buf.clear();
+        let n = input
+            .read_line(&mut buf)
+            .map_err(|e| general(format!("cannot read the input: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        line_no += 1;
+        read += n as u64;
+        if line_no % 1000 == 0 {
+            progress(read);
+        }
+        let text = buf.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let mut record: Record = serde_json::from_str(text)
+            .map_err(|e| at(line_no, format!("not a record of a known type: {e}")))?;
+        if let Record::Organization(org) = &mut record {
+            if org.parent_id.is_some() || org.successor_id.is_some() {
+                org_links.push((
+                    line_no,
+                    org.id,
+                    org.parent_id.take(),
+                    org.successor_id.take(),
+                ));
+            }
+        }
+        let same_type = batch
+            .first()
+            .is_some_and(|(_, r)| r.type_name() == record.type_name());
+        if !batch.is_empty() && (!same_type || batch.len() >= INSERT_BATCH) {
+            flush(conn, std::mem::take(&mut batch), &mut counts)?;
+        }
+        batch.push((line_no, record));
+    }
+    flush(conn, batch, &mut counts)?;
+    for (line, id, parent, successor) in org_links {
+        diesel::update(organizations::table.find(id))
+            .set((
+                organizations::parent_id.eq(parent),
+                organizations::successor_id.eq(successor),
+            ))
+            .execute(conn)
+            .map_err(|e| at(line, format!("organization {id}: {e}")))?;
+    }
+    if let DbConnection::Pg(pg) = conn {
+        for (table, column) in SERIAL {
+            diesel::sql_query(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', '{column}'), COALESCE((SELECT MAX({column}) FROM {table}), 1), (SELECT MAX({column}) FROM {table}) IS NOT NULL)"
+            ))
+            .execute(pg)
+            .map_err(|e| general(format!("cannot move the {table} sequence: {e}")))?;
+        }
+    }
+    progress(read);
+    Ok(counts)
+}
+
+/// Inserts a batch; when it fails, finds the first failing line by inserting one record at a time.
+fn flush(
+    conn: &mut DbConnection,
+    batch: Vec<(usize, Record)>,
+    counts: &mut BTreeMap<String, usize>,
+) -> Result<(), ImportError> {
+    let Some((first_line, first)) = batch.first() else {
+        return Ok(());
+    };
+    let (first_line, type_name) = (*first_line, first.type_name());
+    let n = batch.len();
+    let records: Vec<Record> = batch.iter().map(|(_, r)| r.clone()).collect();
+    let whole = conn.transaction(|conn| insert_batch(conn, records));
+    if whole.is_err() {
+        for (line, record) in batch {
+            conn.transaction(|conn| insert_batch(conn, vec![record]))
+                .map_err(|e| at(line, format!("{type_name}: {e}")))?;
+        }
+        return Err(at(
+            first_line,
+            format!("{type_name}: the batch failed but no single line did"),
+        ));
+    }
+    *counts.entry(type_name.to_owned()).or_default() += n;
+    Ok(())
+}
