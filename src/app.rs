@@ -61,7 +61,8 @@ where
                 .configure(crate::attendees::api::configure)
                 .configure(crate::organizations::api::configure)
                 .configure(crate::people::api::configure)
-                .configure(crate::sync::feed::configure),
+                .configure(crate::sync::feed::configure)
+                .configure(crate::sync::import_api::configure),
         )
         .configure(crate::sync::feeds::configure)
         .service(health_live)

@@ -177,3 +177,103 @@ async fn a_bad_line_imports_nothing_and_names_its_line() {
         .unwrap_err();
     assert!(err.to_string().contains("empty database"));
 }
+
+#[actix_web::test]
+async fn a_dataset_posted_over_http_is_imported_whole_or_not_at_all() {
+    let source = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let body = export_of(&source.db).await;
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let options = crate::helpers::Options {
+            no_demo: true,
+            ..Default::default()
+        };
+        let Some(target) = TestApp::spawn_with(backend, options).await else {
+            continue;
+        };
+        let (_, admin) = target.user("admin").await;
+        let (_, viewer) = target.user("viewer").await;
+        let auth = format!("Bearer {admin}");
+        let ndjson = [
+            ("Authorization", auth.as_str()),
+            ("Content-Type", "application/x-ndjson"),
+        ];
+        // A bad line: 422 naming it, and nothing kept.
+        let mut broken = String::from_utf8(body.clone()).unwrap();
+        broken.push_str("{\"type\": \"article\", \"data\": {\"id\": \"x\"}}\n");
+        let bad_line = broken.lines().count();
+        let res = target
+            .request(Method::POST, "/api/v1/import", &ndjson, Some(broken.into()))
+            .await;
+        let problem = res.problem(422, "validation_failed");
+        assert_eq!(
+            problem["errors"][0]["field"],
+            format!("line {bad_line}"),
+            "{backend:?}"
+        );
+        assert!(target
+            .db
+            .run(|conn| Ok(dataset::is_empty(conn)?))
+            .await
+            .unwrap());
+        // Role and content type.
+        let as_viewer = format!("Bearer {viewer}");
+        target
+            .request(
+                Method::POST,
+                "/api/v1/import",
+                &[
+                    ("Authorization", &as_viewer),
+                    ("Content-Type", "application/x-ndjson"),
+                ],
+                Some(body.clone().into()),
+            )
+            .await
+            .problem(403, "forbidden");
+        target
+            .request(
+                Method::POST,
+                "/api/v1/import",
+                &[
+                    ("Authorization", &auth),
+                    ("Content-Type", "application/json"),
+                ],
+                Some(body.clone().into()),
+            )
+            .await
+            .problem(415, "unsupported_media_type");
+        // The whole file: 200 with counts, and the data is served.
+        let res = target
+            .request(
+                Method::POST,
+                "/api/v1/import",
+                &ndjson,
+                Some(body.clone().into()),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        let report = res.json();
+        assert_eq!(report["status"], "imported");
+        assert_eq!(report["counts"]["articles"], 5);
+        assert_eq!(
+            report["records"].as_u64().unwrap() as usize,
+            String::from_utf8_lossy(&body).lines().count()
+        );
+        assert_eq!(
+            target.get("/api/v1/articles?count=true").await.json()["page"]["total"],
+            5
+        );
+        // Again: the database now holds content.
+        let again = target
+            .request(
+                Method::POST,
+                "/api/v1/import",
+                &ndjson,
+                Some(body.clone().into()),
+            )
+            .await;
+        assert!(again.problem(409, "conflict")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("empty database"));
+    }
+}
