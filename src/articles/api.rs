@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
-use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
 use crate::http::params::{time_bound, Bound};
@@ -335,25 +335,25 @@ pub async fn create_article(
     key: IdempotencyKey,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
-    let raw = serde_json::Value::Object(body.0.clone());
-    let input = write::read(body.0, Mode::Create)?;
-    let scope = format!("{}:POST /articles", caller.user_id().unwrap_or_default());
-    let (created, replayed) = state
-        .db
-        .write(move |conn| {
-            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
-                let row = write::create(conn, input)?;
-                let article = load_one(conn, row)?;
-                Ok(Created {
-                    location: format!("/api/v1/articles/{}", article.id),
-                    version: article.version,
-                    body: serde_json::to_string(&article)?,
-                })
+    crate::http::write::create(
+        &state,
+        &caller,
+        Role::Editor,
+        key,
+        "/articles",
+        body,
+        |b| write::read(b, Mode::Create),
+        move |conn, input| {
+            let row = write::create(conn, input)?;
+            let article = load_one(conn, row)?;
+            Ok(Created {
+                location: format!("/api/v1/articles/{}", article.id),
+                version: article.version,
+                body: serde_json::to_string(&article)?,
             })
-        })
-        .await?;
-    Ok(created.into_response(replayed))
+        },
+    )
+    .await
 }
 
 /// Change an article
@@ -414,17 +414,12 @@ pub async fn delete_article(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let key = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    state
-        .db
-        .write(move |conn| {
-            let id = resolve(conn, &key)?;
-            write::delete(conn, id, if_match)
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
+        let id = resolve(conn, &key)?;
+        write::delete(conn, id, if_match)
+    })
+    .await
 }
 
 fn resolve(conn: &mut crate::db::DbConnection, key: &str) -> ApiResult<i64> {

@@ -359,11 +359,7 @@ pub fn update(
         articles::version.eq(current.version + 1),
     ))
     .execute(conn)?;
-    if n == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the article changed meanwhile; read it again".into(),
-        ));
-    }
+    crate::http::write::expect_written(n, "article")?;
     replace_relations(conn, id, &input)?;
     let public = current.status == "published" || status == "published";
     changes::record(
@@ -388,11 +384,7 @@ pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> Ap
             .filter(articles::version.eq(current.version)),
     )
     .execute(conn)?;
-    if n == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the article changed meanwhile; read it again".into(),
-        ));
-    }
+    crate::http::write::expect_written(n, "article")?;
     changes::record(
         conn,
         "articles",

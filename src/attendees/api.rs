@@ -17,7 +17,7 @@ use crate::db::schema::attendees;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
-use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
@@ -424,20 +424,20 @@ pub async fn create_attendee(
     key: IdempotencyKey,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
-    let raw = serde_json::Value::Object(body.0.clone());
-    let input = read(body, Mode::Create, false)?;
-    let scope = format!("{}:POST /attendees", caller.user_id().unwrap_or_default());
-    let (created, replayed) = state
-        .db
-        .write(move |conn| {
-            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
-                let meeting_id = input.meeting_id.as_set().copied().unwrap_or_default();
-                create(conn, meeting_id, input)
-            })
-        })
-        .await?;
-    Ok(created.into_response(replayed))
+    crate::http::write::create(
+        &state,
+        &caller,
+        Role::Editor,
+        key,
+        "/attendees",
+        body,
+        |b| read(JsonObject(b), Mode::Create, false),
+        move |conn, input| {
+            let meeting_id = input.meeting_id.as_set().copied().unwrap_or_default();
+            create(conn, meeting_id, input)
+        },
+    )
+    .await
 }
 
 /// Add an attendee to a meeting
@@ -457,25 +457,23 @@ pub async fn create_meeting_attendee(
     path: web::Path<i64>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let meeting_id = path.into_inner();
-    let raw = serde_json::Value::Object(body.0.clone());
-    let input = read(body, Mode::Create, true)?;
-    let scope = format!(
-        "{}:POST /meetings/{meeting_id}/attendees",
-        caller.user_id().unwrap_or_default()
-    );
-    let (created, replayed) = state
-        .db
-        .write(move |conn| {
+    let route = format!("/meetings/{meeting_id}/attendees");
+    crate::http::write::create(
+        &state,
+        &caller,
+        Role::Editor,
+        key,
+        &route,
+        body,
+        |b| read(JsonObject(b), Mode::Create, true),
+        move |conn, input| {
             crate::meetings::model::find(conn, meeting_id)?
                 .ok_or_else(|| crate::meetings::api::not_found(meeting_id))?;
-            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
-                create(conn, meeting_id, input)
-            })
-        })
-        .await?;
-    Ok(created.into_response(replayed))
+            create(conn, meeting_id, input)
+        },
+    )
+    .await
 }
 
 /// Change an attendee
@@ -534,11 +532,7 @@ pub async fn update_attendee(
                 attendees::version.eq(current.version + 1),
             ))
             .execute(conn)?;
-            if n == 0 {
-                return Err(ApiError::PreconditionFailed(
-                    "the attendee changed meanwhile; read it again".into(),
-                ));
-            }
+            crate::http::write::expect_written(n, "attendee")?;
             changes::record(
                 conn,
                 "attendees",
@@ -582,35 +576,25 @@ pub async fn delete_attendee(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    state
-        .db
-        .write(move |conn| {
-            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            IfMatch::check(if_match, current.version)?;
-            diesel::delete(attendees::table.find(id)).execute(conn)?;
-            changes::record(
-                conn,
-                "attendees",
-                id,
-                Action::Deleted,
-                current.version + 1,
-                true,
-            )?;
-            if current.role == "chair" {
-                crate::meetings::write::sync_chair(
-                    conn,
-                    current.meeting_id,
-                    None,
-                    crate::time::now(),
-                )?;
-            }
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
+        let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        IfMatch::check(if_match, current.version)?;
+        diesel::delete(attendees::table.find(id)).execute(conn)?;
+        changes::record(
+            conn,
+            "attendees",
+            id,
+            Action::Deleted,
+            current.version + 1,
+            true,
+        )?;
+        if current.role == "chair" {
+            crate::meetings::write::sync_chair(conn, current.meeting_id, None, crate::time::now())?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

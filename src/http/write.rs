@@ -437,3 +437,60 @@ impl IfMatch {
         }
     }
 }
+
+/// 412 when an optimistic `UPDATE … WHERE version = read` touched no row: someone else wrote
+/// between our read and our write.
+pub fn expect_written(rows: usize, what: &str) -> ApiResult<()> {
+    if rows == 0 {
+        Err(ApiError::PreconditionFailed(format!(
+            "the {what} changed meanwhile; read it again"
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// The shared shape of every `POST` that creates: the role check, then the body read by `read`
+/// (every field problem at once), then one transaction that replays a repeated
+/// `Idempotency-Key` or runs `create`, and the 201 answer.
+#[allow(clippy::too_many_arguments)]
+pub async fn create<I: Send + 'static>(
+    state: &crate::app::AppState,
+    caller: &crate::auth::Caller,
+    needed: crate::auth::Role,
+    key: crate::http::idempotency::IdempotencyKey,
+    route: &str,
+    body: JsonObject,
+    read: impl FnOnce(Map<String, Value>) -> ApiResult<I>,
+    create: impl FnOnce(&mut crate::db::DbConnection, I) -> ApiResult<crate::http::idempotency::Created>
+        + Send
+        + 'static,
+) -> ApiResult<actix_web::HttpResponse> {
+    caller.require(needed)?;
+    let raw = Value::Object(body.0.clone());
+    let input = read(body.0)?;
+    // Keys belong to their caller and their route.
+    let scope = format!("{}:POST {route}", caller.user_id().unwrap_or_default());
+    let (created, replayed) = state
+        .db
+        .write(move |conn| {
+            crate::http::idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                create(conn, input)
+            })
+        })
+        .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// The shared shape of every `DELETE`: the role check, `If-Match`, one transaction, 204.
+pub async fn delete(
+    req: &HttpRequest,
+    state: &crate::app::AppState,
+    caller: &crate::auth::Caller,
+    delete: impl FnOnce(&mut crate::db::DbConnection, Option<IfMatch>) -> ApiResult<()> + Send + 'static,
+) -> ApiResult<actix_web::HttpResponse> {
+    caller.require(crate::auth::Role::Editor)?;
+    let if_match = IfMatch::from_request(req);
+    state.db.write(move |conn| delete(conn, if_match)).await?;
+    Ok(actix_web::HttpResponse::NoContent().finish())
+}

@@ -26,7 +26,7 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::{json_response, Tag};
-use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
@@ -550,52 +550,62 @@ pub async fn create_meeting(
     key: IdempotencyKey,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
-    let raw = serde_json::Value::Object(body.0.clone());
-    let input = read(body, Mode::Create)?;
-    let hosts = input.hosts.clone().into_option().unwrap_or_default();
-    let counterparts = input.counterparts.clone().into_option().unwrap_or_default();
-    check_sides(&hosts, &counterparts)?;
-    let scope = format!("{}:POST /meetings", caller.user_id().unwrap_or_default());
-    let (created, replayed) = state
-        .db
-        .write(move |conn| {
-            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
-                refs_of(&input).check(conn)?;
-                let now = crate::time::now();
-                let chair = input.chair.into_option();
-                let id: i64 = diesel::insert_into(meetings::table)
-                    .values(model::NewMeetingRow {
-                        title: input.title.into_option().unwrap_or_default(),
-                        kind: input.kind.into_option().unwrap_or("other").to_owned(),
-                        date: input.date.into_option().unwrap_or_default(),
-                        part_of_day: input.part_of_day.into_option().map(str::to_owned),
-                        starts_at: input.starts_at.into_option(),
-                        location: input.location.into_option(),
-                        chair_person_id: chair,
-                        topic: input.topic.into_option(),
-                        period_label: input.period_label.into_option(),
-                        summary: input.summary.into_option(),
-                        status: input.status.into_option().unwrap_or("held").to_owned(),
-                        created_at: now,
-                        updated_at: now,
-                        version: 1,
-                    })
-                    .returning(meetings::id)
-                    .get_result(conn)?;
-                replace_sides(conn, id, &hosts, &counterparts)?;
-                changes::record(conn, "meetings", id, Action::Created, 1, true)?;
-                super::write::sync_chair(conn, id, chair, now)?;
-                let meeting = load_one(conn, id)?;
-                Ok(Created {
-                    location: format!("/api/v1/meetings/{id}"),
-                    version: meeting.version,
-                    body: serde_json::to_string(&meeting)?,
+    crate::http::write::create(
+        &state,
+        &caller,
+        Role::Editor,
+        key,
+        "/meetings",
+        body,
+        |b| {
+            let input = read(JsonObject(b), Mode::Create)?;
+            check_sides(
+                input.hosts.as_set().map(Vec::as_slice).unwrap_or_default(),
+                input
+                    .counterparts
+                    .as_set()
+                    .map(Vec::as_slice)
+                    .unwrap_or_default(),
+            )?;
+            Ok(input)
+        },
+        move |conn, input| {
+            let hosts = input.hosts.clone().into_option().unwrap_or_default();
+            let counterparts = input.counterparts.clone().into_option().unwrap_or_default();
+            refs_of(&input).check(conn)?;
+            let now = crate::time::now();
+            let chair = input.chair.into_option();
+            let id: i64 = diesel::insert_into(meetings::table)
+                .values(model::NewMeetingRow {
+                    title: input.title.into_option().unwrap_or_default(),
+                    kind: input.kind.into_option().unwrap_or("other").to_owned(),
+                    date: input.date.into_option().unwrap_or_default(),
+                    part_of_day: input.part_of_day.into_option().map(str::to_owned),
+                    starts_at: input.starts_at.into_option(),
+                    location: input.location.into_option(),
+                    chair_person_id: chair,
+                    topic: input.topic.into_option(),
+                    period_label: input.period_label.into_option(),
+                    summary: input.summary.into_option(),
+                    status: input.status.into_option().unwrap_or("held").to_owned(),
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
                 })
+                .returning(meetings::id)
+                .get_result(conn)?;
+            replace_sides(conn, id, &hosts, &counterparts)?;
+            changes::record(conn, "meetings", id, Action::Created, 1, true)?;
+            super::write::sync_chair(conn, id, chair, now)?;
+            let meeting = load_one(conn, id)?;
+            Ok(Created {
+                location: format!("/api/v1/meetings/{id}"),
+                version: meeting.version,
+                body: serde_json::to_string(&meeting)?,
             })
-        })
-        .await?;
-    Ok(created.into_response(replayed))
+        },
+    )
+    .await
 }
 
 /// Change a meeting
@@ -676,11 +686,7 @@ pub async fn update_meeting(
                 meetings::version.eq(current.version + 1),
             ))
             .execute(conn)?;
-            if n == 0 {
-                return Err(ApiError::PreconditionFailed(
-                    "the meeting changed meanwhile; read it again".into(),
-                ));
-            }
+            crate::http::write::expect_written(n, "meeting")?;
             changes::record(
                 conn,
                 "meetings",
@@ -721,63 +727,58 @@ pub async fn delete_meeting(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    state
-        .db
-        .write(move |conn| {
-            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            IfMatch::check(if_match, current.version)?;
-            let directives: i64 = directives::table
-                .filter(directives::meeting_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            let targets: i64 = targets::table
-                .filter(targets::meeting_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            let articles: i64 = article_meetings::table
-                .filter(article_meetings::meeting_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            refs::in_use_error(
-                "meeting",
-                id,
-                &[
-                    ("directives", directives),
-                    ("targets", targets),
-                    ("articles", articles),
-                ],
-            )?;
-            let gone: Vec<(i64, i64)> = attendees::table
-                .filter(attendees::meeting_id.eq(id))
-                .select((attendees::id, attendees::version))
-                .load(conn)?;
-            diesel::delete(attendees::table.filter(attendees::meeting_id.eq(id))).execute(conn)?;
-            for (attendee, version) in gone {
-                changes::record(
-                    conn,
-                    "attendees",
-                    attendee,
-                    Action::Deleted,
-                    version + 1,
-                    true,
-                )?;
-            }
-            diesel::delete(meetings::table.find(id)).execute(conn)?;
+    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
+        let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        IfMatch::check(if_match, current.version)?;
+        let directives: i64 = directives::table
+            .filter(directives::meeting_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let targets: i64 = targets::table
+            .filter(targets::meeting_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let articles: i64 = article_meetings::table
+            .filter(article_meetings::meeting_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        refs::in_use_error(
+            "meeting",
+            id,
+            &[
+                ("directives", directives),
+                ("targets", targets),
+                ("articles", articles),
+            ],
+        )?;
+        let gone: Vec<(i64, i64)> = attendees::table
+            .filter(attendees::meeting_id.eq(id))
+            .select((attendees::id, attendees::version))
+            .load(conn)?;
+        diesel::delete(attendees::table.filter(attendees::meeting_id.eq(id))).execute(conn)?;
+        for (attendee, version) in gone {
             changes::record(
                 conn,
-                "meetings",
-                id,
+                "attendees",
+                attendee,
                 Action::Deleted,
-                current.version + 1,
+                version + 1,
                 true,
             )?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+        }
+        diesel::delete(meetings::table.find(id)).execute(conn)?;
+        changes::record(
+            conn,
+            "meetings",
+            id,
+            Action::Deleted,
+            current.version + 1,
+            true,
+        )?;
+        Ok(())
+    })
+    .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

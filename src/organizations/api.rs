@@ -20,7 +20,7 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
-use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
@@ -373,56 +373,53 @@ pub async fn create_organization(
     key: IdempotencyKey,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
-    let raw = serde_json::Value::Object(body.0.clone());
-    let input = read(body, Mode::Create)?;
-    let scope = format!(
-        "{}:POST /organizations",
-        caller.user_id().unwrap_or_default()
-    );
-    let (created, replayed) = state
-        .db
-        .write(move |conn| {
-            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
-                Refs::new()
-                    .one(
-                        "parent_id",
-                        Kind::Organization,
-                        input.parent_id.clone().into_option(),
-                    )
-                    .one(
-                        "successor_id",
-                        Kind::Organization,
-                        input.successor_id.clone().into_option(),
-                    )
-                    .check(conn)?;
-                let now = crate::time::now();
-                let name = input.name.into_option().unwrap_or_default();
-                let short_name = input.short_name.into_option();
-                let row: OrgRow = diesel::insert_into(organizations::table)
-                    .values(model::NewOrganizationRow {
-                        name_folded: model::folded_name(&name, short_name.as_deref()),
-                        name,
-                        short_name,
-                        kind: input.kind.into_option().unwrap_or("other").to_owned(),
-                        level: input.level.into_option().unwrap_or("commune").to_owned(),
-                        parent_id: input.parent_id.into_option(),
-                        locality: input.locality.into_option(),
-                        valid_from: input.valid_from.into_option(),
-                        valid_to: input.valid_to.into_option(),
-                        successor_id: input.successor_id.into_option(),
-                        created_at: now,
-                        updated_at: now,
-                        version: 1,
-                    })
-                    .returning(organizations::all_columns)
-                    .get_result(conn)?;
-                changes::record(conn, "organizations", row.id, Action::Created, 1, true)?;
-                to_created(row.into())
-            })
-        })
-        .await?;
-    Ok(created.into_response(replayed))
+    crate::http::write::create(
+        &state,
+        &caller,
+        Role::Editor,
+        key,
+        "/organizations",
+        body,
+        |b| read(JsonObject(b), Mode::Create),
+        move |conn, input| {
+            Refs::new()
+                .one(
+                    "parent_id",
+                    Kind::Organization,
+                    input.parent_id.clone().into_option(),
+                )
+                .one(
+                    "successor_id",
+                    Kind::Organization,
+                    input.successor_id.clone().into_option(),
+                )
+                .check(conn)?;
+            let now = crate::time::now();
+            let name = input.name.into_option().unwrap_or_default();
+            let short_name = input.short_name.into_option();
+            let row: OrgRow = diesel::insert_into(organizations::table)
+                .values(model::NewOrganizationRow {
+                    name_folded: model::folded_name(&name, short_name.as_deref()),
+                    name,
+                    short_name,
+                    kind: input.kind.into_option().unwrap_or("other").to_owned(),
+                    level: input.level.into_option().unwrap_or("commune").to_owned(),
+                    parent_id: input.parent_id.into_option(),
+                    locality: input.locality.into_option(),
+                    valid_from: input.valid_from.into_option(),
+                    valid_to: input.valid_to.into_option(),
+                    successor_id: input.successor_id.into_option(),
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
+                })
+                .returning(organizations::all_columns)
+                .get_result(conn)?;
+            changes::record(conn, "organizations", row.id, Action::Created, 1, true)?;
+            to_created(row.into())
+        },
+    )
+    .await
 }
 
 /// Change an organization
@@ -514,11 +511,7 @@ pub async fn update_organization(
                 organizations::version.eq(current.version + 1),
             ))
             .execute(conn)?;
-            if n == 0 {
-                return Err(ApiError::PreconditionFailed(
-                    "the organization changed meanwhile; read it again".into(),
-                ));
-            }
+            crate::http::write::expect_written(n, "organization")?;
             changes::record(
                 conn,
                 "organizations",
@@ -553,71 +546,66 @@ pub async fn delete_organization(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    state
-        .db
-        .write(move |conn| {
-            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            IfMatch::check(if_match, current.version)?;
-            let meetings: i64 = meeting_organizations::table
-                .filter(meeting_organizations::organization_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            let people: i64 = people::table
-                .filter(people::organization_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            let attendees: i64 = attendees::table
-                .filter(attendees::organization_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            let led: i64 = directives::table
-                .filter(directives::lead_organization_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            let assigned: i64 = directive_assignees::table
-                .filter(directive_assignees::organization_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            let targets: i64 = targets::table
-                .filter(targets::organization_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            let children: i64 = organizations::table
-                .filter(
-                    organizations::parent_id
-                        .eq(id)
-                        .or(organizations::successor_id.eq(id)),
-                )
-                .count()
-                .get_result(conn)?;
-            refs::in_use_error(
-                "organization",
-                id,
-                &[
-                    ("meetings", meetings),
-                    ("people", people),
-                    ("attendees", attendees),
-                    ("directives", led + assigned),
-                    ("targets", targets),
-                    ("organizations (as parent or successor)", children),
-                ],
-            )?;
-            diesel::delete(organizations::table.find(id)).execute(conn)?;
-            changes::record(
-                conn,
-                "organizations",
-                id,
-                Action::Deleted,
-                current.version + 1,
-                true,
-            )?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
+        let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        IfMatch::check(if_match, current.version)?;
+        let meetings: i64 = meeting_organizations::table
+            .filter(meeting_organizations::organization_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let people: i64 = people::table
+            .filter(people::organization_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let attendees: i64 = attendees::table
+            .filter(attendees::organization_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let led: i64 = directives::table
+            .filter(directives::lead_organization_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let assigned: i64 = directive_assignees::table
+            .filter(directive_assignees::organization_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let targets: i64 = targets::table
+            .filter(targets::organization_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let children: i64 = organizations::table
+            .filter(
+                organizations::parent_id
+                    .eq(id)
+                    .or(organizations::successor_id.eq(id)),
+            )
+            .count()
+            .get_result(conn)?;
+        refs::in_use_error(
+            "organization",
+            id,
+            &[
+                ("meetings", meetings),
+                ("people", people),
+                ("attendees", attendees),
+                ("directives", led + assigned),
+                ("targets", targets),
+                ("organizations (as parent or successor)", children),
+            ],
+        )?;
+        diesel::delete(organizations::table.find(id)).execute(conn)?;
+        changes::record(
+            conn,
+            "organizations",
+            id,
+            Action::Deleted,
+            current.version + 1,
+            true,
+        )?;
+        Ok(())
+    })
+    .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -19,7 +19,7 @@ use crate::db::schema::{attendees, directives, meetings, people};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
-use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
@@ -269,46 +269,46 @@ pub async fn create_person(
     key: IdempotencyKey,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
-    let raw = serde_json::Value::Object(body.0.clone());
-    let input = read(body, Mode::Create)?;
-    let scope = format!("{}:POST /people", caller.user_id().unwrap_or_default());
-    let (created, replayed) = state
-        .db
-        .write(move |conn| {
-            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
-                Refs::new()
-                    .one(
-                        "organization_id",
-                        Kind::Organization,
-                        input.organization_id.as_set().copied(),
-                    )
-                    .check(conn)?;
-                let now = crate::time::now();
-                let full_name = input.full_name.into_option().unwrap_or_default();
-                let row: PersonRow = diesel::insert_into(people::table)
-                    .values(NewPersonRow {
-                        name_folded: crate::text::fold(&full_name),
-                        full_name,
-                        current_title: input.current_title.into_option(),
-                        organization_id: input.organization_id.into_option(),
-                        created_at: now,
-                        updated_at: now,
-                        version: 1,
-                    })
-                    .returning(people::all_columns)
-                    .get_result(conn)?;
-                changes::record(conn, "people", row.id, Action::Created, 1, true)?;
-                let person = Person::from(row);
-                Ok(Created {
-                    location: format!("/api/v1/people/{}", person.id),
-                    version: person.version,
-                    body: serde_json::to_string(&person)?,
+    crate::http::write::create(
+        &state,
+        &caller,
+        Role::Editor,
+        key,
+        "/people",
+        body,
+        |b| read(JsonObject(b), Mode::Create),
+        move |conn, input| {
+            Refs::new()
+                .one(
+                    "organization_id",
+                    Kind::Organization,
+                    input.organization_id.as_set().copied(),
+                )
+                .check(conn)?;
+            let now = crate::time::now();
+            let full_name = input.full_name.into_option().unwrap_or_default();
+            let row: PersonRow = diesel::insert_into(people::table)
+                .values(NewPersonRow {
+                    name_folded: crate::text::fold(&full_name),
+                    full_name,
+                    current_title: input.current_title.into_option(),
+                    organization_id: input.organization_id.into_option(),
+                    created_at: now,
+                    updated_at: now,
+                    version: 1,
                 })
+                .returning(people::all_columns)
+                .get_result(conn)?;
+            changes::record(conn, "people", row.id, Action::Created, 1, true)?;
+            let person = Person::from(row);
+            Ok(Created {
+                location: format!("/api/v1/people/{}", person.id),
+                version: person.version,
+                body: serde_json::to_string(&person)?,
             })
-        })
-        .await?;
-    Ok(created.into_response(replayed))
+        },
+    )
+    .await
 }
 
 /// Change a person
@@ -364,11 +364,7 @@ pub async fn update_person(
                 people::version.eq(current.version + 1),
             ))
             .execute(conn)?;
-            if n == 0 {
-                return Err(ApiError::PreconditionFailed(
-                    "the person changed meanwhile; read it again".into(),
-                ));
-            }
+            crate::http::write::expect_written(n, "person")?;
             changes::record(
                 conn,
                 "people",
@@ -403,48 +399,43 @@ pub async fn delete_person(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    state
-        .db
-        .write(move |conn| {
-            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            IfMatch::check(if_match, current.version)?;
-            let attended: i64 = attendees::table
-                .filter(attendees::person_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            let chaired: i64 = meetings::table
-                .filter(meetings::chair_person_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            let issued: i64 = directives::table
-                .filter(directives::issued_by_person_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            refs::in_use_error(
-                "person",
-                id,
-                &[
-                    ("attendees", attended),
-                    ("meetings (as chair)", chaired),
-                    ("directives", issued),
-                ],
-            )?;
-            diesel::delete(people::table.find(id)).execute(conn)?;
-            changes::record(
-                conn,
-                "people",
-                id,
-                Action::Deleted,
-                current.version + 1,
-                true,
-            )?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
+        let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        IfMatch::check(if_match, current.version)?;
+        let attended: i64 = attendees::table
+            .filter(attendees::person_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let chaired: i64 = meetings::table
+            .filter(meetings::chair_person_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let issued: i64 = directives::table
+            .filter(directives::issued_by_person_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        refs::in_use_error(
+            "person",
+            id,
+            &[
+                ("attendees", attended),
+                ("meetings (as chair)", chaired),
+                ("directives", issued),
+            ],
+        )?;
+        diesel::delete(people::table.find(id)).execute(conn)?;
+        changes::record(
+            conn,
+            "people",
+            id,
+            Action::Deleted,
+            current.version + 1,
+            true,
+        )?;
+        Ok(())
+    })
+    .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

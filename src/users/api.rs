@@ -349,11 +349,7 @@ pub async fn update_user(
                 users::version.eq(current.version + 1),
             ))
             .execute(conn)?;
-            if n == 0 {
-                return Err(ApiError::PreconditionFailed(
-                    "the user changed meanwhile; read it again".into(),
-                ));
-            }
+            crate::http::write::expect_written(n, "user")?;
             Ok(model::find(conn, id)?.map(User::from))
         })
         .await?
