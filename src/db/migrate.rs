@@ -15,7 +15,7 @@ const MIGRATION_LOCK: i64 = 0x6261_6e74_696e;
 
 /// Applies every pending migration; returns how many ran.
 pub fn run(conn: &mut DbConnection) -> Result<usize, String> {
-    match conn {
+    let ran = match conn {
         DbConnection::Pg(pg) => {
             sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
                 .execute(pg)
@@ -31,7 +31,12 @@ pub fn run(conn: &mut DbConnection) -> Result<usize, String> {
             .run_pending_migrations(SQLITE)
             .map(|v| v.len())
             .map_err(|e| e.to_string()),
+    }?;
+    if ran > 0 {
+        // Derived columns that SQL cannot compute (text folding) are filled in by the application.
+        crate::targets::model::fill_folded_indicators(conn).map_err(|e| e.to_string())?;
     }
+    Ok(ran)
 }
 
 /// True when no migration is pending (the readiness check uses it).
