@@ -56,7 +56,8 @@ where
             utoipa_actix_web::scope("/api/v1")
                 .configure(crate::auth::api::configure)
                 .configure(crate::users::api::configure)
-                .configure(crate::articles::api::configure),
+                .configure(crate::articles::api::configure)
+                .configure(crate::directives::api::configure),
         )
         .service(health_live)
         .service(health_ready)

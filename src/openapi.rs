@@ -22,6 +22,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "auth", description = "Bearer tokens for a username and password, and who the caller is."),
         (name = "users", description = "Accounts and their roles: `admin`, `editor`, `viewer` (admin only)."),
         (name = "articles", description = "News reports, as published by the committees' sites."),
+        (name = "directives", description = "Tasks given at meetings (the numbered conclusions): who leads, who co-ordinates, by when, how each stands today (`progress`), their progress updates, and the summary leaders read."),
         (name = "operations", description = "Health checks for load balancers and orchestrators.")
     ),
     components(schemas(Problem, FieldError))

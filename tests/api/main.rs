@@ -4,6 +4,7 @@ mod helpers;
 
 mod articles;
 mod auth;
+mod directives;
 mod foundation;
 mod logs;
 mod writes;
