@@ -57,7 +57,8 @@ where
                 .configure(crate::auth::api::configure)
                 .configure(crate::users::api::configure)
                 .configure(crate::articles::api::configure)
-                .configure(crate::directives::api::configure),
+                .configure(crate::directives::api::configure)
+                .configure(crate::targets::api::configure),
         )
         .service(health_live)
         .service(health_ready)

@@ -7,4 +7,5 @@ mod auth;
 mod directives;
 mod foundation;
 mod logs;
+mod targets;
 mod writes;
