@@ -62,7 +62,9 @@ where
                 .configure(crate::organizations::api::configure)
                 .configure(crate::people::api::configure)
                 .configure(crate::sync::feed::configure)
-                .configure(crate::sync::import_api::configure),
+                .configure(crate::sync::import_api::configure)
+                .configure(crate::directives::api::configure)
+                .configure(crate::targets::api::configure),
         )
         .configure(crate::sync::feeds::configure)
         .service(health_live)

@@ -71,6 +71,29 @@ pub fn query_words(q: &str) -> Vec<String> {
         .collect()
 }
 
+/// The terms of a search query, each folded: every word alone, and every "quoted phrase" whole
+/// (its words in order). A record matches when its folded text contains every term.
+pub fn search_terms(q: &str) -> Vec<String> {
+    let mut terms = Vec::new();
+    for (i, part) in q.split('"').enumerate() {
+        if i % 2 == 1 {
+            // Inside quotes: one phrase.
+            let phrase = fold(part);
+            if !phrase.is_empty() {
+                terms.push(phrase);
+            }
+        } else {
+            terms.extend(
+                fold(part)
+                    .split(' ')
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_owned),
+            );
+        }
+    }
+    terms
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +118,15 @@ mod tests {
     fn nfc_composes_decomposed_input() {
         let decomposed = "Tua\u{0302}\u{0300}n";
         assert_eq!(nfc(decomposed), "Tuần");
+    }
+
+    #[test]
+    fn search_terms_are_folded_words_and_quoted_phrases() {
+        assert_eq!(search_terms("Hộ  NGHÈO"), vec!["ho", "ngheo"]);
+        assert_eq!(
+            search_terms("thu \"ngân sách nhà\" nước"),
+            vec!["thu", "ngan sach nha", "nuoc"]
+        );
+        assert!(search_terms(" \"\" , ").is_empty());
     }
 }

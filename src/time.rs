@@ -21,6 +21,11 @@ pub fn today_in_vietnam() -> NaiveDate {
     Utc::now().with_timezone(&VIETNAM).date_naive()
 }
 
+/// The calendar date in Vietnam of a stored UTC instant.
+pub fn date_in_vietnam(t: NaiveDateTime) -> NaiveDate {
+    t.and_utc().with_timezone(&VIETNAM).date_naive()
+}
+
 /// The RFC 3339 text used inside cursors: exact to the microsecond.
 pub fn cursor_text(t: NaiveDateTime) -> String {
     t.and_utc()

@@ -40,7 +40,8 @@ pub fn run(conn: &mut DbConnection) -> Result<usize, String> {
 pub fn backfill(conn: &mut DbConnection) -> Result<usize, String> {
     let orgs = crate::organizations::model::backfill_folded(conn).map_err(|e| e.to_string())?;
     let people = crate::people::model::backfill_folded(conn).map_err(|e| e.to_string())?;
-    Ok(orgs + people)
+    let targets = crate::targets::model::fill_folded_indicators(conn).map_err(|e| e.to_string())?;
+    Ok(orgs + people + targets)
 }
 
 /// True when no migration is pending (the readiness check uses it).

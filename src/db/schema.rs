@@ -153,6 +153,10 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        /// The date in Vietnam of `completed_at`.
+        completed_on -> Nullable<Date>,
+        /// The date in Vietnam on which the directive was cancelled.
+        cancelled_on -> Nullable<Date>,
     }
 }
 
@@ -211,6 +215,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        /// `indicator` folded for search (`crate::text::fold`).
+        indicator_folded -> Text,
     }
 }
 

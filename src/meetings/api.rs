@@ -94,6 +94,12 @@ pub struct Meeting {
     /// With `include=organizations`: the host and counterpart organizations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organizations: Option<Vec<Organization>>,
+    /// With `include=directives`: the tasks given at the meeting, in their order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directives: Option<Vec<crate::directives::api::Directive>>,
+    /// With `include=targets`: the targets reported at the meeting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Vec<crate::targets::api::Target>>,
 }
 
 impl Meeting {
@@ -125,6 +131,8 @@ impl Meeting {
             attendees: None,
             articles: None,
             organizations: None,
+            directives: None,
+            targets: None,
         }
     }
 }
@@ -143,7 +151,13 @@ pub fn load_meetings(
 }
 
 /// The embeds a meeting read may ask for.
-pub const INCLUDES: &[&str] = &["attendees", "articles", "organizations"];
+pub const INCLUDES: &[&str] = &[
+    "attendees",
+    "directives",
+    "targets",
+    "articles",
+    "organizations",
+];
 
 /// Fills the requested embeds of a page of meetings with a fixed number of queries, whatever the
 /// number of meetings.
@@ -151,7 +165,7 @@ pub fn embed(
     conn: &mut DbConnection,
     meetings: &mut [Meeting],
     includes: &Includes,
-    visible: Option<&[&'static str]>,
+    today: NaiveDate,
 ) -> ApiResult<()> {
     if meetings.is_empty() {
         return Ok(());
@@ -199,7 +213,18 @@ pub fn embed(
             );
         }
     }
-    let _ = visible;
+    if includes.has("directives") {
+        let mut by_meeting = crate::directives::api::load_for_meetings(conn, &ids, today)?;
+        for m in meetings.iter_mut() {
+            m.directives = Some(by_meeting.remove(&m.id).unwrap_or_default());
+        }
+    }
+    if includes.has("targets") {
+        let mut by_meeting = crate::targets::api::load_for_meetings(conn, &ids)?;
+        for m in meetings.iter_mut() {
+            m.targets = Some(by_meeting.remove(&m.id).unwrap_or_default());
+        }
+    }
     Ok(())
 }
 
@@ -256,7 +281,7 @@ pub struct ListMeetingsQuery {
     pub kind: Option<MeetingKind>,
     /// Only meetings changed at or after this RFC 3339 time.
     pub updated_since: Option<DateTime<Utc>>,
-    /// Related records to embed, comma-separated: `attendees`, `articles`, `organizations`.
+    /// Related records to embed, comma-separated: `attendees`, `directives`, `targets`, `articles`, `organizations`.
     #[param(example = "attendees,organizations")]
     pub include: Option<String>,
 }
@@ -266,7 +291,7 @@ pub struct ListMeetingsQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct GetMeetingQuery {
-    /// Related records to embed, comma-separated: `attendees`, `articles`, `organizations`.
+    /// Related records to embed, comma-separated: `attendees`, `directives`, `targets`, `articles`, `organizations`.
     #[param(example = "attendees,organizations")]
     pub include: Option<String>,
 }
@@ -304,13 +329,14 @@ pub async fn list_meetings(
         updated_since: q.updated_since.map(|t| t.naive_utc()),
     };
     let visible = visible_statuses(&caller);
+    let today = state.clock.today();
     let body = state
         .db
         .run(move |conn| {
             let (rows, total) = model::list(conn, &filter, sort, &page)?;
             let (rows, next_cursor) = page.cut(rows, &listing, |r| sort.position(r));
             let mut dtos = to_dtos(conn, rows, visible.as_deref())?;
-            embed(conn, &mut dtos, &includes, visible.as_deref())?;
+            embed(conn, &mut dtos, &includes, today)?;
             Ok(page.page(dtos, total, next_cursor))
         })
         .await?;
@@ -321,7 +347,7 @@ pub async fn list_meetings(
 
 /// Get a meeting
 ///
-/// With `include=attendees,articles,organizations` to embed what it points to.
+/// With `include=attendees,directives,targets,articles,organizations` to embed what it points to.
 #[utoipa::path(operation_id = "get_meeting", tag = "meetings",
     params(("id" = i64, Path, description = "The meeting's id"), GetMeetingQuery),
     responses((status = 200, description = "The meeting", body = Meeting, headers(("ETag" = String)))))]
@@ -336,13 +362,14 @@ pub async fn get_meeting(
     let id = path.into_inner();
     let includes = Includes::parse(query.into_inner().include.as_deref(), INCLUDES)?;
     let visible = visible_statuses(&caller);
+    let today = state.clock.today();
     let embeds = !includes.is_empty();
     let meeting = state
         .db
         .run(move |conn| {
             let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
             let mut dtos = to_dtos(conn, vec![row], visible.as_deref())?;
-            embed(conn, &mut dtos, &includes, visible.as_deref())?;
+            embed(conn, &mut dtos, &includes, today)?;
             dtos.pop().ok_or_else(|| not_found(id))
         })
         .await?;
@@ -429,6 +456,8 @@ fn read(body: JsonObject, mode: Mode) -> ApiResult<MeetingInput> {
             "attendees",
             "articles",
             "organizations",
+            "directives",
+            "targets",
         ],
         mode,
     );

@@ -136,6 +136,7 @@ records! {
         id: i64, meeting_id: i64, ordinal: Option<i32>, text: String, issued_by_person_id: Option<i64>,
         lead_organization_id: Option<i64>, source_document: Option<String>, due_date: Option<NaiveDate>, status: String,
         completed_at: Option<NaiveDateTime>, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+        completed_on: Option<NaiveDate>, cancelled_on: Option<NaiveDate>,
     }
     User(UserRecord) => users order (id) batched true {
         id: i64, username: String, display_name: Option<String>, password_hash: String, role: String,
@@ -149,7 +150,7 @@ records! {
         id: i64, organization_id: i64, meeting_id: Option<i64>, indicator: String, unit: String, period_label: String,
         period_start: Option<NaiveDate>, period_end: Option<NaiveDate>, plan_value: Option<f64>, actual_value: Option<f64>,
         as_of: Option<NaiveDate>, direction: String, reported_percent: Option<f64>, note: Option<String>,
-        created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+        created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64, indicator_folded: String,
     }
     MeetingOrganization(MeetingOrganizationRecord) => meeting_organizations order (meeting_id, organization_id) batched false {
         meeting_id: i64, organization_id: i64, role: String, position: i32,

@@ -18,10 +18,14 @@ use serde_json::Value;
 
 pub const TEST_SECRET: &str = "test-secret-0123456789abcdef-0123456789";
 
-/// Generates one test per backend from one async body taking a [`TestApp`].
+/// Generates one test per backend from one async body taking a [`TestApp`]; `with OPTIONS;`
+/// first spawns the apps with those [`Options`] (e.g. a fixed clock).
 #[macro_export]
 macro_rules! db_test {
     ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        $crate::db_test!(with $crate::helpers::Options::default(); $(#[$meta])* async fn $name($app) $body);
+    };
+    (with $options:expr; $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -30,12 +34,12 @@ macro_rules! db_test {
 
             #[actix_web::test]
             async fn sqlite() {
-                body($crate::helpers::TestApp::spawn(bantin::db::Backend::Sqlite).await.expect("sqlite app")).await
+                body($crate::helpers::TestApp::spawn_with(bantin::db::Backend::Sqlite, $options).await.expect("sqlite app")).await
             }
 
             #[actix_web::test]
             async fn postgres() {
-                match $crate::helpers::TestApp::spawn(bantin::db::Backend::Postgres).await {
+                match $crate::helpers::TestApp::spawn_with(bantin::db::Backend::Postgres, $options).await {
                     Some(app) => body(app).await,
                     None => eprintln!("skipped: BANTIN_TEST_POSTGRES_URL is not set"),
                 }
@@ -375,4 +379,102 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+impl TestApp {
+    /// Adds a held meeting on `date` (YYYY-MM-DD) straight to the database.
+    pub async fn insert_meeting(&self, title: &str, date: &str) -> i64 {
+        use bantin::db::schema::meetings;
+        use diesel::RunQueryDsl;
+        let now = bantin::time::now();
+        let row = bantin::meetings::model::NewMeetingRow {
+            title: title.to_owned(),
+            kind: "working_session".to_owned(),
+            date: date.parse().expect("a YYYY-MM-DD date"),
+            part_of_day: None,
+            starts_at: None,
+            location: None,
+            chair_person_id: None,
+            topic: None,
+            period_label: None,
+            summary: None,
+            status: "held".to_owned(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        self.db
+            .run(move |conn| {
+                Ok(diesel::insert_into(meetings::table)
+                    .values(row)
+                    .returning(meetings::id)
+                    .get_result::<i64>(conn)?)
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Adds an organization straight to the database.
+    pub async fn insert_organization(&self, name: &str, parent_id: Option<i64>) -> i64 {
+        use bantin::db::schema::organizations;
+        use diesel::RunQueryDsl;
+        let now = bantin::time::now();
+        let row = bantin::organizations::model::NewOrganizationRow {
+            name: name.to_owned(),
+            short_name: None,
+            kind: "party_committee".to_owned(),
+            level: "commune".to_owned(),
+            parent_id,
+            locality: None,
+            valid_from: None,
+            valid_to: None,
+            successor_id: None,
+            name_folded: bantin::organizations::model::folded_name(name, None),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        self.db
+            .run(move |conn| {
+                Ok(diesel::insert_into(organizations::table)
+                    .values(row)
+                    .returning(organizations::id)
+                    .get_result::<i64>(conn)?)
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Follows `next_cursor` (through the `Link` header) from `first` to the last page and returns
+    /// every record in the order served.
+    pub async fn walk(&self, first: &str) -> Vec<Value> {
+        let mut seen = Vec::new();
+        let mut path = first.to_owned();
+        for _ in 0..1000 {
+            let res = self.get(&path).await;
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+            let body = res.json();
+            seen.extend(body["data"].as_array().unwrap().iter().cloned());
+            if body["page"]["next_cursor"].is_null() {
+                assert!(res.header("link").is_none());
+                return seen;
+            }
+            let link = res
+                .header("link")
+                .expect("a Link header when another page follows");
+            path = link[1..link.find('>').unwrap()].to_owned();
+        }
+        panic!("the cursor walk did not end");
+    }
+}
+
+/// The `id` of each record of a list body (`{"data": [...]}`) or of a list of records.
+pub fn ids_of(v: &Value) -> Vec<i64> {
+    v.get("data")
+        .unwrap_or(v)
+        .as_array()
+        .expect("an array of records")
+        .iter()
+        .map(|r| r["id"].as_i64().expect("an id"))
+        .collect()
 }

@@ -98,7 +98,13 @@ db_test!(
     async fn a_meeting_embeds_everything_it_points_to(app) {
         let m = app.get("/api/v1/meetings?date_from=2021-11-08&date_to=2021-11-08").await.json()["data"][0].clone();
         let id = m["id"].as_i64().unwrap();
-        let full = app.get(&format!("/api/v1/meetings/{id}?include=attendees,articles,organizations")).await.json();
+        let full = app.get(&format!("/api/v1/meetings/{id}?include=attendees,directives,targets,articles,organizations")).await.json();
+        let directives = full["directives"].as_array().unwrap();
+        assert_eq!(directives.len(), 7, "the Tuần Châu conclusions");
+        assert!(directives.iter().all(|d| d["meeting_id"] == id && d["progress"].is_string()));
+        let targets = full["targets"].as_array().unwrap();
+        assert_eq!(targets.len(), 1);
+        assert_eq!(targets[0]["reported_percent"], 83.0);
         let attendees = full["attendees"].as_array().unwrap();
         assert!(!attendees.is_empty());
         let chair = attendees.iter().find(|a| a["role"] == "chair").expect("a chair attendee");
@@ -124,7 +130,9 @@ db_test!(
 async fn page_cost(app: &TestApp) -> (u64, usize) {
     let before = app.db.statements();
     let res = app
-        .get("/api/v1/meetings?include=attendees,articles,organizations&limit=20")
+        .get(
+            "/api/v1/meetings?include=attendees,directives,targets,articles,organizations&limit=20",
+        )
         .await;
     assert_eq!(res.status, 200);
     (
@@ -141,16 +149,21 @@ db_test!(
         let o = org(&app, &token, "Đảng ủy phường Mới").await;
         for i in 0..16 {
             let p = person(&app, &token, &format!("Người {i}")).await;
-            let m = app
+            let m: Value = app
                 .json(Method::POST, "/api/v1/meetings", Some(&token), &json!({"title": format!("Buổi {i}"), "kind": "working_session", "date": "2024-01-01", "host_organization_ids": [1], "counterpart_organization_ids": [o], "chair_person_id": p}))
                 .await
                 .json();
             app.json(Method::POST, "/api/v1/articles", Some(&token), &json!({"title": format!("Tin {i}"), "body": "b", "status": "published", "meeting_ids": [m["id"]]})).await;
+            let d = app.json(Method::POST, &format!("/api/v1/meetings/{}/directives", m["id"]), Some(&token), &json!({"text": format!("Nhiệm vụ {i}"), "lead_organization_id": o, "assignee_organization_ids": [1], "due_date": "2024-12-31"})).await;
+            assert_eq!(d.status, 201, "{}", String::from_utf8_lossy(&d.body));
+            let t = app.json(Method::POST, "/api/v1/targets", Some(&token), &json!({"organization_id": o, "meeting_id": m["id"], "indicator": format!("Chỉ tiêu {i}"), "unit": "%", "period_label": "năm 2024", "plan_value": 10.0, "actual_value": 12.0})).await;
+            assert_eq!(t.status, 201, "{}", String::from_utf8_lossy(&t.body));
         }
         let (large, n_large) = page_cost(&app).await;
         assert_eq!((n_small, n_large), (5, 20));
+        eprintln!("statements per page: {small} for {n_small} meetings, {large} for {n_large}");
         assert_eq!(small, large, "the statement count does not grow with the page");
-        assert!(large <= 12, "{large} statements");
+        assert!(large <= 16, "{large} statements");
     }
 );
 

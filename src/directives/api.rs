@@ -1,0 +1,872 @@
+//! The directives resource over HTTP: `/directives`, `/meetings/{id}/directives`, the summary and
+//! the progress updates.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{
+    self, AsOf, DirectiveFilter, DirectiveSort, DirectiveStatus, DirectiveUpdateRow, Progress,
+    ProgressRow,
+};
+use super::write::{self, Writer};
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag::{json_response, Tag};
+use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
+use crate::http::query::StrictQuery;
+use crate::http::write::{IfMatch, JsonObject, Mode};
+use crate::time::utc;
+
+/// A task given at a meeting: who leads it, who co-ordinates, by when, and how it stands.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 12,
+    "meeting_id": 2,
+    "ordinal": 4,
+    "text": "UBND Thành phố cho dự thảo quy hoạch phân khu cho phường Tuần Châu, báo cáo BTV trong năm 2021.",
+    "issued_by_person_id": 3,
+    "lead_organization_id": 8,
+    "assignee_organization_ids": [6],
+    "source_document": "Thông báo kết luận số 45-TB/TU",
+    "due_date": "2021-12-31",
+    "status": "open",
+    "completed_at": null,
+    "progress": "overdue",
+    "created_at": "2026-11-23T08:00:00Z",
+    "updated_at": "2026-11-23T08:00:00Z",
+    "version": 1
+}))]
+pub struct Directive {
+    pub id: i64,
+    /// The meeting whose conclusions gave the task.
+    pub meeting_id: i64,
+    /// The number the conclusion is printed with; `null` when unnumbered.
+    pub ordinal: Option<i32>,
+    /// The conclusion, as printed.
+    pub text: String,
+    /// Who gave it (usually the chair).
+    pub issued_by_person_id: Option<i64>,
+    /// The body in charge ("chủ trì").
+    pub lead_organization_id: Option<i64>,
+    /// Co-ordinating bodies ("phối hợp"), in the order named.
+    pub assignee_organization_ids: Vec<i64>,
+    /// The document that records it, e.g. the conclusion notice "Thông báo kết luận số 45-TB/TU".
+    pub source_document: Option<String>,
+    /// The deadline, a date in Vietnam.
+    pub due_date: Option<NaiveDate>,
+    pub status: DirectiveStatus,
+    /// When it was done (UTC); set exactly when `status` is `done`.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// How it stands today in Vietnam (Asia/Ho_Chi_Minh), computed from `status`, `due_date` and
+    /// the date of `completed_at`: `cancelled`; `done_on_time` (done on or before the due date in
+    /// Vietnam, or done with none) or `done_late`; otherwise `no_deadline`, `overdue` (due before
+    /// today), `due_soon` (due today or within 7 days) or `on_track` (due later).
+    pub progress: Progress,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Grows by one on every write; send it in `If-Match` to update safely.
+    pub version: i64,
+}
+
+impl Directive {
+    fn from_row((row, progress): ProgressRow, assignees: &mut HashMap<i64, Vec<i64>>) -> Self {
+        Self {
+            assignee_organization_ids: assignees.remove(&row.id).unwrap_or_default(),
+            id: row.id,
+            meeting_id: row.meeting_id,
+            ordinal: row.ordinal,
+            text: row.text,
+            issued_by_person_id: row.issued_by_person_id,
+            lead_organization_id: row.lead_organization_id,
+            source_document: row.source_document,
+            due_date: row.due_date,
+            status: DirectiveStatus::parse(&row.status).unwrap_or(DirectiveStatus::Open),
+            completed_at: row.completed_at.map(utc),
+            progress: Progress::parse(&progress).unwrap_or(Progress::NoDeadline),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        }
+    }
+}
+
+/// The directives of each meeting, by ordinal (unnumbered last) then id, with their progress on
+/// `today`: two queries whatever the number of meetings.
+pub fn load_for_meetings(
+    conn: &mut DbConnection,
+    meeting_ids: &[i64],
+    today: NaiveDate,
+) -> ApiResult<HashMap<i64, Vec<Directive>>> {
+    let rows = model::by_meetings(conn, meeting_ids, today)?;
+    let ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
+    let mut assignees = model::assignees_of(conn, &ids)?;
+    let mut out: HashMap<i64, Vec<Directive>> = HashMap::new();
+    for row in rows {
+        let meeting_id = row.0.meeting_id;
+        out.entry(meeting_id)
+            .or_default()
+            .push(Directive::from_row(row, &mut assignees));
+    }
+    Ok(out)
+}
+
+fn load_one(conn: &mut DbConnection, id: i64, today: NaiveDate) -> ApiResult<Directive> {
+    let row = model::find(conn, id, today)?.ok_or_else(|| ApiError::not_found(no_directive(id)))?;
+    let mut assignees = model::assignees_of(conn, &[id])?;
+    Ok(Directive::from_row(row, &mut assignees))
+}
+
+fn no_directive(id: i64) -> String {
+    format!("no directive {id}")
+}
+
+/// Query parameters of `GET /directives`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListDirectivesQuery {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `page.total`, the number of matching directives.
+    pub count: Option<bool>,
+    /// Order of the list. Default `due_date` (earliest deadline first, none last).
+    #[param(inline)]
+    pub sort: Option<DirectiveSort>,
+    /// Only directives given at this meeting.
+    pub meeting_id: Option<i64>,
+    /// Only directives this organization leads or co-ordinates.
+    pub organization_id: Option<i64>,
+    /// Only directives with this status.
+    #[param(inline)]
+    pub status: Option<DirectiveStatus>,
+    /// Only directives that stand so today in Vietnam.
+    #[param(inline)]
+    pub progress: Option<Progress>,
+    /// Only directives due strictly before this date.
+    #[param(example = "2022-01-01")]
+    pub due_before: Option<NaiveDate>,
+    /// Only directives due strictly after this date.
+    #[param(example = "2021-09-30")]
+    pub due_after: Option<NaiveDate>,
+    /// Only directives changed at or after this RFC 3339 time.
+    #[param(example = "2021-11-07T20:42:00Z")]
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Query parameters of `GET /meetings/{id}/directives`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListMeetingDirectivesQuery {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `page.total`.
+    pub count: Option<bool>,
+    /// Order of the list. Default `ordinal` (as the conclusions are numbered).
+    #[param(inline)]
+    pub sort: Option<DirectiveSort>,
+    /// Only directives with this status.
+    #[param(inline)]
+    pub status: Option<DirectiveStatus>,
+    /// Only directives that stand so today in Vietnam.
+    #[param(inline)]
+    pub progress: Option<Progress>,
+}
+
+/// Paging parameters as the query gave them.
+struct Paging<'a> {
+    limit: Option<u32>,
+    cursor: Option<&'a str>,
+    count: Option<bool>,
+}
+
+/// One page of directives, as both lists answer it. `parent` is the meeting of a nested list,
+/// which must exist.
+async fn list_page(
+    req: &HttpRequest,
+    state: &AppState,
+    filter: DirectiveFilter,
+    sort: DirectiveSort,
+    paging: Paging<'_>,
+    parent: Option<i64>,
+) -> ApiResult<HttpResponse> {
+    let listing = Listing::new(&state.cursor_key, "directives", sort.key());
+    let page = PageRequest::new(paging.limit, paging.cursor, paging.count, &listing)?;
+    let today = state.clock.today();
+    let body = state
+        .db
+        .run(move |conn| {
+            if let Some(id) = parent {
+                require_meeting(conn, id)?;
+            }
+            let (rows, total) = model::list(conn, &filter, sort, &page, today)?;
+            let ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
+            let mut assignees = model::assignees_of(conn, &ids)?;
+            Ok(paginate(
+                rows,
+                &page,
+                total,
+                &listing,
+                |(r, _)| sort.position(r),
+                |row| Directive::from_row(row, &mut assignees),
+            ))
+        })
+        .await?;
+    let mut res = json_response(req, StatusCode::OK, &body, Tag::Body)?;
+    link_next(req, &mut res, body.page.next_cursor.as_deref());
+    Ok(res)
+}
+
+fn require_meeting(conn: &mut DbConnection, id: i64) -> ApiResult<()> {
+    if model::meeting_exists(conn, id)? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!("no meeting {id}")))
+    }
+}
+
+/// List directives
+///
+/// Earliest deadline first by default. Filter by how they stand today (`progress=overdue`), by
+/// meeting, by organization (lead or co-ordinating), by status and by due date.
+#[utoipa::path(
+    operation_id = "list_directives",
+    tag = "directives",
+    params(ListDirectivesQuery),
+    responses((status = 200, description = "A page of directives", body = Page<Directive>,
+        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
+)]
+#[get("/directives")]
+pub async fn list_directives(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<ListDirectivesQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let filter = DirectiveFilter {
+        meeting_id: q.meeting_id,
+        organization_ids: q.organization_id.map(|id| vec![id]),
+        status: q.status,
+        progress: q.progress,
+        due_before: q.due_before,
+        due_after: q.due_after,
+        updated_since: q.updated_since.map(|t| t.naive_utc()),
+        ..DirectiveFilter::default()
+    };
+    let sort = q.sort.unwrap_or_default();
+    let paging = Paging {
+        limit: q.limit,
+        cursor: q.cursor.as_deref(),
+        count: q.count,
+    };
+    list_page(&req, &state, filter, sort, paging, None).await
+}
+
+/// List a meeting's directives
+///
+/// The conclusions of one meeting, in the order they are numbered (unnumbered ones last) by
+/// default. 404 when the meeting does not exist.
+#[utoipa::path(
+    operation_id = "list_meeting_directives",
+    tag = "directives",
+    params(("id" = i64, Path, description = "The meeting's id"), ListMeetingDirectivesQuery),
+    responses((status = 200, description = "A page of the meeting's directives", body = Page<Directive>,
+        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
+)]
+#[get("/meetings/{id}/directives")]
+pub async fn list_meeting_directives(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: StrictQuery<ListMeetingDirectivesQuery>,
+) -> ApiResult<HttpResponse> {
+    let meeting_id = path.into_inner();
+    let q = query.into_inner();
+    let filter = DirectiveFilter {
+        meeting_id: Some(meeting_id),
+        status: q.status,
+        progress: q.progress,
+        ..DirectiveFilter::default()
+    };
+    let sort = q.sort.unwrap_or(DirectiveSort::Ordinal);
+    let paging = Paging {
+        limit: q.limit,
+        cursor: q.cursor.as_deref(),
+        count: q.count,
+    };
+    list_page(&req, &state, filter, sort, paging, Some(meeting_id)).await
+}
+
+/// Get a directive
+///
+/// With its progress as of today in Vietnam. The ETag follows the body, so it changes when the
+/// progress does (at midnight in Vietnam) as well as on every write.
+#[utoipa::path(
+    operation_id = "get_directive",
+    tag = "directives",
+    params(("id" = i64, Path, description = "The directive's id")),
+    responses((status = 200, description = "The directive", body = Directive, headers(("ETag" = String))))
+)]
+#[get("/directives/{id}")]
+pub async fn get_directive(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let today = state.clock.today();
+    let directive = state.db.run(move |conn| load_one(conn, id, today)).await?;
+    json_response(&req, StatusCode::OK, &directive, Tag::Body)
+}
+
+/// The writable fields of a directive (for create; for a patch every field is optional).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct DirectiveBody {
+    /// Required on `POST /directives`; taken from the path (and read-only) on
+    /// `POST /meetings/{id}/directives`. The meeting must exist.
+    pub meeting_id: Option<i64>,
+    /// 1 to 10000.
+    pub ordinal: Option<i32>,
+    /// Required on create; at most 10,000 characters.
+    pub text: Option<String>,
+    /// A person who exists.
+    pub issued_by_person_id: Option<i64>,
+    /// An organization that exists.
+    pub lead_organization_id: Option<i64>,
+    /// Organizations that exist, distinct, at most 100, none of them the lead.
+    pub assignee_organization_ids: Option<Vec<i64>>,
+    /// At most 500 characters.
+    pub source_document: Option<String>,
+    pub due_date: Option<NaiveDate>,
+    /// Default `open`. Setting `done` stamps `completed_at` with the current time unless it is
+    /// given; leaving `done` clears `completed_at`. A `cancelled` directive is final: only an admin
+    /// may change it (403 for others).
+    pub status: Option<DirectiveStatus>,
+    /// Only with status `done` (422 otherwise); not in the future.
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+const IDEMPOTENCY_DOC: &str = "Makes a retried POST safe: the same key and body within 24 h return the first response and create nothing; another body with the same key is a 422";
+
+fn writer(state: &AppState, caller: &Caller) -> Writer {
+    Writer {
+        now: state.clock.now(),
+        admin: caller.role() == Some(Role::Admin),
+    }
+}
+
+/// The create shared by both routes.
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: JsonObject,
+    parent: Option<i64>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let raw = serde_json::Value::Object(body.0.clone());
+    let writer = writer(&state, &caller);
+    let today = state.clock.today();
+    let route = match parent {
+        Some(id) => format!("POST /meetings/{id}/directives"),
+        None => "POST /directives".to_owned(),
+    };
+    let scope = format!("{}:{route}", caller.user_id().unwrap_or_default());
+    let (created, replayed) = state
+        .db
+        .write(move |conn| {
+            if let Some(id) = parent {
+                require_meeting(conn, id)?;
+            }
+            let input = write::read(body.0, Mode::Create, parent, writer.now)?;
+            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                let id = write::create(conn, input, writer)?;
+                let directive = load_one(conn, id, today)?;
+                Ok(Created {
+                    location: format!("/api/v1/directives/{id}"),
+                    version: directive.version,
+                    body: serde_json::to_string(&directive)?,
+                })
+            })
+        })
+        .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Create a directive
+///
+/// Editor role or above. The meeting, the people and the organizations it names must exist
+/// (422 naming the field otherwise).
+#[utoipa::path(operation_id = "create_directive", tag = "directives",
+    params(("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_DOC)),
+    request_body(content = DirectiveBody, description = "The new directive", example = json!({
+        "meeting_id": 2,
+        "ordinal": 4,
+        "text": "UBND Thành phố cho dự thảo quy hoạch phân khu cho phường Tuần Châu, báo cáo BTV trong năm 2021.",
+        "lead_organization_id": 8,
+        "due_date": "2021-12-31"
+    })),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = Directive, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/directives")]
+pub async fn create_directive(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    create(state, caller, key, body, None).await
+}
+
+/// Add a directive to a meeting
+///
+/// Editor role or above. Like `POST /directives`, with the meeting taken from the path (404 when
+/// it does not exist).
+#[utoipa::path(operation_id = "create_meeting_directive", tag = "directives",
+    params(("id" = i64, Path, description = "The meeting's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_DOC)),
+    request_body(content = DirectiveBody, description = "The new directive (without `meeting_id`)", example = json!({
+        "ordinal": 1,
+        "text": "Đảng bộ phường tập trung rà soát các chỉ tiêu của năm 2021.",
+        "lead_organization_id": 6
+    })),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = Directive, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/meetings/{id}/directives")]
+pub async fn create_meeting_directive(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    key: IdempotencyKey,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    create(state, caller, key, body, Some(path.into_inner())).await
+}
+
+/// Change a directive
+///
+/// Editor role or above. A JSON merge patch (RFC 7396): absent fields are kept, `null` clears a
+/// nullable field, `assignee_organization_ids` is replaced whole. Status rules: `done` stamps
+/// `completed_at` (now unless given), leaving `done` clears it; a cancelled directive may be
+/// changed by an admin only (403 otherwise).
+#[utoipa::path(operation_id = "update_directive", tag = "directives",
+    params(("id" = i64, Path, description = "The directive's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the directive changed since")),
+    request_body(content = DirectiveBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"status": "done", "completed_at": "2021-12-20T03:00:00Z"})),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The changed directive", body = Directive, headers(("ETag" = String))),
+        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/directives/{id}")]
+pub async fn update_directive(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    let writer = writer(&state, &caller);
+    let today = state.clock.today();
+    let input = write::read(body.0, Mode::Patch, None, writer.now)?;
+    let directive = state
+        .db
+        .write(move |conn| {
+            write::update(conn, id, if_match, input, writer)?;
+            load_one(conn, id, today)
+        })
+        .await?;
+    json_response(&req, StatusCode::OK, &directive, Tag::Body)
+}
+
+/// Delete a directive
+///
+/// Editor role or above (admin for a cancelled directive). Its progress updates go with it; the
+/// change feed keeps a `deleted` entry for each.
+#[utoipa::path(operation_id = "delete_directive", tag = "directives",
+    params(("id" = i64, Path, description = "The directive's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the directive changed since")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[delete("/directives/{id}")]
+pub async fn delete_directive(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    let writer = writer(&state, &caller);
+    state
+        .db
+        .write(move |conn| write::delete(conn, id, if_match, writer))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Query parameters of `GET /directives/summary`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DirectiveSummaryQuery {
+    /// Only directives this organization leads or co-ordinates.
+    pub organization_id: Option<i64>,
+    /// With `organization_id`: also those of every organization below it.
+    pub descendants: Option<bool>,
+    /// Only directives given at this meeting.
+    pub meeting_id: Option<i64>,
+    /// Only directives given at meetings held on or after this date.
+    #[param(example = "2021-10-01")]
+    pub issued_from: Option<NaiveDate>,
+    /// Only directives given at meetings held on or before this date.
+    #[param(example = "2021-12-31")]
+    pub issued_to: Option<NaiveDate>,
+    /// Count as things stood at the end of this day in Vietnam (default: today). Directives
+    /// issued at meetings held later are left out; those done or cancelled later count as still
+    /// to be done then.
+    #[param(example = "2021-12-31")]
+    pub as_of: Option<NaiveDate>,
+}
+
+/// How many directives stand in each progress bucket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgressCounts {
+    pub done_on_time: i64,
+    pub done_late: i64,
+    pub overdue: i64,
+    pub due_soon: i64,
+    pub on_track: i64,
+    pub no_deadline: i64,
+    pub cancelled: i64,
+}
+
+/// Where a set of directives stands, for the report leaders read.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "as_of": "2021-12-31",
+    "total": 34,
+    "counts": {"done_on_time": 3, "done_late": 1, "overdue": 2, "due_soon": 1, "on_track": 0, "no_deadline": 27, "cancelled": 0},
+    "on_time_percent": 50.0
+}))]
+pub struct DirectiveSummary {
+    /// The day the buckets are computed for (today in Vietnam unless `as_of` was given).
+    pub as_of: NaiveDate,
+    /// How many directives match the filters (on `as_of`).
+    pub total: i64,
+    pub counts: ProgressCounts,
+    /// The share done on time, in percent (2 decimals): `done_on_time` out of the directives whose
+    /// deadline has come or that are done (`done_on_time + done_late + overdue`); `null` when there
+    /// are none.
+    pub on_time_percent: Option<f64>,
+}
+
+/// Summarise directives by progress
+///
+/// Counts per progress bucket and the share done on time, for an organization (with
+/// `descendants=true`, also the organizations below it), a meeting, meetings in a date range, and
+/// on any day (`as_of`, for reports on past quarters): a directive issued at a meeting after that
+/// day is left out, and one done or cancelled after it counts as still to be done on it.
+#[utoipa::path(
+    operation_id = "summarize_directives",
+    tag = "directives",
+    params(DirectiveSummaryQuery),
+    responses((status = 200, description = "The counts", body = DirectiveSummary, headers(("ETag" = String))))
+)]
+#[get("/directives/summary")]
+pub async fn summarize_directives(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<DirectiveSummaryQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let descendants = q.descendants.unwrap_or(false);
+    if descendants && q.organization_id.is_none() {
+        return Err(ApiError::bad_param("descendants", "needs organization_id"));
+    }
+    if let (Some(from), Some(to)) = (q.issued_from, q.issued_to) {
+        if to < from {
+            return Err(ApiError::bad_param(
+                "issued_to",
+                "must not be before issued_from",
+            ));
+        }
+    }
+    // A directive exists from the meeting that issued it: a report as of a day leaves out those
+    // issued later.
+    let (at, issued_to) = match q.as_of {
+        Some(day) => (
+            AsOf::Day(day),
+            Some(q.issued_to.map_or(day, |to| to.min(day))),
+        ),
+        None => (AsOf::Today(state.clock.today()), q.issued_to),
+    };
+    let mut filter = DirectiveFilter {
+        meeting_id: q.meeting_id,
+        meeting_from: q.issued_from,
+        meeting_to: issued_to,
+        ..DirectiveFilter::default()
+    };
+    let organization_id = q.organization_id;
+    let counts = state
+        .db
+        .run(move |conn| {
+            filter.organization_ids = match organization_id {
+                Some(id) if descendants => Some(model::organization_and_descendants(conn, id)?),
+                Some(id) => Some(vec![id]),
+                None => None,
+            };
+            Ok(model::summary(conn, &filter, at)?)
+        })
+        .await?;
+    let decided = counts.get(Progress::DoneOnTime)
+        + counts.get(Progress::DoneLate)
+        + counts.get(Progress::Overdue);
+    let summary = DirectiveSummary {
+        as_of: at.day(),
+        total: counts.total(),
+        on_time_percent: (decided > 0).then(|| {
+            let share = counts.get(Progress::DoneOnTime) as f64 * 100.0 / decided as f64;
+            (share * 100.0).round() / 100.0
+        }),
+        counts: ProgressCounts {
+            done_on_time: counts.get(Progress::DoneOnTime),
+            done_late: counts.get(Progress::DoneLate),
+            overdue: counts.get(Progress::Overdue),
+            due_soon: counts.get(Progress::DueSoon),
+            on_track: counts.get(Progress::OnTrack),
+            no_deadline: counts.get(Progress::NoDeadline),
+            cancelled: counts.get(Progress::Cancelled),
+        },
+    };
+    json_response(&req, StatusCode::OK, &summary, Tag::Body)
+}
+
+/// A note in a directive's progress history. The history is append-only: notes are never changed
+/// or removed (except with the directive itself).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 5, "directive_id": 12,
+    "note": "Đã trình dự thảo quy hoạch phân khu lên Ban Thường vụ.",
+    "status": "done", "author_user_id": 3, "author_name": "Ban biên tập",
+    "created_at": "2021-12-20T03:00:00Z", "updated_at": "2021-12-20T03:00:00Z", "version": 1
+}))]
+pub struct DirectiveUpdate {
+    pub id: i64,
+    pub directive_id: i64,
+    pub note: String,
+    /// The status the directive was given with this note; `null` for a note alone.
+    pub status: Option<DirectiveStatus>,
+    /// The user who wrote it (from their token).
+    pub author_user_id: Option<i64>,
+    /// Their display name (or username) when they wrote it.
+    pub author_name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<DirectiveUpdateRow> for DirectiveUpdate {
+    fn from(row: DirectiveUpdateRow) -> Self {
+        Self {
+            id: row.id,
+            directive_id: row.directive_id,
+            note: row.note,
+            status: row.status.as_deref().and_then(DirectiveStatus::parse),
+            author_user_id: row.author_user_id,
+            author_name: row.author_name,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        }
+    }
+}
+
+/// Query parameters of `GET /directives/{id}/updates`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListUpdatesQuery {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `page.total`.
+    pub count: Option<bool>,
+}
+
+/// List a directive's updates
+///
+/// The progress history, oldest first. 404 when the directive does not exist.
+#[utoipa::path(
+    operation_id = "list_directive_updates",
+    tag = "directives",
+    params(("id" = i64, Path, description = "The directive's id"), ListUpdatesQuery),
+    responses((status = 200, description = "A page of updates", body = Page<DirectiveUpdate>,
+        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
+)]
+#[get("/directives/{id}/updates")]
+pub async fn list_directive_updates(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+    query: StrictQuery<ListUpdatesQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let q = query.into_inner();
+    let listing = Listing::new(&state.cursor_key, "directive_updates", "id");
+    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let body = state
+        .db
+        .run(move |conn| {
+            if model::find_row(conn, id)?.is_none() {
+                return Err(ApiError::not_found(no_directive(id)));
+            }
+            let (rows, total) = model::updates(conn, id, &page)?;
+            Ok(paginate(
+                rows,
+                &page,
+                total,
+                &listing,
+                |r| (serde_json::Value::Null, r.id),
+                DirectiveUpdate::from,
+            ))
+        })
+        .await?;
+    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
+    link_next(&req, &mut res, body.page.next_cursor.as_deref());
+    Ok(res)
+}
+
+/// Get a directive update
+///
+/// One note of the history. Updates cannot be changed or deleted (405).
+#[utoipa::path(
+    operation_id = "get_directive_update",
+    tag = "directives",
+    params(("id" = i64, Path, description = "The directive's id"),
+        ("update_id" = i64, Path, description = "The update's id")),
+    responses((status = 200, description = "The update", body = DirectiveUpdate, headers(("ETag" = String))))
+)]
+#[get("/directives/{id}/updates/{update_id}")]
+pub async fn get_directive_update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (id, update_id) = path.into_inner();
+    let update = state
+        .db
+        .run(move |conn| {
+            model::find_update(conn, id, update_id)?
+                .map(DirectiveUpdate::from)
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("no update {update_id} of directive {id}"))
+                })
+        })
+        .await?;
+    json_response(&req, StatusCode::OK, &update, Tag::Version(update.version))
+}
+
+/// A progress note to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct DirectiveUpdateBody {
+    /// Required; at most 10,000 characters.
+    pub note: String,
+    /// A new status for the directive, applied in the same transaction under the directive's
+    /// status rules (a cancelled directive: admins only).
+    pub status: Option<DirectiveStatus>,
+}
+
+/// Add a directive update
+///
+/// Editor role or above. Appends a note to the history, written by the caller; with `status`, the
+/// directive takes that status in the same transaction (its `version` grows by one).
+#[utoipa::path(operation_id = "create_directive_update", tag = "directives",
+    params(("id" = i64, Path, description = "The directive's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_DOC)),
+    request_body(content = DirectiveUpdateBody, description = "The note", example = json!({
+        "note": "Đã trình dự thảo quy hoạch phân khu lên Ban Thường vụ.",
+        "status": "done"
+    })),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = DirectiveUpdate, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/directives/{id}/updates")]
+pub async fn create_directive_update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    key: IdempotencyKey,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let author = caller
+        .user_id()
+        .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?;
+    let raw = serde_json::Value::Object(body.0.clone());
+    let writer = writer(&state, &caller);
+    let scope = format!("{author}:POST /directives/{id}/updates");
+    let (created, replayed) = state
+        .db
+        .write(move |conn| {
+            if model::find_row(conn, id)?.is_none() {
+                return Err(ApiError::not_found(no_directive(id)));
+            }
+            let input = write::read_update(body.0)?;
+            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                let update =
+                    DirectiveUpdate::from(write::add_update(conn, id, input, author, writer)?);
+                Ok(Created {
+                    location: format!("/api/v1/directives/{id}/updates/{}", update.id),
+                    version: update.version,
+                    body: serde_json::to_string(&update)?,
+                })
+            })
+        })
+        .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Registers the routes (and their spec) of this resource. The summary comes before
+/// `/directives/{id}`, which would otherwise take `summary` for an id.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(summarize_directives)
+        .service(list_directives)
+        .service(create_directive)
+        .service(get_directive)
+        .service(update_directive)
+        .service(delete_directive)
+        .service(list_directive_updates)
+        .service(create_directive_update)
+        .service(get_directive_update)
+        .service(list_meeting_directives)
+        .service(create_meeting_directive);
+}

@@ -1,0 +1,589 @@
+//! Creating, changing and deleting directives, and posting progress updates: validation first,
+//! then one transaction that writes the record, its assignees, its history and the change-feed
+//! rows together.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::{Map, Value};
+
+use super::model::{
+    self, DirectiveRow, DirectiveUpdateRow, NewDirectiveRow, NewDirectiveUpdateRow,
+};
+use crate::db::schema::{
+    directive_assignees, directive_updates, directives, organizations, people, users,
+};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::write::{Fields, IfMatch, Mode, Val};
+use crate::sync::changes::{self, Action};
+use crate::time::date_in_vietnam;
+
+const FIELDS: &[&str] = &[
+    "meeting_id",
+    "ordinal",
+    "text",
+    "issued_by_person_id",
+    "lead_organization_id",
+    "assignee_organization_ids",
+    "source_document",
+    "due_date",
+    "status",
+    "completed_at",
+];
+const READ_ONLY: &[&str] = &["id", "progress", "created_at", "updated_at", "version"];
+const STATUSES: &[&str] = &["open", "in_progress", "done", "cancelled"];
+
+/// Who writes, and when.
+#[derive(Debug, Clone, Copy)]
+pub struct Writer {
+    /// Now, from the App's clock.
+    pub now: NaiveDateTime,
+    /// Admins may change a cancelled directive; nobody else may.
+    pub admin: bool,
+}
+
+/// A validated directive body: every field as absent, null or set.
+#[derive(Debug, Default)]
+pub struct DirectiveInput {
+    pub meeting_id: Val<i64>,
+    pub ordinal: Val<i32>,
+    pub text: Val<String>,
+    pub issued_by_person_id: Val<i64>,
+    pub lead_organization_id: Val<i64>,
+    pub assignee_organization_ids: Val<Vec<i64>>,
+    pub source_document: Val<String>,
+    pub due_date: Val<NaiveDate>,
+    pub status: Val<&'static str>,
+    pub completed_at: Val<NaiveDateTime>,
+}
+
+/// Reads a create or patch body, reporting every field problem at once. `meeting_id` comes from
+/// the path for `/meetings/{id}/directives`, and is then read-only in the body.
+pub fn read(
+    obj: Map<String, Value>,
+    mode: Mode,
+    meeting_from_path: Option<i64>,
+    now: NaiveDateTime,
+) -> ApiResult<DirectiveInput> {
+    let (fields, read_only): (Vec<&str>, Vec<&str>) = match meeting_from_path {
+        Some(_) => (
+            FIELDS
+                .iter()
+                .copied()
+                .filter(|f| *f != "meeting_id")
+                .collect(),
+            READ_ONLY.iter().copied().chain(["meeting_id"]).collect(),
+        ),
+        None => (FIELDS.to_vec(), READ_ONLY.to_vec()),
+    };
+    let mut f = Fields::new(obj, &fields, &read_only, mode);
+    let meeting_id = match meeting_from_path {
+        Some(id) => Val::Set(id),
+        None => {
+            let v = f.id("meeting_id");
+            f.required("meeting_id", v)
+        }
+    };
+    let text = f.text("text", 10_000);
+    let status = f.choice("status", STATUSES);
+    let completed_at = f.time("completed_at");
+    if let Val::Set(t) = completed_at {
+        if t > now {
+            f.error("completed_at", "must not be in the future");
+        }
+    }
+    let ordinal = f.integer("ordinal", 1, 10_000).map(|n| n as i32);
+    let input = DirectiveInput {
+        meeting_id,
+        text: f.required("text", text),
+        status: f.not_null("status", status),
+        ordinal,
+        issued_by_person_id: f.id("issued_by_person_id"),
+        lead_organization_id: f.id("lead_organization_id"),
+        assignee_organization_ids: f.id_list("assignee_organization_ids", 100),
+        source_document: f.text("source_document", 500),
+        due_date: f.date("due_date"),
+        completed_at,
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+/// 422 naming each referenced record that does not exist, and an assignee that is also the lead.
+fn check_references(
+    conn: &mut DbConnection,
+    input: &DirectiveInput,
+    current: Option<&DirectiveRow>,
+) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    if let Val::Set(id) = input.meeting_id {
+        if !model::meeting_exists(conn, id)? {
+            errors.push(FieldError::new("meeting_id", format!("no meeting {id}")));
+        }
+    }
+    if let Val::Set(id) = input.issued_by_person_id {
+        let n: i64 = people::table
+            .filter(people::id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if n == 0 {
+            errors.push(FieldError::new(
+                "issued_by_person_id",
+                format!("no person {id}"),
+            ));
+        }
+    }
+    let mut wanted: Vec<(String, i64)> = Vec::new();
+    if let Val::Set(id) = input.lead_organization_id {
+        wanted.push(("lead_organization_id".into(), id));
+    }
+    if let Val::Set(ids) = &input.assignee_organization_ids {
+        wanted.extend(
+            ids.iter()
+                .enumerate()
+                .map(|(i, id)| (format!("assignee_organization_ids[{i}]"), *id)),
+        );
+    }
+    if !wanted.is_empty() {
+        let ids: Vec<i64> = wanted.iter().map(|(_, id)| *id).collect();
+        let found: Vec<i64> = organizations::table
+            .filter(organizations::id.eq_any(&ids))
+            .select(organizations::id)
+            .load(conn)?;
+        for (field, id) in &wanted {
+            if !found.contains(id) {
+                errors.push(FieldError::new(field, format!("no organization {id}")));
+            }
+        }
+    }
+    // The lead and the co-ordinating bodies, after the change, must be distinct.
+    let lead = input
+        .lead_organization_id
+        .clone()
+        .apply(current.and_then(|c| c.lead_organization_id));
+    if let Some(lead) = lead {
+        let assignees = match (&input.assignee_organization_ids, current) {
+            (Val::Set(ids), _) => ids.clone(),
+            (Val::Absent, Some(c)) => model::assignees_of(conn, &[c.id])?
+                .remove(&c.id)
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        if let Some(i) = assignees.iter().position(|a| *a == lead) {
+            let field = if input.assignee_organization_ids.is_absent() {
+                "lead_organization_id".to_owned()
+            } else {
+                format!("assignee_organization_ids[{i}]")
+            };
+            errors.push(FieldError::new(
+                field,
+                format!("organization {lead} is both the lead and a co-ordinating body"),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// The status and the closing dates a write leaves a directive with.
+#[derive(Debug, Clone, PartialEq)]
+struct Closing {
+    status: &'static str,
+    completed_at: Option<NaiveDateTime>,
+    completed_on: Option<NaiveDate>,
+    cancelled_on: Option<NaiveDate>,
+}
+
+/// The status rules: `done` needs `completed_at` (now unless given), leaving `done` clears it, and
+/// a cancellation is dated.
+fn settle(
+    current: Option<&DirectiveRow>,
+    status: &Val<&'static str>,
+    completed_at: &Val<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> ApiResult<Closing> {
+    let current_status = current
+        .and_then(|c| STATUSES.iter().find(|s| **s == c.status))
+        .copied();
+    let status = match status {
+        Val::Set(s) => *s,
+        _ => current_status.unwrap_or("open"),
+    };
+    let was = |s: &str| current_status == Some(s);
+    let completed_at = if status == "done" {
+        match completed_at {
+            Val::Set(t) => Some(*t),
+            Val::Absent if was("done") => current.and_then(|c| c.completed_at).or(Some(now)),
+            Val::Absent => Some(now),
+            Val::Null => {
+                return Err(ApiError::Validation(vec![FieldError::new(
+                    "completed_at",
+                    "must not be null while the directive is done; leave it out to stamp the current time",
+                )]))
+            }
+        }
+    } else {
+        if let Val::Set(_) = completed_at {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "completed_at",
+                "is kept only for a done directive; set status to done as well",
+            )]));
+        }
+        None
+    };
+    let cancelled_on = if status == "cancelled" {
+        match current.and_then(|c| c.cancelled_on) {
+            Some(d) if was("cancelled") => Some(d),
+            _ => Some(date_in_vietnam(now)),
+        }
+    } else {
+        None
+    };
+    Ok(Closing {
+        status,
+        completed_at,
+        completed_on: completed_at.map(date_in_vietnam),
+        cancelled_on,
+    })
+}
+
+/// A cancelled directive is final, except for an admin.
+fn check_not_final(current: &DirectiveRow, writer: Writer) -> ApiResult<()> {
+    if current.status == "cancelled" && !writer.admin {
+        return Err(ApiError::Forbidden(format!(
+            "directive {} is cancelled, which is final; only an admin may change it",
+            current.id
+        )));
+    }
+    Ok(())
+}
+
+fn replace_assignees(conn: &mut DbConnection, id: i64, ids: &[i64]) -> ApiResult<()> {
+    diesel::delete(directive_assignees::table.filter(directive_assignees::directive_id.eq(id)))
+        .execute(conn)?;
+    for (position, organization_id) in ids.iter().enumerate() {
+        diesel::insert_into(directive_assignees::table)
+            .values(model::NewDirectiveAssignee {
+                directive_id: id,
+                organization_id: *organization_id,
+                position: position as i32,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Creates a directive; call inside a transaction. Returns its id.
+pub fn create(conn: &mut DbConnection, input: DirectiveInput, writer: Writer) -> ApiResult<i64> {
+    check_references(conn, &input, None)?;
+    let closing = settle(None, &input.status, &input.completed_at, writer.now)?;
+    let id: i64 = diesel::insert_into(directives::table)
+        .values(NewDirectiveRow {
+            meeting_id: input.meeting_id.clone().into_option().unwrap_or_default(),
+            ordinal: input.ordinal.clone().into_option(),
+            text: input.text.clone().into_option().unwrap_or_default(),
+            issued_by_person_id: input.issued_by_person_id.clone().into_option(),
+            lead_organization_id: input.lead_organization_id.clone().into_option(),
+            source_document: input.source_document.clone().into_option(),
+            due_date: input.due_date.clone().into_option(),
+            status: closing.status.to_owned(),
+            completed_at: closing.completed_at,
+            completed_on: closing.completed_on,
+            cancelled_on: closing.cancelled_on,
+            created_at: writer.now,
+            updated_at: writer.now,
+            version: 1,
+        })
+        .returning(directives::id)
+        .get_result(conn)?;
+    if let Val::Set(ids) = &input.assignee_organization_ids {
+        replace_assignees(conn, id, ids)?;
+    }
+    changes::record(conn, "directives", id, Action::Created, 1, true)?;
+    Ok(id)
+}
+
+fn find_current(conn: &mut DbConnection, id: i64) -> ApiResult<DirectiveRow> {
+    model::find_row(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no directive {id}")))
+}
+
+fn changed_meanwhile() -> ApiError {
+    ApiError::PreconditionFailed("the directive changed meanwhile; read it again".into())
+}
+
+/// Applies a merge patch; call inside a transaction.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: Option<IfMatch>,
+    input: DirectiveInput,
+    writer: Writer,
+) -> ApiResult<()> {
+    let current = find_current(conn, id)?;
+    IfMatch::check(if_match, current.version)?;
+    check_not_final(&current, writer)?;
+    check_references(conn, &input, Some(&current))?;
+    let closing = settle(
+        Some(&current),
+        &input.status,
+        &input.completed_at,
+        writer.now,
+    )?;
+    let n = diesel::update(
+        directives::table
+            .find(id)
+            .filter(directives::version.eq(current.version)),
+    )
+    .set((
+        directives::meeting_id.eq(input
+            .meeting_id
+            .clone()
+            .into_option()
+            .unwrap_or(current.meeting_id)),
+        directives::ordinal.eq(input.ordinal.clone().apply(current.ordinal)),
+        directives::text.eq(input
+            .text
+            .clone()
+            .into_option()
+            .unwrap_or(current.text.clone())),
+        directives::issued_by_person_id.eq(input
+            .issued_by_person_id
+            .clone()
+            .apply(current.issued_by_person_id)),
+        directives::lead_organization_id.eq(input
+            .lead_organization_id
+            .clone()
+            .apply(current.lead_organization_id)),
+        directives::source_document.eq(input
+            .source_document
+            .clone()
+            .apply(current.source_document.clone())),
+        directives::due_date.eq(input.due_date.clone().apply(current.due_date)),
+        directives::status.eq(closing.status),
+        directives::completed_at.eq(closing.completed_at),
+        directives::completed_on.eq(closing.completed_on),
+        directives::cancelled_on.eq(closing.cancelled_on),
+        directives::updated_at.eq(writer.now),
+        directives::version.eq(current.version + 1),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(changed_meanwhile());
+    }
+    match &input.assignee_organization_ids {
+        Val::Set(ids) => replace_assignees(conn, id, ids)?,
+        Val::Null => replace_assignees(conn, id, &[])?,
+        Val::Absent => {}
+    }
+    changes::record(
+        conn,
+        "directives",
+        id,
+        Action::Updated,
+        current.version + 1,
+        true,
+    )?;
+    Ok(())
+}
+
+/// Deletes a directive with its history, leaving tombstones in the change feed; call inside a
+/// transaction.
+pub fn delete(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: Option<IfMatch>,
+    writer: Writer,
+) -> ApiResult<()> {
+    let current = find_current(conn, id)?;
+    IfMatch::check(if_match, current.version)?;
+    check_not_final(&current, writer)?;
+    let updates: Vec<(i64, i64)> = directive_updates::table
+        .filter(directive_updates::directive_id.eq(id))
+        .select((directive_updates::id, directive_updates::version))
+        .load(conn)?;
+    let n = diesel::delete(
+        directives::table
+            .find(id)
+            .filter(directives::version.eq(current.version)),
+    )
+    .execute(conn)?;
+    if n == 0 {
+        return Err(changed_meanwhile());
+    }
+    for (update_id, version) in updates {
+        changes::record(
+            conn,
+            "directive_updates",
+            update_id,
+            Action::Deleted,
+            version + 1,
+            true,
+        )?;
+    }
+    changes::record(
+        conn,
+        "directives",
+        id,
+        Action::Deleted,
+        current.version + 1,
+        true,
+    )?;
+    Ok(())
+}
+
+/// A validated progress update.
+#[derive(Debug)]
+pub struct UpdateInput {
+    pub note: String,
+    pub status: Option<&'static str>,
+}
+
+/// Reads the body of `POST /directives/{id}/updates`.
+pub fn read_update(obj: Map<String, Value>) -> ApiResult<UpdateInput> {
+    let mut f = Fields::new(
+        obj,
+        &["note", "status"],
+        &[
+            "id",
+            "directive_id",
+            "author_user_id",
+            "author_name",
+            "created_at",
+            "updated_at",
+            "version",
+        ],
+        Mode::Create,
+    );
+    let note = f.text("note", 10_000);
+    let note = f.required("note", note);
+    let status = f.choice("status", STATUSES).into_option();
+    f.finish()?;
+    Ok(UpdateInput {
+        note: note.into_option().unwrap_or_default(),
+        status,
+    })
+}
+
+/// Appends a progress note by `author_user_id`; a note with a new status changes the directive
+/// in the same transaction (call inside one).
+pub fn add_update(
+    conn: &mut DbConnection,
+    directive_id: i64,
+    input: UpdateInput,
+    author_user_id: i64,
+    writer: Writer,
+) -> ApiResult<DirectiveUpdateRow> {
+    let current = find_current(conn, directive_id)?;
+    if let Some(status) = input.status.filter(|s| *s != current.status) {
+        check_not_final(&current, writer)?;
+        let closing = settle(Some(&current), &Val::Set(status), &Val::Absent, writer.now)?;
+        let n = diesel::update(
+            directives::table
+                .find(directive_id)
+                .filter(directives::version.eq(current.version)),
+        )
+        .set((
+            directives::status.eq(closing.status),
+            directives::completed_at.eq(closing.completed_at),
+            directives::completed_on.eq(closing.completed_on),
+            directives::cancelled_on.eq(closing.cancelled_on),
+            directives::updated_at.eq(writer.now),
+            directives::version.eq(current.version + 1),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(changed_meanwhile());
+        }
+        changes::record(
+            conn,
+            "directives",
+            directive_id,
+            Action::Updated,
+            current.version + 1,
+            true,
+        )?;
+    }
+    let (username, display_name): (String, Option<String>) = users::table
+        .find(author_user_id)
+        .select((users::username, users::display_name))
+        .first(conn)?;
+    let row: DirectiveUpdateRow = diesel::insert_into(directive_updates::table)
+        .values(NewDirectiveUpdateRow {
+            directive_id,
+            note: input.note,
+            status: input.status.map(str::to_owned),
+            author_user_id: Some(author_user_id),
+            author_name: display_name.unwrap_or(username),
+            created_at: writer.now,
+            updated_at: writer.now,
+            version: 1,
+        })
+        .returning(directive_updates::all_columns)
+        .get_result(conn)?;
+    changes::record(conn, "directive_updates", row.id, Action::Created, 1, true)?;
+    Ok(row)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    fn row(status: &str, completed_at: Option<NaiveDateTime>) -> DirectiveRow {
+        DirectiveRow {
+            id: 1,
+            meeting_id: 1,
+            ordinal: None,
+            text: "x".into(),
+            issued_by_person_id: None,
+            lead_organization_id: None,
+            source_document: None,
+            due_date: None,
+            status: status.into(),
+            completed_at,
+            created_at: at("2021-11-01 00:00:00"),
+            updated_at: at("2021-11-01 00:00:00"),
+            version: 1,
+            completed_on: completed_at.map(date_in_vietnam),
+            cancelled_on: None,
+        }
+    }
+
+    #[test]
+    fn done_is_stamped_now_and_dated_in_vietnam() {
+        let now = at("2021-12-31 17:30:00");
+        let c = settle(None, &Val::Set("done"), &Val::Absent, now).unwrap();
+        assert_eq!(c.completed_at, Some(now));
+        assert_eq!(c.completed_on, NaiveDate::from_ymd_opt(2022, 1, 1));
+    }
+
+    #[test]
+    fn leaving_done_clears_completed_at() {
+        let current = row("done", Some(at("2021-11-02 03:00:00")));
+        let c = settle(
+            Some(&current),
+            &Val::Set("open"),
+            &Val::Absent,
+            at("2021-11-03 00:00:00"),
+        )
+        .unwrap();
+        assert_eq!((c.completed_at, c.completed_on), (None, None));
+    }
+
+    #[test]
+    fn completed_at_needs_done() {
+        let current = row("open", None);
+        let now = at("2021-11-03 00:00:00");
+        assert!(settle(Some(&current), &Val::Absent, &Val::Set(now), now).is_err());
+        let done = row("done", Some(now));
+        assert!(settle(Some(&done), &Val::Absent, &Val::Null, now).is_err());
+        let kept = settle(Some(&done), &Val::Absent, &Val::Absent, now).unwrap();
+        assert_eq!(kept.completed_at, Some(now));
+    }
+}

@@ -1,0 +1,505 @@
+//! The targets resource over HTTP: `/targets` and the summary.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, ComputedRow, Direction, TargetFilter, TargetSort, TargetStatus};
+use super::write;
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::http::etag::{json_response, Tag};
+use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::page::{link_next, paginate, Listing, Page, PageInfo, PageRequest};
+use crate::http::query::StrictQuery;
+use crate::http::write::{IfMatch, JsonObject, Mode};
+use crate::time::utc;
+
+/// A target ("chỉ tiêu") an organization reported on: the plan, what was achieved, and whether
+/// that meets the plan.
+///
+/// `status` is computed from the stored figures. When `actual_value` and `plan_value` are both
+/// known, they are compared in the target's `direction`: `exceeded` when the actual is strictly
+/// better than the plan (above it when higher is better, below it when lower is better — a poverty
+/// rate of 0.24 % against a plan of 1 % is exceeded), `met` when equal, `not_met` otherwise.
+/// Without both, a `reported_percent` decides for indicators where higher is better (`exceeded`
+/// above 100, `met` at 100, `not_met` below). Otherwise the status is `unknown`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 5,
+    "organization_id": 14,
+    "meeting_id": 3,
+    "indicator": "Phát triển đảng viên mới",
+    "unit": "đảng viên",
+    "period_label": "năm 2021",
+    "period_start": "2021-01-01",
+    "period_end": "2021-12-31",
+    "plan_value": 10.0,
+    "actual_value": 12.0,
+    "as_of": null,
+    "direction": "higher_is_better",
+    "reported_percent": 120.0,
+    "note": "12/10 đảng viên, đạt 120%, vượt chỉ tiêu trên giao",
+    "percent_of_plan": 120.0,
+    "status": "exceeded",
+    "created_at": "2026-11-23T08:00:00Z",
+    "updated_at": "2026-11-23T08:00:00Z",
+    "version": 1
+}))]
+pub struct Target {
+    pub id: i64,
+    /// The organization the target belongs to.
+    pub organization_id: i64,
+    /// The meeting where it was reported.
+    pub meeting_id: Option<i64>,
+    /// What is measured, as the report words it ("Thu ngân sách").
+    pub indicator: String,
+    /// The unit, as the report words it ("tỷ đồng", "%", "đảng viên").
+    pub unit: String,
+    /// The period, as the report words it ("năm 2021", "9 tháng đầu năm 2021").
+    pub period_label: String,
+    /// The first day of the period, when known.
+    pub period_start: Option<NaiveDate>,
+    /// The last day of the period, when known.
+    pub period_end: Option<NaiveDate>,
+    /// The planned figure ("kế hoạch").
+    pub plan_value: Option<f64>,
+    /// The figure achieved.
+    pub actual_value: Option<f64>,
+    /// The day the actual figure was measured, when the report says.
+    pub as_of: Option<NaiveDate>,
+    pub direction: Direction,
+    /// The percent of plan the report itself states ("đạt 83% kế hoạch").
+    pub reported_percent: Option<f64>,
+    pub note: Option<String>,
+    /// `reported_percent` when given, else `actual_value ÷ plan_value × 100`; rounded to 2
+    /// decimals; `null` when neither can be known.
+    pub percent_of_plan: Option<f64>,
+    /// Whether the target was reached (see the rule above).
+    pub status: TargetStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Grows by one on every write; send it in `If-Match` to update safely.
+    pub version: i64,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+impl From<ComputedRow> for Target {
+    fn from((row, status, percent): ComputedRow) -> Self {
+        Self {
+            id: row.id,
+            organization_id: row.organization_id,
+            meeting_id: row.meeting_id,
+            indicator: row.indicator,
+            unit: row.unit,
+            period_label: row.period_label,
+            period_start: row.period_start,
+            period_end: row.period_end,
+            plan_value: row.plan_value,
+            actual_value: row.actual_value,
+            as_of: row.as_of,
+            direction: Direction::parse(&row.direction).unwrap_or(Direction::HigherIsBetter),
+            reported_percent: row.reported_percent,
+            note: row.note,
+            percent_of_plan: percent.map(round2),
+            status: TargetStatus::parse(&status).unwrap_or(TargetStatus::Unknown),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        }
+    }
+}
+
+/// The targets reported at each meeting, in the order they were recorded: one query whatever the
+/// number of meetings.
+pub fn load_for_meetings(
+    conn: &mut DbConnection,
+    meeting_ids: &[i64],
+) -> ApiResult<HashMap<i64, Vec<Target>>> {
+    let mut out: HashMap<i64, Vec<Target>> = HashMap::new();
+    for row in model::by_meetings(conn, meeting_ids)? {
+        if let Some(meeting_id) = row.0.meeting_id {
+            out.entry(meeting_id).or_default().push(Target::from(row));
+        }
+    }
+    Ok(out)
+}
+
+fn load_one(conn: &mut DbConnection, id: i64) -> ApiResult<Target> {
+    model::find(conn, id)?
+        .map(Target::from)
+        .ok_or_else(|| ApiError::not_found(format!("no target {id}")))
+}
+
+/// Query parameters of `GET /targets`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListTargetsQuery {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `page.total`, the number of matching targets.
+    pub count: Option<bool>,
+    /// Order of the list. Default `-period` (latest period first).
+    #[param(inline)]
+    pub sort: Option<TargetSort>,
+    /// Only this organization's targets.
+    pub organization_id: Option<i64>,
+    /// Only targets reported at this meeting.
+    pub meeting_id: Option<i64>,
+    /// Only targets of this period (exact label).
+    #[param(example = "năm 2021")]
+    pub period_label: Option<String>,
+    /// Words in the indicator, ignoring case and Vietnamese diacritics (`đ` read as `d`); all
+    /// must occur; a "quoted phrase" must occur as written.
+    #[param(example = "ho ngheo")]
+    pub q: Option<String>,
+    /// Only targets with this status.
+    #[param(inline)]
+    pub status: Option<TargetStatus>,
+    /// Only targets changed at or after this RFC 3339 time.
+    #[param(example = "2021-11-07T20:42:00Z")]
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// List targets
+///
+/// Latest period first by default; also by percent of plan. Filter by organization, meeting,
+/// period, status, and words of the indicator (`q`).
+#[utoipa::path(
+    operation_id = "list_targets",
+    tag = "targets",
+    params(ListTargetsQuery),
+    responses((status = 200, description = "A page of targets", body = Page<Target>,
+        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
+)]
+#[get("/targets")]
+pub async fn list_targets(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<ListTargetsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let sort = q.sort.unwrap_or_default();
+    let listing = Listing::new(&state.cursor_key, "targets", sort.key());
+    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let filter = TargetFilter {
+        organization_id: q.organization_id,
+        meeting_id: q.meeting_id,
+        period_label: q.period_label,
+        terms: q
+            .q
+            .as_deref()
+            .map(crate::text::search_terms)
+            .unwrap_or_default(),
+        status: q.status,
+        updated_since: q.updated_since.map(|t| t.naive_utc()),
+    };
+    let body = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = model::list(conn, &filter, sort, &page)?;
+            Ok(paginate(
+                rows,
+                &page,
+                total,
+                &listing,
+                |r| sort.position(r),
+                Target::from,
+            ))
+        })
+        .await?;
+    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
+    link_next(&req, &mut res, body.page.next_cursor.as_deref());
+    Ok(res)
+}
+
+/// Get a target
+///
+/// With its computed percent of plan and status.
+#[utoipa::path(
+    operation_id = "get_target",
+    tag = "targets",
+    params(("id" = i64, Path, description = "The target's id")),
+    responses((status = 200, description = "The target", body = Target, headers(("ETag" = String))))
+)]
+#[get("/targets/{id}")]
+pub async fn get_target(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let target = state.db.run(move |conn| load_one(conn, id)).await?;
+    json_response(&req, StatusCode::OK, &target, Tag::Version(target.version))
+}
+
+/// The writable fields of a target (for create; for a patch every field is optional).
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct TargetBody {
+    /// Required on create; an organization that exists.
+    pub organization_id: Option<i64>,
+    /// A meeting that exists.
+    pub meeting_id: Option<i64>,
+    /// Required on create; at most 500 characters.
+    pub indicator: Option<String>,
+    /// Required on create; any text (not empty), at most 100 characters.
+    pub unit: Option<String>,
+    /// Required on create; at most 200 characters.
+    pub period_label: Option<String>,
+    pub period_start: Option<NaiveDate>,
+    /// Not before `period_start`.
+    pub period_end: Option<NaiveDate>,
+    /// Greater than 0 whenever `actual_value` is given.
+    pub plan_value: Option<f64>,
+    pub actual_value: Option<f64>,
+    pub as_of: Option<NaiveDate>,
+    /// Default `higher_is_better`.
+    pub direction: Option<Direction>,
+    /// Not negative.
+    pub reported_percent: Option<f64>,
+    /// At most 5,000 characters.
+    pub note: Option<String>,
+}
+
+/// Create a target
+///
+/// Editor role or above. The organization and the meeting must exist; a plan of 0 or less beside
+/// an actual, or a period that ends before it starts, is a 422 naming the field.
+#[utoipa::path(operation_id = "create_target", tag = "targets",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: the same key and body within 24 h return the first response and create nothing; another body with the same key is a 422")),
+    request_body(content = TargetBody, description = "The new target", example = json!({
+        "organization_id": 14,
+        "meeting_id": 3,
+        "indicator": "Tỷ lệ hộ nghèo",
+        "unit": "%",
+        "period_label": "năm 2021",
+        "plan_value": 1.0,
+        "actual_value": 0.24,
+        "direction": "lower_is_better"
+    })),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = Target, headers(("Location" = String), ("ETag" = String))),
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/targets")]
+pub async fn create_target(
+    state: web::Data<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let raw = serde_json::Value::Object(body.0.clone());
+    let input = write::read(body.0, Mode::Create)?;
+    let now = state.clock.now();
+    let scope = format!("{}:POST /targets", caller.user_id().unwrap_or_default());
+    let (created, replayed) = state
+        .db
+        .write(move |conn| {
+            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                let id = write::create(conn, input, now)?;
+                let target = load_one(conn, id)?;
+                Ok(Created {
+                    location: format!("/api/v1/targets/{id}"),
+                    version: target.version,
+                    body: serde_json::to_string(&target)?,
+                })
+            })
+        })
+        .await?;
+    Ok(created.into_response(replayed))
+}
+
+/// Change a target
+///
+/// Editor role or above. A JSON merge patch (RFC 7396): absent fields are kept, `null` clears a
+/// nullable field. The figures are checked together after the patch is applied.
+#[utoipa::path(operation_id = "update_target", tag = "targets",
+    params(("id" = i64, Path, description = "The target's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the target changed since")),
+    request_body(content = TargetBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"actual_value": 12.0, "as_of": "2021-12-31"})),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The changed target", body = Target, headers(("ETag" = String))),
+        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/targets/{id}")]
+pub async fn update_target(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    let input = write::read(body.0, Mode::Patch)?;
+    let now = state.clock.now();
+    let target = state
+        .db
+        .write(move |conn| {
+            write::update(conn, id, if_match, input, now)?;
+            load_one(conn, id)
+        })
+        .await?;
+    json_response(&req, StatusCode::OK, &target, Tag::Version(target.version))
+}
+
+/// Delete a target
+///
+/// Editor role or above. It then reads as 404; the change feed keeps a `deleted` entry.
+#[utoipa::path(operation_id = "delete_target", tag = "targets",
+    params(("id" = i64, Path, description = "The target's id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the target changed since")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[delete("/targets/{id}")]
+pub async fn delete_target(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    state
+        .db
+        .write(move |conn| write::delete(conn, id, if_match))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Query parameters of `GET /targets/summary`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct TargetSummaryQuery {
+    /// Page size (groups per page).
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Only this organization's targets.
+    pub organization_id: Option<i64>,
+    /// Only targets reported at this meeting.
+    pub meeting_id: Option<i64>,
+    /// Only this period (exact label).
+    #[param(example = "năm 2021")]
+    pub period_label: Option<String>,
+}
+
+/// How one organization's targets for one period stand.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "organization_id": 14, "period_label": "năm 2021", "total": 14,
+    "exceeded": 5, "met": 7, "not_met": 2, "unknown": 0, "met_or_exceeded": 12
+}))]
+pub struct TargetSummary {
+    pub organization_id: i64,
+    pub period_label: String,
+    /// How many targets the organization has for the period.
+    pub total: i64,
+    pub exceeded: i64,
+    pub met: i64,
+    pub not_met: i64,
+    pub unknown: i64,
+    /// `met + exceeded`: the "12/14 chỉ tiêu đạt và vượt" figure, out of `total`.
+    pub met_or_exceeded: i64,
+}
+
+/// A page of the target summary.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetSummaryPage {
+    /// One entry per organization and period, by organization id then period label.
+    pub data: Vec<TargetSummary>,
+    pub page: PageInfo,
+}
+
+/// Summarise targets by status
+///
+/// Per organization and period, how many targets were exceeded, met, not met or unknown. Ordered
+/// by organization id, then period label.
+#[utoipa::path(
+    operation_id = "summarize_targets",
+    tag = "targets",
+    params(TargetSummaryQuery),
+    responses((status = 200, description = "A page of counts per organization and period", body = TargetSummaryPage,
+        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
+)]
+#[get("/targets/summary")]
+pub async fn summarize_targets(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: StrictQuery<TargetSummaryQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let listing = Listing::new(
+        &state.cursor_key,
+        "target_summary",
+        "organization_id,period_label",
+    );
+    let page = PageRequest::new(q.limit, q.cursor.as_deref(), None, &listing)?;
+    let filter = TargetFilter {
+        organization_id: q.organization_id,
+        meeting_id: q.meeting_id,
+        period_label: q.period_label,
+        ..TargetFilter::default()
+    };
+    let body = state
+        .db
+        .run(move |conn| {
+            let rows = model::summary(conn, &filter, &page)?;
+            let Page { data, page } = paginate(
+                rows,
+                &page,
+                None,
+                &listing,
+                |r| (serde_json::json!(r.period_label), r.organization_id),
+                |r| {
+                    let n = |s| r.counts.get(&s).copied().unwrap_or_default();
+                    TargetSummary {
+                        organization_id: r.organization_id,
+                        total: r.total,
+                        exceeded: n(TargetStatus::Exceeded),
+                        met: n(TargetStatus::Met),
+                        not_met: n(TargetStatus::NotMet),
+                        unknown: n(TargetStatus::Unknown),
+                        met_or_exceeded: n(TargetStatus::Exceeded) + n(TargetStatus::Met),
+                        period_label: r.period_label,
+                    }
+                },
+            );
+            Ok(TargetSummaryPage { data, page })
+        })
+        .await?;
+    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
+    link_next(&req, &mut res, body.page.next_cursor.as_deref());
+    Ok(res)
+}
+
+/// Registers the routes (and their spec) of this resource. The summary comes before
+/// `/targets/{id}`, which would otherwise take `summary` for an id.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(summarize_targets)
+        .service(list_targets)
+        .service(create_target)
+        .service(get_target)
+        .service(update_target)
+        .service(delete_target);
+}

@@ -1,0 +1,327 @@
+//! Creating, changing and deleting targets: validation first (the figures are checked together,
+//! after a patch is applied), then one transaction with the change-feed row.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde_json::{Map, Value};
+
+use super::model::{self, NewTargetRow, TargetRow};
+use crate::db::schema::{meetings, organizations, targets};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::write::{Fields, IfMatch, Mode, Val};
+use crate::sync::changes::{self, Action};
+
+const FIELDS: &[&str] = &[
+    "organization_id",
+    "meeting_id",
+    "indicator",
+    "unit",
+    "period_label",
+    "period_start",
+    "period_end",
+    "plan_value",
+    "actual_value",
+    "as_of",
+    "direction",
+    "reported_percent",
+    "note",
+];
+const READ_ONLY: &[&str] = &[
+    "id",
+    "percent_of_plan",
+    "status",
+    "created_at",
+    "updated_at",
+    "version",
+];
+const DIRECTIONS: &[&str] = &["higher_is_better", "lower_is_better"];
+
+/// A validated target body: every field as absent, null or set.
+#[derive(Debug, Default)]
+pub struct TargetInput {
+    pub organization_id: Val<i64>,
+    pub meeting_id: Val<i64>,
+    pub indicator: Val<String>,
+    pub unit: Val<String>,
+    pub period_label: Val<String>,
+    pub period_start: Val<NaiveDate>,
+    pub period_end: Val<NaiveDate>,
+    pub plan_value: Val<f64>,
+    pub actual_value: Val<f64>,
+    pub as_of: Val<NaiveDate>,
+    pub direction: Val<&'static str>,
+    pub reported_percent: Val<f64>,
+    pub note: Val<String>,
+}
+
+/// The figures that must agree with each other, as they will be stored.
+#[derive(Debug, Clone, Copy, Default)]
+struct Figures {
+    plan: Option<f64>,
+    actual: Option<f64>,
+    start: Option<NaiveDate>,
+    end: Option<NaiveDate>,
+}
+
+impl Figures {
+    fn after(input: &TargetInput, current: Option<&TargetRow>) -> Self {
+        Self {
+            plan: input
+                .plan_value
+                .clone()
+                .apply(current.and_then(|c| c.plan_value)),
+            actual: input
+                .actual_value
+                .clone()
+                .apply(current.and_then(|c| c.actual_value)),
+            start: input
+                .period_start
+                .clone()
+                .apply(current.and_then(|c| c.period_start)),
+            end: input
+                .period_end
+                .clone()
+                .apply(current.and_then(|c| c.period_end)),
+        }
+    }
+
+    /// A plan of zero or less cannot be compared with an actual, and a period ends after it starts.
+    fn problems(self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let (Some(plan), Some(_)) = (self.plan, self.actual) {
+            if plan <= 0.0 {
+                errors.push(FieldError::new(
+                    "plan_value",
+                    "must be greater than 0 when actual_value is given",
+                ));
+            }
+        }
+        if let (Some(start), Some(end)) = (self.start, self.end) {
+            if end < start {
+                errors.push(FieldError::new(
+                    "period_end",
+                    "must not be before period_start",
+                ));
+            }
+        }
+        errors
+    }
+}
+
+/// Reads a create or patch body, reporting every field problem at once (on create, the figures
+/// are checked together here too).
+pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<TargetInput> {
+    let mut f = Fields::new(obj, FIELDS, READ_ONLY, mode);
+    let organization_id = f.id("organization_id");
+    let indicator = f.text("indicator", 500);
+    let unit = f.text("unit", 100);
+    let period_label = f.text("period_label", 200);
+    let direction = f.choice("direction", DIRECTIONS);
+    let reported_percent = f.number("reported_percent");
+    if matches!(reported_percent, Val::Set(p) if p < 0.0) {
+        f.error("reported_percent", "must not be negative");
+    }
+    let input = TargetInput {
+        organization_id: f.required("organization_id", organization_id),
+        indicator: f.required("indicator", indicator),
+        unit: f.required("unit", unit),
+        period_label: f.required("period_label", period_label),
+        direction: f.not_null("direction", direction),
+        meeting_id: f.id("meeting_id"),
+        period_start: f.date("period_start"),
+        period_end: f.date("period_end"),
+        plan_value: f.number("plan_value"),
+        actual_value: f.number("actual_value"),
+        as_of: f.date("as_of"),
+        reported_percent,
+        note: f.text("note", 5000),
+    };
+    if mode == Mode::Create {
+        for e in Figures::after(&input, None).problems() {
+            f.error(e.field, e.message);
+        }
+    }
+    f.finish()?;
+    Ok(input)
+}
+
+/// 422 naming each referenced record that does not exist.
+fn check_references(conn: &mut DbConnection, input: &TargetInput) -> ApiResult<()> {
+    let mut errors = Vec::new();
+    if let Val::Set(id) = input.organization_id {
+        let n: i64 = organizations::table
+            .filter(organizations::id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if n == 0 {
+            errors.push(FieldError::new(
+                "organization_id",
+                format!("no organization {id}"),
+            ));
+        }
+    }
+    if let Val::Set(id) = input.meeting_id {
+        let n: i64 = meetings::table
+            .filter(meetings::id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if n == 0 {
+            errors.push(FieldError::new("meeting_id", format!("no meeting {id}")));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// Creates a target; call inside a transaction. Returns its id.
+pub fn create(conn: &mut DbConnection, input: TargetInput, now: NaiveDateTime) -> ApiResult<i64> {
+    check_references(conn, &input)?;
+    let indicator = input.indicator.clone().into_option().unwrap_or_default();
+    let id: i64 = diesel::insert_into(targets::table)
+        .values(NewTargetRow {
+            organization_id: input
+                .organization_id
+                .clone()
+                .into_option()
+                .unwrap_or_default(),
+            meeting_id: input.meeting_id.clone().into_option(),
+            indicator_folded: crate::text::fold(&indicator),
+            indicator,
+            unit: input.unit.clone().into_option().unwrap_or_default(),
+            period_label: input.period_label.clone().into_option().unwrap_or_default(),
+            period_start: input.period_start.clone().into_option(),
+            period_end: input.period_end.clone().into_option(),
+            plan_value: input.plan_value.clone().into_option(),
+            actual_value: input.actual_value.clone().into_option(),
+            as_of: input.as_of.clone().into_option(),
+            direction: input
+                .direction
+                .clone()
+                .into_option()
+                .unwrap_or("higher_is_better")
+                .to_owned(),
+            reported_percent: input.reported_percent.clone().into_option(),
+            note: input.note.clone().into_option(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        })
+        .returning(targets::id)
+        .get_result(conn)?;
+    changes::record(conn, "targets", id, Action::Created, 1, true)?;
+    Ok(id)
+}
+
+fn find_current(conn: &mut DbConnection, id: i64) -> ApiResult<TargetRow> {
+    model::find_row(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no target {id}")))
+}
+
+fn changed_meanwhile() -> ApiError {
+    ApiError::PreconditionFailed("the target changed meanwhile; read it again".into())
+}
+
+/// Applies a merge patch; call inside a transaction.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: Option<IfMatch>,
+    input: TargetInput,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    let current = find_current(conn, id)?;
+    IfMatch::check(if_match, current.version)?;
+    let problems = Figures::after(&input, Some(&current)).problems();
+    if !problems.is_empty() {
+        return Err(ApiError::Validation(problems));
+    }
+    check_references(conn, &input)?;
+    let indicator = input
+        .indicator
+        .clone()
+        .into_option()
+        .unwrap_or(current.indicator.clone());
+    let n = diesel::update(
+        targets::table
+            .find(id)
+            .filter(targets::version.eq(current.version)),
+    )
+    .set((
+        targets::organization_id.eq(input
+            .organization_id
+            .clone()
+            .into_option()
+            .unwrap_or(current.organization_id)),
+        targets::meeting_id.eq(input.meeting_id.clone().apply(current.meeting_id)),
+        targets::indicator_folded.eq(crate::text::fold(&indicator)),
+        targets::indicator.eq(indicator),
+        targets::unit.eq(input
+            .unit
+            .clone()
+            .into_option()
+            .unwrap_or(current.unit.clone())),
+        targets::period_label.eq(input
+            .period_label
+            .clone()
+            .into_option()
+            .unwrap_or(current.period_label.clone())),
+        targets::period_start.eq(input.period_start.clone().apply(current.period_start)),
+        targets::period_end.eq(input.period_end.clone().apply(current.period_end)),
+        targets::plan_value.eq(input.plan_value.clone().apply(current.plan_value)),
+        targets::actual_value.eq(input.actual_value.clone().apply(current.actual_value)),
+        targets::as_of.eq(input.as_of.clone().apply(current.as_of)),
+        targets::direction.eq(input
+            .direction
+            .clone()
+            .into_option()
+            .map(str::to_owned)
+            .unwrap_or(current.direction.clone())),
+        targets::reported_percent.eq(input
+            .reported_percent
+            .clone()
+            .apply(current.reported_percent)),
+        targets::note.eq(input.note.clone().apply(current.note.clone())),
+        targets::updated_at.eq(now),
+        targets::version.eq(current.version + 1),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(changed_meanwhile());
+    }
+    changes::record(
+        conn,
+        "targets",
+        id,
+        Action::Updated,
+        current.version + 1,
+        true,
+    )?;
+    Ok(())
+}
+
+/// Deletes a target, leaving a tombstone in the change feed; call inside a transaction.
+pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
+    let current = find_current(conn, id)?;
+    IfMatch::check(if_match, current.version)?;
+    let n = diesel::delete(
+        targets::table
+            .find(id)
+            .filter(targets::version.eq(current.version)),
+    )
+    .execute(conn)?;
+    if n == 0 {
+        return Err(changed_meanwhile());
+    }
+    changes::record(
+        conn,
+        "targets",
+        id,
+        Action::Deleted,
+        current.version + 1,
+        true,
+    )?;
+    Ok(())
+}
