@@ -4,9 +4,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{Days, NaiveDate, NaiveDateTime};
-use diesel::dsl::{case_when, count, count_star, sql};
+use diesel::dsl::{case_when, count_star, sql};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer, Nullable, Text};
+use diesel::sql_types::{Bool, Nullable, Text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -579,37 +579,50 @@ impl ProgressCounts {
     }
 }
 
-/// Counts per progress bucket on the day, in one statement.
+/// Counts per progress bucket on the day, in one statement: one scalar `COUNT(*)` subquery per
+/// bucket, each filtered by its own condition, so that each reads a range of an index instead of
+/// every row testing all seven conditions (and all seven see the same snapshot).
 pub fn summary(
     conn: &mut DbConnection,
     filter: &DirectiveFilter,
     at: AsOf,
 ) -> QueryResult<ProgressCounts> {
-    let one = || sql::<Integer>("1");
-    let bucket = |p: Progress| count(case_when(condition(p, at), one()));
-    type Counts = (i64, i64, i64, i64, i64, i64, i64, i64);
-    let row: Counts = filter
-        .apply(directives::table.into_boxed(), at)
-        .select((
-            count_star(),
-            bucket(Progress::DoneOnTime),
-            bucket(Progress::DoneLate),
-            bucket(Progress::Overdue),
-            bucket(Progress::DueSoon),
-            bucket(Progress::OnTrack),
-            bucket(Progress::NoDeadline),
-            bucket(Progress::Cancelled),
+    let count = |p: Progress| {
+        filter
+            .apply(directives::table.into_boxed(), at)
+            .filter(condition(p, at))
+            .select(count_star())
+            .single_value()
+    };
+    use Progress as P;
+    type Counts = (
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+        Option<i64>,
+    );
+    let (on_time, late, overdue, soon, on_track, no_deadline, cancelled): Counts =
+        diesel::select((
+            count(P::DoneOnTime),
+            count(P::DoneLate),
+            count(P::Overdue),
+            count(P::DueSoon),
+            count(P::OnTrack),
+            count(P::NoDeadline),
+            count(P::Cancelled),
         ))
         .get_result(conn)?;
-    let (_, on_time, late, overdue, soon, on_track, no_deadline, cancelled) = row;
     Ok(ProgressCounts(HashMap::from([
-        (Progress::DoneOnTime, on_time),
-        (Progress::DoneLate, late),
-        (Progress::Overdue, overdue),
-        (Progress::DueSoon, soon),
-        (Progress::OnTrack, on_track),
-        (Progress::NoDeadline, no_deadline),
-        (Progress::Cancelled, cancelled),
+        (P::DoneOnTime, on_time.unwrap_or_default()),
+        (P::DoneLate, late.unwrap_or_default()),
+        (P::Overdue, overdue.unwrap_or_default()),
+        (P::DueSoon, soon.unwrap_or_default()),
+        (P::OnTrack, on_track.unwrap_or_default()),
+        (P::NoDeadline, no_deadline.unwrap_or_default()),
+        (P::Cancelled, cancelled.unwrap_or_default()),
     ])))
 }
 
