@@ -140,7 +140,9 @@ pub struct ListDirectivesQuery {
     pub cursor: Option<String>,
     /// Also return `page.total`, the number of matching directives.
     pub count: Option<bool>,
-    /// Order of the list. Default `due_date` (earliest deadline first, none last).
+    /// Order of the list: `due_date` (the default: earliest deadline first), `-due_date` (latest
+    /// first), both with directives without a deadline last; or `ordinal` (by meeting, then as the
+    /// conclusions are numbered, unnumbered ones last).
     #[param(inline)]
     pub sort: Option<DirectiveSort>,
     /// Only directives given at this meeting.
@@ -150,7 +152,9 @@ pub struct ListDirectivesQuery {
     /// Only directives with this status.
     #[param(inline)]
     pub status: Option<DirectiveStatus>,
-    /// Only directives that stand so today in Vietnam.
+    /// Only directives that stand so today in Vietnam: `overdue` (not done, due before today),
+    /// `due_soon` (not done, due today or within 7 days), `on_track` (not done, due later),
+    /// `no_deadline`, `done_on_time`, `done_late` or `cancelled`.
     #[param(inline)]
     pub progress: Option<Progress>,
     /// Only directives due strictly before this date.
@@ -176,13 +180,16 @@ pub struct ListMeetingDirectivesQuery {
     pub cursor: Option<String>,
     /// Also return `page.total`.
     pub count: Option<bool>,
-    /// Order of the list. Default `ordinal` (as the conclusions are numbered).
+    /// Order of the list: `ordinal` (the default: as the conclusions are numbered, unnumbered ones
+    /// last), `due_date` or `-due_date` (directives without a deadline last).
     #[param(inline)]
     pub sort: Option<DirectiveSort>,
     /// Only directives with this status.
     #[param(inline)]
     pub status: Option<DirectiveStatus>,
-    /// Only directives that stand so today in Vietnam.
+    /// Only directives that stand so today in Vietnam: `overdue` (not done, due before today),
+    /// `due_soon` (not done, due today or within 7 days), `on_track` (not done, due later),
+    /// `no_deadline`, `done_on_time`, `done_late` or `cancelled`.
     #[param(inline)]
     pub progress: Option<Progress>,
 }

@@ -152,7 +152,9 @@ pub struct ListTargetsQuery {
     pub cursor: Option<String>,
     /// Also return `page.total`, the number of matching targets.
     pub count: Option<bool>,
-    /// Order of the list. Default `-period` (latest period first).
+    /// Order of the list: `-period` (the default: latest period first) or `period`, by
+    /// `period_end`; `-percent` (highest percent of plan first) or `percent`. Targets without the
+    /// value come last either way.
     #[param(inline)]
     pub sort: Option<TargetSort>,
     /// Only this organization's targets.
@@ -166,7 +168,7 @@ pub struct ListTargetsQuery {
     /// must occur; a "quoted phrase" must occur as written.
     #[param(example = "ho ngheo")]
     pub q: Option<String>,
-    /// Only targets with this status.
+    /// Only targets with this status (see `Target` for the rule).
     #[param(inline)]
     pub status: Option<TargetStatus>,
     /// Only targets changed at or after this RFC 3339 time.
