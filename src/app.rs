@@ -60,7 +60,8 @@ where
                 .configure(crate::meetings::api::configure)
                 .configure(crate::attendees::api::configure)
                 .configure(crate::organizations::api::configure)
-                .configure(crate::people::api::configure),
+                .configure(crate::people::api::configure)
+                .configure(crate::search::api::configure),
         )
         .service(health_live)
         .service(health_ready)

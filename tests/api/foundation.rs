@@ -287,10 +287,14 @@ fn columns(conn: &mut DbConnection) -> BTreeMap<String, BTreeSet<String>> {
         )
         .load(pg)
         .unwrap(),
+        // `search_fts` is SQLite's FTS5 index over `search_documents` (PostgreSQL has a GIN index
+        // there instead), and FTS5 keeps it in shadow tables named after it (`search_fts_data`, …):
+        // they are how one backend indexes, not tables of the data model.
         DbConnection::Sqlite(sqlite) => sql_query(
             "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
              JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
-             AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'",
+             AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations' \
+             AND m.name NOT LIKE 'search_fts%'",
         )
         .load(sqlite)
         .unwrap(),
