@@ -8,4 +8,5 @@ mod directory;
 mod foundation;
 mod logs;
 mod meetings;
+mod search;
 mod writes;
