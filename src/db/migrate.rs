@@ -40,6 +40,9 @@ pub fn run(conn: &mut DbConnection) -> Result<usize, String> {
     Ok(ran)
 }
 
+/// From this many documents indexed at once, the index is optimized afterwards.
+const BULK: usize = 1000;
+
 /// Fills what migrations cannot compute in SQL, in one transaction: the search documents of
 /// records that have none (SQL cannot fold Vietnamese). Returns how many it wrote.
 pub fn backfill(conn: &mut DbConnection) -> Result<usize, String> {
@@ -47,6 +50,9 @@ pub fn backfill(conn: &mut DbConnection) -> Result<usize, String> {
         .map_err(|e| e.to_string())?;
     if indexed > 0 {
         tracing::info!(documents = indexed, "search index filled");
+    }
+    if indexed >= BULK {
+        crate::search::optimize(conn).map_err(|e| e.to_string())?;
     }
     Ok(indexed)
 }

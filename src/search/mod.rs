@@ -6,15 +6,21 @@
 //! are the only writers; every write path calls them inside its own transaction, through
 //! [`refresh`] for records it created or changed.
 //!
-//! - PostgreSQL matches with a GIN expression index over
-//!   `setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', body), 'B')`,
-//!   queried with the same expression and a `tsquery` (see [`Query::to_tsquery`]).
-//! - SQLite matches with an FTS5 table, `search_fts`, over the same folded columns (external content:
-//!   triggers keep it in step with `search_documents`, so Rust writes only that table).
+//! Each backend keeps its own index of that table in `search_fts`, written by triggers (so code
+//! writes `search_documents` only) and read with the same query shape, `id IN (SELECT … FROM
+//! search_fts …)`:
+//! - PostgreSQL: a table of `tsvector`s with GIN indexes: the title's, and the document's
+//!   (`setweight(to_tsvector('simple', title), 'A') || setweight(to_tsvector('simple', body), 'B')`),
+//!   matched with `tsquery`s (see [`Query::to_tsquery`]). Stored, not an expression index: a plan
+//!   that checks documents one by one (newest first, until a page is full) then reads a vector
+//!   instead of rebuilding it from the text, which measured 2 s for a common word on 100,000
+//!   articles.
+//! - SQLite: an FTS5 table over the same folded columns (external content).
 //!
-//! Both tokenize folded text the same way (words are runs of letters and digits), so both find the
-//! same records. PostgreSQL keeps word positions up to 16,383 only: a phrase beyond the first
-//! sixteen thousand words of one very long text may be missed there.
+//! Both tokenize folded text the same way (words are runs of letters and digits, and a phrase is
+//! matched within the title or within the body, never across the two), so both find the same
+//! records. PostgreSQL keeps word positions up to 16,383 only: a phrase beyond the first sixteen
+//! thousand words of one very long text may be missed there.
 //!
 //! Results come best match first: records whose folded title holds every term to find, then the
 //! rest; within each, the newest first (`recency`), then the latest indexed. That order is exact on
@@ -32,10 +38,10 @@ pub mod snippet;
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::{case_when, sql, AsExprOf, Eq, Filter, Select};
+use diesel::dsl::{sql, AsExprOf, Eq, Filter, Select};
 use diesel::expression::{SqlLiteral, UncheckedBind};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Integer, Text};
+use diesel::sql_types::{Bool, Text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -183,35 +189,27 @@ fn docs_of(conn: &mut DbConnection, resource: Resource, ids: &[i64]) -> QueryRes
 pub fn index_missing(conn: &mut DbConnection) -> QueryResult<usize> {
     let mut done = 0;
     for resource in Resource::ALL {
-        let indexed = search_documents::table
-            .filter(search_documents::resource.eq(resource.as_str()))
-            .select(search_documents::resource_id);
+        // NOT EXISTS, which both backends run as an anti-join (`NOT IN` is quadratic on
+        // PostgreSQL when the index holds many documents).
+        macro_rules! missing {
+            ($table:ident) => {
+                $table::table
+                    .filter(diesel::dsl::not(diesel::dsl::exists(
+                        search_documents::table
+                            .filter(search_documents::resource.eq(resource.as_str()))
+                            .filter(search_documents::resource_id.eq($table::id)),
+                    )))
+                    .select($table::id)
+                    .order($table::id)
+                    .load(conn)?
+            };
+        }
         let missing: Vec<i64> = match resource {
-            Resource::Articles => articles::table
-                .filter(articles::id.ne_all(indexed))
-                .select(articles::id)
-                .order(articles::id)
-                .load(conn)?,
-            Resource::Meetings => meetings::table
-                .filter(meetings::id.ne_all(indexed))
-                .select(meetings::id)
-                .order(meetings::id)
-                .load(conn)?,
-            Resource::Directives => directives::table
-                .filter(directives::id.ne_all(indexed))
-                .select(directives::id)
-                .order(directives::id)
-                .load(conn)?,
-            Resource::People => people::table
-                .filter(people::id.ne_all(indexed))
-                .select(people::id)
-                .order(people::id)
-                .load(conn)?,
-            Resource::Organizations => organizations::table
-                .filter(organizations::id.ne_all(indexed))
-                .select(organizations::id)
-                .order(organizations::id)
-                .load(conn)?,
+            Resource::Articles => missing!(articles),
+            Resource::Meetings => missing!(meetings),
+            Resource::Directives => missing!(directives),
+            Resource::People => missing!(people),
+            Resource::Organizations => missing!(organizations),
         };
         for chunk in missing.chunks(500) {
             for doc in docs_of(conn, resource, chunk)? {
@@ -223,9 +221,17 @@ pub fn index_missing(conn: &mut DbConnection) -> QueryResult<usize> {
     Ok(done)
 }
 
-type Condition = Box<dyn BoxableExpression<search_documents::table, MultiBackend, SqlType = Bool>>;
-
-type Tier = Box<dyn BoxableExpression<search_documents::table, MultiBackend, SqlType = Integer>>;
+/// After a bulk indexing: merges SQLite's FTS5 segments into one (faster to query) and refreshes
+/// PostgreSQL's statistics of the table (so that the planner knows the new documents).
+pub fn optimize(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Pg(pg) => pg.batch_execute("ANALYZE search_documents; ANALYZE search_fts"),
+        DbConnection::Sqlite(sqlite) => {
+            sqlite.batch_execute("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+        }
+    }
+}
 
 /// The backend's matching condition: SQL with the query bound as text. A concrete type (not
 /// boxed), so that it can stand in a subquery of another table's list.
@@ -237,16 +243,21 @@ pub type MatchingIds = Select<
     search_documents::resource_id,
 >;
 
-/// A parsed `q` and the backend it runs on: renders the matching condition and the rank.
+/// A parsed `q` and the backend it runs on: renders the matching conditions.
 #[derive(Debug, Clone)]
 pub struct Matcher {
     query: Query,
     backend: Backend,
 }
 
-/// The indexed expression of the GIN index (it must be written exactly so to be used).
-const PG_VECTOR: &str = "(setweight(to_tsvector('simple', search_documents.title), 'A') || \
-     setweight(to_tsvector('simple', search_documents.body), 'B'))";
+/// Which matching documents a condition selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rank {
+    /// Every matching document.
+    All,
+    /// Those whose title holds every term to find (tier 0), or those whose title does not (1).
+    Tier(i32),
+}
 
 impl Matcher {
     pub fn new(query: Query, backend: Backend) -> Self {
@@ -268,47 +279,59 @@ impl Matcher {
         &self.query
     }
 
-    /// Documents that hold every term to find and none to exclude.
-    fn matches(&self) -> Matches {
-        let (head, query) = match self.backend {
-            Backend::Postgres => (
-                format!("{PG_VECTOR} @@ to_tsquery('simple', "),
-                self.query.to_tsquery(),
-            ),
-            Backend::Sqlite => (
-                "search_documents.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
-                    .to_owned(),
-                self.query.to_fts5(),
-            ),
+    /// The documents of `rank` that hold every term to find and none to exclude: membership in
+    /// the backend's index (`search_fts` on both, a table of vectors on PostgreSQL and an FTS5
+    /// table on SQLite).
+    fn matches(&self, rank: Rank) -> Matches {
+        let (head, query, tail) = match self.backend {
+            Backend::Postgres => {
+                // The title's tsquery holds folded words only (letters and digits, quoted): it is
+                // written into the SQL so that the condition keeps a single bound value. It comes
+                // first: a title's vector is small and read cheaply, a document's is not.
+                let title = match rank {
+                    Rank::All => String::new(),
+                    Rank::Tier(tier) => format!(
+                        "{}(search_fts.title @@ to_tsquery('simple', '{}')) AND ",
+                        if tier == 0 { "" } else { "NOT " },
+                        self.query.to_tsquery_title().replace('\'', "''")
+                    ),
+                };
+                (
+                    format!(
+                        "search_documents.id IN (SELECT search_fts.id FROM search_fts \
+                         WHERE {title}search_fts.document @@ to_tsquery('simple', "
+                    ),
+                    self.query.to_tsquery(),
+                    "))".to_owned(),
+                )
+            }
+            Backend::Sqlite => {
+                let (head, query) = match rank {
+                    Rank::All => (
+                        "search_documents.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
+                            .to_owned(),
+                        self.query.to_fts5(),
+                    ),
+                    // `+` keeps SQLite from driving the query from the (possibly huge) set of
+                    // matches: it walks the documents newest first and stops at the page's end,
+                    // probing the set, which it builds once.
+                    Rank::Tier(tier) => (
+                        "+search_documents.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
+                            .to_owned(),
+                        self.query.to_fts5_ranked(tier == 0),
+                    ),
+                };
+                (head, query, ")".to_owned())
+            }
         };
-        sql::<Bool>(&head).bind::<Text, _>(query).sql(")")
-    }
-
-    /// 0 when the folded title holds every term to find, else 1. Plain `LIKE` on folded text, so
-    /// both backends rank alike.
-    fn tier(&self) -> Tier {
-        let mut title: Option<Condition> = None;
-        for pattern in self.query.title_patterns() {
-            let holds = " "
-                .into_sql::<Text>()
-                .concat(search_documents::title)
-                .concat(" ")
-                .like(pattern)
-                .escape('\\');
-            title = Some(match title {
-                None => Box::new(holds),
-                Some(all) => Box::new(all.and(holds)),
-            });
-        }
-        let title = title.unwrap_or_else(|| Box::new(false.into_sql::<Bool>()));
-        Box::new(case_when(title, 0.into_sql::<Integer>()).otherwise(1.into_sql::<Integer>()))
+        sql::<Bool>(&head).bind::<Text, _>(query).sql(&tail)
     }
 
     /// Ids of the records of `resource` that match: a subquery for a list's filter.
     pub fn ids(&self, resource: Resource) -> MatchingIds {
         search_documents::table
             .filter(search_documents::resource.eq(resource.as_str()))
-            .filter(self.matches())
+            .filter(self.matches(Rank::All))
             .select(search_documents::resource_id)
     }
 }
@@ -385,19 +408,25 @@ impl After {
     }
 }
 
-fn filtered(m: &Matcher, scope: &Scope) -> search_documents::BoxedQuery<'static, MultiBackend> {
-    let names: Vec<&'static str> = scope.resources.iter().map(|r| r.as_str()).collect();
-    let mut q = search_documents::table
-        .into_boxed()
-        .filter(search_documents::resource.eq_any(names))
-        .filter(m.matches());
+fn filtered(
+    m: &Matcher,
+    scope: &Scope,
+    rank: Rank,
+) -> search_documents::BoxedQuery<'static, MultiBackend> {
+    let mut q = search_documents::table.into_boxed().filter(m.matches(rank));
+    if scope.resources.len() < Resource::ALL.len() {
+        let names: Vec<&'static str> = scope.resources.iter().map(|r| r.as_str()).collect();
+        q = q.filter(search_documents::resource.eq_any(names));
+    }
     if scope.public_only {
         q = q.filter(search_documents::public.eq(true));
     }
     q
 }
 
-/// The matching documents after `after`, best first, at most `limit`.
+/// The matching documents after `after`, best first, at most `limit`: title matches, then the
+/// others, each newest first. One query per tier, each in an order that an index gives, so that
+/// a common word does not cost a sort of every document that has it.
 pub fn find(
     conn: &mut DbConnection,
     m: &Matcher,
@@ -405,49 +434,58 @@ pub fn find(
     after: Option<After>,
     limit: i64,
 ) -> QueryResult<Vec<Hit>> {
-    let mut q = filtered(m, scope);
-    if let Some(a) = after {
-        let rest: Condition = Box::new(crate::keyset!(
-            search_documents::recency,
-            search_documents::id,
-            a.recency,
-            a.doc_id,
-            lt
-        ));
-        q = q.filter(m.tier().gt(a.tier).or(m.tier().eq(a.tier).and(rest)));
+    let mut hits: Vec<Hit> = Vec::new();
+    for tier in [0, 1] {
+        let need = limit - hits.len() as i64;
+        if need <= 0 {
+            break;
+        }
+        let mut q = filtered(m, scope, Rank::Tier(tier));
+        match after {
+            Some(a) if a.tier > tier => continue,
+            Some(a) if a.tier == tier => {
+                q = q.filter(crate::keyset!(
+                    search_documents::recency,
+                    search_documents::id,
+                    a.recency,
+                    a.doc_id,
+                    lt
+                ));
+            }
+            _ => {}
+        }
+        let rows: Vec<(i64, String, i64, NaiveDateTime)> = q
+            .select((
+                search_documents::id,
+                search_documents::resource,
+                search_documents::resource_id,
+                search_documents::recency,
+            ))
+            .order((
+                search_documents::recency.desc(),
+                search_documents::id.desc(),
+            ))
+            .limit(need)
+            .load(conn)?;
+        hits.extend(
+            rows.into_iter()
+                .filter_map(|(doc_id, resource, resource_id, recency)| {
+                    Some(Hit {
+                        doc_id,
+                        resource: Resource::parse(&resource)?,
+                        resource_id,
+                        tier,
+                        recency,
+                    })
+                }),
+        );
     }
-    let rows: Vec<(i64, String, i64, i32, NaiveDateTime)> = q
-        .select((
-            search_documents::id,
-            search_documents::resource,
-            search_documents::resource_id,
-            m.tier(),
-            search_documents::recency,
-        ))
-        .order((
-            m.tier().asc(),
-            search_documents::recency.desc(),
-            search_documents::id.desc(),
-        ))
-        .limit(limit)
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(doc_id, resource, resource_id, tier, recency)| {
-            Some(Hit {
-                doc_id,
-                resource: Resource::parse(&resource)?,
-                resource_id,
-                tier,
-                recency,
-            })
-        })
-        .collect())
+    Ok(hits)
 }
 
 /// How many documents match.
 pub fn count(conn: &mut DbConnection, m: &Matcher, scope: &Scope) -> QueryResult<i64> {
-    filtered(m, scope).count().get_result(conn)
+    filtered(m, scope, Rank::All).count().get_result(conn)
 }
 
 /// A list's own filters, as a list in best-match order needs them. The index knows which records

@@ -113,54 +113,22 @@ impl Query {
         self.terms.iter().filter(|t| t.negated)
     }
 
-    /// A PostgreSQL `tsquery` for `to_tsquery('simple', …)` over the indexed vector, whose title
-    /// lexemes carry weight A and body lexemes weight B. A phrase is matched within the title or
-    /// within the body, never across the two (as SQLite's FTS5 matches phrases per column).
+    /// A PostgreSQL `tsquery` over a document's vector, whose title lexemes carry weight A and
+    /// body lexemes weight B: a phrase is matched within the title or within the body, never
+    /// across the two (as SQLite's FTS5 matches phrases per column).
     pub fn to_tsquery(&self) -> String {
-        fn lexeme(word: &str, weight: &str) -> String {
-            format!(
-                "'{}'{weight}",
-                word.replace('\\', "\\\\").replace('\'', "''")
-            )
-        }
-        fn term(t: &Term) -> String {
-            match t.words.as_slice() {
-                [word] => lexeme(word, ""),
-                words => {
-                    let within = |weight: &str| {
-                        words
-                            .iter()
-                            .map(|w| lexeme(w, weight))
-                            .collect::<Vec<_>>()
-                            .join(" <-> ")
-                    };
-                    format!("({} | {})", within(":A"), within(":B"))
-                }
-            }
-        }
-        self.terms
-            .iter()
-            .map(|t| {
-                if t.negated {
-                    format!("!{}", term(t))
-                } else {
-                    term(t)
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" & ")
+        render_tsquery(&self.terms, &[":A", ":B"])
+    }
+
+    /// A PostgreSQL `tsquery` over a title's vector: every term to find.
+    pub fn to_tsquery_title(&self) -> String {
+        let positive: Vec<Term> = self.positive().cloned().collect();
+        render_tsquery(&positive, &[""])
     }
 
     /// An SQLite FTS5 query: every term a quoted string (so no word is read as an operator).
     pub fn to_fts5(&self) -> String {
-        fn quoted(t: &Term) -> String {
-            format!("\"{}\"", t.text().replace('"', "\"\""))
-        }
-        let positive = self
-            .positive()
-            .map(quoted)
-            .collect::<Vec<_>>()
-            .join(" AND ");
+        let positive = self.positive_fts5();
         let negative: Vec<String> = self.negative().map(quoted).collect();
         if negative.is_empty() {
             positive
@@ -169,14 +137,63 @@ impl Query {
         }
     }
 
-    /// `LIKE` patterns that the folded title, with a space added at each end, matches when it
-    /// holds every term to find (folded text is words joined by single spaces, so a pattern
-    /// `% a b %` is exactly "the words a b, in this order").
-    pub fn title_patterns(&self) -> Vec<String> {
+    fn positive_fts5(&self) -> String {
         self.positive()
-            .map(|t| format!("% {} %", crate::text::escape_like(&t.text())))
-            .collect()
+            .map(quoted)
+            .collect::<Vec<_>>()
+            .join(" AND ")
     }
+
+    /// The FTS5 query of one rank: the documents that match and whose title holds every term to
+    /// find (`title_holds`), or that match and whose title does not.
+    pub fn to_fts5_ranked(&self, title_holds: bool) -> String {
+        let op = if title_holds { "AND" } else { "NOT" };
+        format!(
+            "({}) {op} (title : ({}))",
+            self.to_fts5(),
+            self.positive_fts5()
+        )
+    }
+}
+
+fn render_tsquery(terms: &[Term], weights: &[&str]) -> String {
+    fn lexeme(word: &str, weight: &str) -> String {
+        format!(
+            "'{}'{weight}",
+            word.replace('\\', "\\\\").replace('\'', "''")
+        )
+    }
+    let term = |t: &Term| match t.words.as_slice() {
+        [word] => lexeme(word, ""),
+        words => {
+            let within = |weight: &&str| {
+                words
+                    .iter()
+                    .map(|w| lexeme(w, weight))
+                    .collect::<Vec<_>>()
+                    .join(" <-> ")
+            };
+            format!(
+                "({})",
+                weights.iter().map(within).collect::<Vec<_>>().join(" | ")
+            )
+        }
+    };
+    terms
+        .iter()
+        .map(|t| {
+            if t.negated {
+                format!("!{}", term(t))
+            } else {
+                term(t)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
+fn quoted(t: &Term) -> String {
+    format!("\"{}\"", t.text().replace('"', "\"\""))
 }
 
 #[cfg(test)]
@@ -254,8 +271,12 @@ mod tests {
             q.to_tsquery(),
             "'tuan' & ('thai':A <-> 'nguyen':A | 'thai':B <-> 'nguyen':B) & !'covid'"
         );
+        assert_eq!(q.to_tsquery_title(), "'tuan' & ('thai' <-> 'nguyen')");
         assert_eq!(q.to_fts5(), r#"("tuan" AND "thai nguyen") NOT ("covid")"#);
-        assert_eq!(q.title_patterns(), vec!["% tuan %", "% thai nguyen %"]);
+        assert_eq!(
+            q.to_fts5_ranked(false),
+            r#"(("tuan" AND "thai nguyen") NOT ("covid")) NOT (title : ("tuan" AND "thai nguyen"))"#
+        );
         assert_eq!(
             Query::parse("or NOT").unwrap().to_fts5(),
             r#""or" AND "not""#
@@ -275,7 +296,7 @@ mod tests {
                         prop_assert_eq!(&fold(w), w);
                     }
                 }
-                let _ = (query.to_tsquery(), query.to_fts5(), query.title_patterns());
+                let _ = (query.to_tsquery(), query.to_tsquery_title(), query.to_fts5_ranked(true));
             }
         }
 

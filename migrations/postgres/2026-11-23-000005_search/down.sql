@@ -1,3 +1,6 @@
+DROP TRIGGER search_fts_write ON search_documents;
+DROP FUNCTION search_fts_write();
+DROP TABLE search_fts;
 DROP TABLE search_documents;
 ALTER TABLE organizations ADD COLUMN name_folded TEXT NOT NULL DEFAULT '';
 ALTER TABLE people ADD COLUMN name_folded TEXT NOT NULL DEFAULT '';

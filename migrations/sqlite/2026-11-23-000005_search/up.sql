@@ -15,6 +15,7 @@ CREATE TABLE search_documents (
     UNIQUE (resource, resource_id)
 );
 CREATE INDEX search_documents_order_idx ON search_documents (resource, recency, id);
+CREATE INDEX search_documents_recency_idx ON search_documents (recency, id);
 
 -- The FTS5 index over the folded title and body, reading them from search_documents (external
 -- content) and kept in step by the triggers below, so that code writes search_documents only.
