@@ -21,7 +21,7 @@ def line(kind, data):
 
 line("organization", {"id": 1, "name": "Thành ủy Thái Nguyên", "short_name": None, "kind": "party_committee",
      "level": "district", "parent_id": None, "locality": "Thái Nguyên", "valid_from": None, "valid_to": None,
-     "successor_id": None, "name_folded": "thanh uy thai nguyen", "created_at": ts, "updated_at": ts, "version": 1})
+     "successor_id": None, "created_at": ts, "updated_at": ts, "version": 1})
 for m in range(1, meetings + 1):
     line("meeting", {"id": m, "title": f"Buổi làm việc số {m} " + " ".join(rng.choices(words, k=8)),
          "kind": "working_session", "date": f"2021-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",

@@ -64,7 +64,8 @@ where
                 .configure(crate::sync::feed::configure)
                 .configure(crate::sync::import_api::configure)
                 .configure(crate::directives::api::configure)
-                .configure(crate::targets::api::configure),
+                .configure(crate::targets::api::configure)
+                .configure(crate::search::api::configure),
         )
         .configure(crate::sync::feeds::configure)
         .service(health_live)

@@ -15,6 +15,7 @@ pub mod meetings;
 pub mod openapi;
 pub mod organizations;
 pub mod people;
+pub mod search;
 pub mod sync;
 pub mod targets;
 pub mod telemetry;

@@ -29,6 +29,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "organizations", description = "Party committees, people's committees, agencies; with their history after mergers."),
         (name = "people", description = "People named in the reports."),
         (name = "sync", description = "The change feed that mirrors follow."),
+        (name = "search", description = "Full-text search across resources that ignores case and Vietnamese diacritics (`tuan chau` finds “Tuần Châu”, `dang uy` finds “Đảng ủy”)."),
         (name = "operations", description = "Health checks for load balancers and orchestrators.")
     ),
     components(schemas(Problem, FieldError, crate::people::api::Attendance))

@@ -10,7 +10,8 @@ pub fn nfc(s: &str) -> String {
 }
 
 /// Folds text for matching: NFC, lower case, diacritics removed, `đ`/`Đ` read as `d`, and every
-/// run of punctuation or spaces made one space.
+/// run of punctuation or spaces made one space. Characters fold one by one, so the folded words of
+/// a text are the folds of its words, in order (search snippets rely on it).
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
@@ -22,17 +23,27 @@ pub fn fold(s: &str) -> String {
             'đ' | 'Đ' => 'd',
             c => c,
         };
-        if c.is_alphanumeric() {
+        if !c.is_alphanumeric() {
+            pending_space = true;
+            continue;
+        }
+        // Lower-casing may itself decompose (`İ` is `i` and a dot above): fold what it gives too.
+        for lower in c.to_lowercase().nfd() {
+            if is_combining_mark(lower) {
+                continue;
+            }
+            if !lower.is_alphanumeric() {
+                pending_space = true;
+                continue;
+            }
             if pending_space && !out.is_empty() {
                 out.push(' ');
             }
             pending_space = false;
-            out.extend(c.to_lowercase());
-        } else {
-            pending_space = true;
+            out.push(lower);
         }
     }
-    // Lower-casing can leave decomposed forms of non-Vietnamese letters; recompose.
+    // Compose what decomposition split apart that is not a diacritic (Hangul syllables).
     out.nfc().collect()
 }
 
@@ -112,6 +123,51 @@ mod tests {
     fn slugs_are_ascii() {
         assert_eq!(slugify("Làm việc với Đảng ủy"), "lam-viec-voi-dang-uy");
         assert_eq!(slugify("  —  "), "");
+    }
+
+    /// Every Vietnamese vowel with each of its five tone marks (and without), in both cases.
+    const VOWELS: &[(&str, char)] = &[
+        ("aàáảãạ", 'a'),
+        ("ăằắẳẵặ", 'a'),
+        ("âầấẩẫậ", 'a'),
+        ("eèéẻẽẹ", 'e'),
+        ("êềếểễệ", 'e'),
+        ("iìíỉĩị", 'i'),
+        ("oòóỏõọ", 'o'),
+        ("ôồốổỗộ", 'o'),
+        ("ơờớởỡợ", 'o'),
+        ("uùúủũụ", 'u'),
+        ("ưừứửữự", 'u'),
+        ("yỳýỷỹỵ", 'y'),
+    ];
+
+    #[test]
+    fn every_vietnamese_letter_folds_to_its_base() {
+        for (letters, base) in VOWELS {
+            assert_eq!(letters.chars().count(), 6);
+            for c in letters.chars().chain(letters.to_uppercase().chars()) {
+                assert_eq!(fold(&c.to_string()), base.to_string(), "{c}");
+                let decomposed: String = c.to_string().nfd().collect();
+                assert_eq!(fold(&decomposed), base.to_string(), "{c} decomposed");
+            }
+        }
+        assert_eq!(fold("đĐ"), "dd");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn folding_is_idempotent_and_never_panics(s in "\\PC{0,64}|.{0,64}") {
+            let once = fold(&s);
+            proptest::prop_assert_eq!(fold(&once), once.clone());
+            proptest::prop_assert!(!once.starts_with(' ') && !once.ends_with(' ') && !once.contains("  "));
+        }
+
+        #[test]
+        fn vietnamese_text_folds_to_ascii(s in "[aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđĐA-Z0-9 ,.]{0,64}") {
+            let folded = fold(&s);
+            proptest::prop_assert!(folded.is_ascii(), "{}", folded);
+            proptest::prop_assert_eq!(fold(&s.to_uppercase()), folded);
+        }
     }
 
     #[test]

@@ -26,6 +26,16 @@ pub fn date_in_vietnam(t: NaiveDateTime) -> NaiveDate {
     t.and_utc().with_timezone(&VIETNAM).date_naive()
 }
 
+/// The first instant (UTC) of a calendar day in Vietnam.
+pub fn start_of_day_in_vietnam(date: NaiveDate) -> NaiveDateTime {
+    use chrono::TimeZone;
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
+    VIETNAM
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or(midnight, |t| t.naive_utc())
+}
+
 /// The RFC 3339 text used inside cursors: exact to the microsecond.
 pub fn cursor_text(t: NaiveDateTime) -> String {
     t.and_utc()

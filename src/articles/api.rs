@@ -16,11 +16,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
-use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
+use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::params::{time_bound, Bound};
 use crate::http::query::StrictQuery;
 use crate::http::write::{IfMatch, JsonObject, Mode};
 use crate::meetings::api::Meeting;
+use crate::search::{self, Matcher, Resource, Scope, RANKED};
 use crate::time::utc;
 
 /// A news report.
@@ -115,9 +116,15 @@ pub struct ListArticlesQuery {
     pub cursor: Option<String>,
     /// Also return `page.total`, the number of matching articles.
     pub count: Option<bool>,
-    /// Order of the list. Default `-published_at` (newest first).
+    /// Order of the list. Default `-published_at` (newest first), or best match first with `q`.
     #[param(inline)]
     pub sort: Option<ArticleSort>,
+    /// Full-text search in the title, summary, body and authors, ignoring case and Vietnamese
+    /// diacritics (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word`
+    /// excludes. Without `sort`, best match first: title matches, then the rest, each newest first.
+    /// At most 200 characters; see `GET /search` for the whole syntax.
+    #[param(example = "dang uy \"tuan chau\" -covid")]
+    pub q: Option<String>,
     /// Only articles with this status (anonymous callers see published articles only).
     #[param(inline)]
     pub status: Option<ArticleStatus>,
@@ -161,8 +168,8 @@ pub fn visible_statuses(caller: &Caller) -> Option<Vec<&'static str>> {
 
 /// List articles
 ///
-/// Newest first by default. Anonymous callers see published articles only; viewers and above see
-/// drafts and archived articles too.
+/// Newest first by default; best match first with `q`. Anonymous callers see published articles
+/// only; viewers and above see drafts and archived articles too.
 #[utoipa::path(
     operation_id = "list_articles",
     tag = "articles",
@@ -178,9 +185,12 @@ pub async fn list_articles(
     query: StrictQuery<ListArticlesQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
+    let search = Matcher::from_param(q.q.as_deref(), state.db.backend())?;
+    let ranked = search.clone().filter(|_| q.sort.is_none());
     let sort = q.sort.unwrap_or_default();
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let listing = Listing::new(&state.cursor_key, "articles", sort.key());
+    let key = if ranked.is_some() { RANKED } else { sort.key() };
+    let listing = Listing::new(&state.cursor_key, "articles", key);
     let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
     let filter = ArticleFilter {
         visible: visible_statuses(&caller),
@@ -190,23 +200,43 @@ pub async fn list_articles(
         published_from: time_bound("published_from", q.published_from.as_deref(), Bound::Start)?,
         published_before: time_bound("published_to", q.published_to.as_deref(), Bound::End)?,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
+        search: if ranked.is_some() { None } else { search },
     };
     let visible = filter.visible.clone();
     let page_req = page.clone();
     let body = state
         .db
         .run(move |conn| {
-            let (rows, total) = model::list(conn, &filter, sort, &page_req)?;
+            let (rows, total, next_cursor) = match &ranked {
+                Some(m) => {
+                    let scope = Scope {
+                        resources: vec![Resource::Articles],
+                        public_only: filter.public_only(),
+                    };
+                    let r = search::ranked(
+                        conn,
+                        m,
+                        &scope,
+                        &filter,
+                        (&page_req, &listing),
+                        model::find_many,
+                        |r| r.id,
+                    )?;
+                    (r.rows, r.total, r.next_cursor)
+                }
+                None => {
+                    let (rows, total) = model::list(conn, &filter, sort, &page_req)?;
+                    let (rows, next_cursor) = page_req.cut(rows, &listing, |r| sort.position(r));
+                    (rows, total, next_cursor)
+                }
+            };
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let mut rel = model::load_relations(conn, &ids)?;
-            let mut page = paginate(
-                rows,
-                &page_req,
-                total,
-                &listing,
-                |r| sort.position(r),
-                |row| Article::from_row(row, &mut rel),
-            );
+            let data = rows
+                .into_iter()
+                .map(|row| Article::from_row(row, &mut rel))
+                .collect();
+            let mut page = page_req.page(data, total, next_cursor);
             if includes.has("meetings") {
                 embed_meetings(conn, &mut page.data, visible.as_deref())?;
             }

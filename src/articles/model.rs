@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::db::schema::{article_authors, article_media, article_meetings, articles};
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::{CursorPos, PageRequest};
+use crate::search::{self, Doc, Matcher, Resource};
 
 /// Where an article is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -129,6 +130,8 @@ pub struct ArticleFilter {
     pub published_from: Option<NaiveDateTime>,
     pub published_before: Option<NaiveDateTime>,
     pub updated_since: Option<NaiveDateTime>,
+    /// Only articles that match `q` (in the orders other than best match).
+    pub search: Option<Matcher>,
 }
 
 type Boxed<'a> = articles::BoxedQuery<'a, MultiBackend>;
@@ -162,7 +165,43 @@ impl ArticleFilter {
         if let Some(since) = self.updated_since {
             q = q.filter(articles::updated_at.ge(since));
         }
+        if let Some(m) = &self.search {
+            q = q.filter(articles::id.eq_any(m.ids(Resource::Articles)));
+        }
         q
+    }
+
+    /// Whether only published articles may be seen.
+    pub fn public_only(&self) -> bool {
+        self.visible.is_some()
+    }
+}
+
+impl search::ListFilter for ArticleFilter {
+    fn narrows(&self) -> bool {
+        self.status.is_some()
+            || self.category.is_some()
+            || self.meeting_id.is_some()
+            || self.published_from.is_some()
+            || self.published_before.is_some()
+            || self.updated_since.is_some()
+            || self.search.is_some()
+    }
+
+    fn allowed(&self, conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+        self.apply(articles::table.into_boxed())
+            .filter(articles::id.eq_any(ids))
+            .select(articles::id)
+            .load(conn)
+    }
+
+    fn count_matching(&self, conn: &mut DbConnection, m: &Matcher) -> QueryResult<i64> {
+        let mut filter = self.clone();
+        filter.search = Some(m.clone());
+        filter
+            .apply(articles::table.into_boxed())
+            .count()
+            .get_result(conn)
     }
 }
 
@@ -286,6 +325,42 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<A
         .select(ArticleRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The search document of an article: its title; summary, body and authors. Public once
+/// published; newest by publication (or creation, for drafts).
+pub fn search_doc(row: &ArticleRow, authors: &[String]) -> Doc {
+    let authors = authors.join(", ");
+    Doc {
+        resource: Resource::Articles,
+        id: row.id,
+        title: row.title.clone(),
+        body: Doc::join([
+            row.summary.as_deref(),
+            Some(row.body.as_str()),
+            Some(authors.as_str()),
+        ]),
+        public: row.status == ArticleStatus::Published.as_str(),
+        recency: row.published_at.unwrap_or(row.created_at),
+    }
+}
+
+/// The search documents of the articles in `ids` that exist (two queries).
+pub fn search_docs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Doc>> {
+    let rows = find_many(conn, ids)?;
+    let mut authors: HashMap<i64, Vec<String>> = HashMap::new();
+    let names: Vec<(i64, String)> = article_authors::table
+        .filter(article_authors::article_id.eq_any(ids))
+        .order((article_authors::article_id, article_authors::position))
+        .select((article_authors::article_id, article_authors::name))
+        .load(conn)?;
+    for (id, name) in names {
+        authors.entry(id).or_default().push(name);
+    }
+    Ok(rows
+        .iter()
+        .map(|row| search_doc(row, authors.get(&row.id).map_or(&[], Vec::as_slice)))
+        .collect())
 }
 
 /// One photo of an article's gallery.

@@ -12,6 +12,7 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::write::{Fields, IfMatch, Mode, Val};
+use crate::search::{self, Resource};
 use crate::sync::changes::{self, Action};
 
 const FIELDS: &[&str] = &[
@@ -291,6 +292,7 @@ pub fn create(conn: &mut DbConnection, input: ArticleInput) -> ApiResult<Article
         .returning(articles::all_columns)
         .get_result(conn)?;
     replace_relations(conn, row.id, &input)?;
+    search::refresh(conn, Resource::Articles, &[row.id])?;
     changes::record(
         conn,
         "articles",
@@ -361,6 +363,7 @@ pub fn update(
     .execute(conn)?;
     crate::http::write::expect_written(n, "article")?;
     replace_relations(conn, id, &input)?;
+    search::refresh(conn, Resource::Articles, &[id])?;
     let public = current.status == "published" || status == "published";
     changes::record(
         conn,
@@ -385,6 +388,7 @@ pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> Ap
     )
     .execute(conn)?;
     crate::http::write::expect_written(n, "article")?;
+    search::remove(conn, Resource::Articles, id)?;
     changes::record(
         conn,
         "articles",

@@ -24,24 +24,38 @@ pub fn run(conn: &mut DbConnection) -> Result<usize, String> {
                 .run_pending_migrations(POSTGRES)
                 .map(|v| v.len())
                 .map_err(|e| e.to_string());
-            let _ = pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            // Still under the lock, so that servers starting together do not backfill twice.
+            let result = result.and_then(|ran| backfill(conn).map(|_| ran));
+            if let DbConnection::Pg(pg) = conn {
+                let _ = pg.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            }
             result
         }
         DbConnection::Sqlite(sqlite) => sqlite
             .run_pending_migrations(SQLITE)
             .map(|v| v.len())
-            .map_err(|e| e.to_string()),
+            .map_err(|e| e.to_string())
+            .and_then(|ran| backfill(conn).map(|_| ran)),
     }?;
-    backfill(conn)?;
     Ok(ran)
 }
 
-/// Fills what migrations cannot compute in SQL (folded names); returns how many rows it touched.
+/// From this many documents indexed at once, the index is optimized afterwards.
+const BULK: usize = 1000;
+
+/// Fills what migrations cannot compute in SQL, in one transaction: the search documents of
+/// records that have none (SQL cannot fold Vietnamese). Returns how many it wrote.
 pub fn backfill(conn: &mut DbConnection) -> Result<usize, String> {
-    let orgs = crate::organizations::model::backfill_folded(conn).map_err(|e| e.to_string())?;
-    let people = crate::people::model::backfill_folded(conn).map_err(|e| e.to_string())?;
     let targets = crate::targets::model::fill_folded_indicators(conn).map_err(|e| e.to_string())?;
-    Ok(orgs + people + targets)
+    let indexed = super::transaction(conn, |conn| Ok(crate::search::index_missing(conn)?))
+        .map_err(|e| e.to_string())?;
+    if indexed > 0 {
+        tracing::info!(documents = indexed, "search index filled");
+    }
+    if indexed >= BULK {
+        crate::search::optimize(conn).map_err(|e| e.to_string())?;
+    }
+    Ok(targets + indexed)
 }
 
 /// True when no migration is pending (the readiness check uses it).

@@ -13,7 +13,6 @@ diesel::table! {
         valid_from -> Nullable<Date>,
         valid_to -> Nullable<Date>,
         successor_id -> Nullable<BigInt>,
-        name_folded -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
@@ -26,7 +25,6 @@ diesel::table! {
         full_name -> Text,
         current_title -> Nullable<Text>,
         organization_id -> Nullable<BigInt>,
-        name_folded -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
@@ -253,6 +251,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// One document per searchable record; see `crate::search`.
+    search_documents (id) {
+        id -> BigInt,
+        resource -> Text,
+        resource_id -> BigInt,
+        public -> Bool,
+        recency -> Timestamp,
+        title -> Text,
+        body -> Text,
+        original_title -> Text,
+        original_body -> Text,
+    }
+}
+
 diesel::joinable!(people -> organizations (organization_id));
 diesel::joinable!(meetings -> people (chair_person_id));
 diesel::joinable!(meeting_organizations -> meetings (meeting_id));
@@ -293,4 +306,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     changes,
     idempotency_keys,
     login_failures,
+    search_documents,
 );

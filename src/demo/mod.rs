@@ -222,10 +222,6 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
                             valid_from: org.valid_from,
                             valid_to: org.valid_to,
                             successor_id: None,
-                            name_folded: crate::organizations::model::folded_name(
-                                &org.name,
-                                org.short_name.as_deref(),
-                            ),
                             created_at: now,
                             updated_at: now,
                             version: 1,
@@ -286,7 +282,6 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
                         full_name: person.full_name.clone(),
                         current_title: person.current_title.clone(),
                         organization_id: org(&person.organization, &org_ids)?,
-                        name_folded: crate::text::fold(&person.full_name),
                         created_at: now,
                         updated_at: now,
                         version: 1,
@@ -533,5 +528,6 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
         )?;
         loaded.articles += 1;
     }
+    crate::search::index_missing(conn)?;
     Ok(loaded)
 }

@@ -302,6 +302,7 @@ pub fn create(conn: &mut DbConnection, input: DirectiveInput, writer: Writer) ->
     if let Val::Set(ids) = &input.assignee_organization_ids {
         replace_assignees(conn, id, ids)?;
     }
+    crate::search::refresh(conn, crate::search::Resource::Directives, &[id])?;
     changes::record(conn, "directives", id, Action::Created, 1, true)?;
     Ok(id)
 }
@@ -378,6 +379,7 @@ pub fn update(
         Val::Null => replace_assignees(conn, id, &[])?,
         Val::Absent => {}
     }
+    crate::search::refresh(conn, crate::search::Resource::Directives, &[id])?;
     changes::record(
         conn,
         "directives",
@@ -413,6 +415,7 @@ pub fn delete(
     if n == 0 {
         return Err(changed_meanwhile());
     }
+    crate::search::remove(conn, crate::search::Resource::Directives, id)?;
     for (update_id, version) in updates {
         changes::record(
             conn,

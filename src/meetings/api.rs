@@ -32,6 +32,7 @@ use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
 use crate::organizations::api::Organization;
+use crate::search::{self, Matcher, Resource, Scope, RANKED};
 use crate::sync::changes::{self, Action};
 use crate::time::utc;
 
@@ -259,9 +260,15 @@ pub struct ListMeetingsQuery {
     pub cursor: Option<String>,
     /// Also return `page.total`.
     pub count: Option<bool>,
-    /// Order of the list. Default `-date` (latest first).
+    /// Order of the list. Default `-date` (latest first), or best match first with `q`.
     #[param(inline)]
     pub sort: Option<MeetingSort>,
+    /// Full-text search in the title, topic, summary and period, ignoring case and Vietnamese
+    /// diacritics (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word`
+    /// excludes. Without `sort`, best match first: title matches, then the rest, each latest first.
+    /// At most 200 characters; see `GET /search` for the whole syntax.
+    #[param(example = "tuan chau")]
+    pub q: Option<String>,
     /// Only meetings this organization took part in (as host or counterpart).
     pub organization_id: Option<i64>,
     /// With `organization_id`: only as `host` or only as `counterpart`.
@@ -298,7 +305,7 @@ pub struct GetMeetingQuery {
 
 /// List meetings
 ///
-/// Latest first by default. Embeds stay cheap: a page costs the same number of queries whatever it
+/// Latest first by default; best match first with `q`. Embeds stay cheap: a page costs the same number of queries whatever it
 /// holds.
 #[utoipa::path(operation_id = "list_meetings", tag = "meetings", params(ListMeetingsQuery),
     responses((status = 200, description = "A page of meetings", body = Page<Meeting>,
@@ -311,12 +318,15 @@ pub async fn list_meetings(
     query: StrictQuery<ListMeetingsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
+    let search = Matcher::from_param(q.q.as_deref(), state.db.backend())?;
+    let ranked = search.clone().filter(|_| q.sort.is_none());
     let sort = q.sort.unwrap_or_default();
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
     if q.org_role.is_some() && q.organization_id.is_none() {
         return Err(ApiError::bad_param("org_role", "needs organization_id"));
     }
-    let listing = Listing::new(&state.cursor_key, "meetings", sort.key());
+    let key = if ranked.is_some() { RANKED } else { sort.key() };
+    let listing = Listing::new(&state.cursor_key, "meetings", key);
     let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
     let filter = MeetingFilter {
         organization_id: q.organization_id,
@@ -327,14 +337,36 @@ pub async fn list_meetings(
         status: q.status,
         kind: q.kind,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
+        search: if ranked.is_some() { None } else { search },
     };
     let visible = visible_statuses(&caller);
     let today = state.clock.today();
     let body = state
         .db
         .run(move |conn| {
-            let (rows, total) = model::list(conn, &filter, sort, &page)?;
-            let (rows, next_cursor) = page.cut(rows, &listing, |r| sort.position(r));
+            let (rows, total, next_cursor) = match &ranked {
+                Some(m) => {
+                    let scope = Scope {
+                        resources: vec![Resource::Meetings],
+                        public_only: false,
+                    };
+                    let r = search::ranked(
+                        conn,
+                        m,
+                        &scope,
+                        &filter,
+                        (&page, &listing),
+                        model::find_by_ids,
+                        |r| r.id,
+                    )?;
+                    (r.rows, r.total, r.next_cursor)
+                }
+                None => {
+                    let (rows, total) = model::list(conn, &filter, sort, &page)?;
+                    let (rows, next_cursor) = page.cut(rows, &listing, |r| sort.position(r));
+                    (rows, total, next_cursor)
+                }
+            };
             let mut dtos = to_dtos(conn, rows, visible.as_deref())?;
             embed(conn, &mut dtos, &includes, today)?;
             Ok(page.page(dtos, total, next_cursor))
@@ -624,6 +656,7 @@ pub async fn create_meeting(
                 .returning(meetings::id)
                 .get_result(conn)?;
             replace_sides(conn, id, &hosts, &counterparts)?;
+            search::refresh(conn, Resource::Meetings, &[id])?;
             changes::record(conn, "meetings", id, Action::Created, 1, true)?;
             super::write::sync_chair(conn, id, chair, now)?;
             let meeting = load_one(conn, id)?;
@@ -716,6 +749,7 @@ pub async fn update_meeting(
             ))
             .execute(conn)?;
             crate::http::write::expect_written(n, "meeting")?;
+            search::refresh(conn, Resource::Meetings, &[id])?;
             changes::record(
                 conn,
                 "meetings",
@@ -797,6 +831,7 @@ pub async fn delete_meeting(
             )?;
         }
         diesel::delete(meetings::table.find(id)).execute(conn)?;
+        search::remove(conn, Resource::Meetings, id)?;
         changes::record(
             conn,
             "meetings",

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use crate::db::schema::{meeting_organizations, meetings};
 use crate::db::DbConnection;
+use crate::search::{self, Doc, Matcher, Resource};
 
 /// The kind of meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -206,6 +207,8 @@ pub struct MeetingFilter {
     pub status: Option<MeetingStatus>,
     pub kind: Option<MeetingKind>,
     pub updated_since: Option<NaiveDateTime>,
+    /// Only meetings that match `q` (in the orders other than best match).
+    pub search: Option<Matcher>,
 }
 
 type Boxed<'a> = meetings::BoxedQuery<'a, crate::db::MultiBackend>;
@@ -253,7 +256,39 @@ impl MeetingFilter {
         if let Some(since) = self.updated_since {
             q = q.filter(meetings::updated_at.ge(since));
         }
+        if let Some(m) = &self.search {
+            q = q.filter(meetings::id.eq_any(m.ids(Resource::Meetings)));
+        }
         q
+    }
+}
+
+impl search::ListFilter for MeetingFilter {
+    fn narrows(&self) -> bool {
+        self.organization_id.is_some()
+            || self.person_id.is_some()
+            || self.date_from.is_some()
+            || self.date_to.is_some()
+            || self.status.is_some()
+            || self.kind.is_some()
+            || self.updated_since.is_some()
+            || self.search.is_some()
+    }
+
+    fn allowed(&self, conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+        self.apply(meetings::table.into_boxed())
+            .filter(meetings::id.eq_any(ids))
+            .select(meetings::id)
+            .load(conn)
+    }
+
+    fn count_matching(&self, conn: &mut DbConnection, m: &Matcher) -> QueryResult<i64> {
+        let mut filter = self.clone();
+        filter.search = Some(m.clone());
+        filter
+            .apply(meetings::table.into_boxed())
+            .count()
+            .get_result(conn)
     }
 }
 
@@ -341,4 +376,28 @@ pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<MeetingRow>>
         .select(MeetingRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// The search document of a meeting: its title; topic, summary and period. Newest by its start
+/// (or its day, in Vietnam).
+pub fn search_doc(row: &MeetingRow) -> Doc {
+    Doc {
+        resource: Resource::Meetings,
+        id: row.id,
+        title: row.title.clone(),
+        body: Doc::join([
+            row.topic.as_deref(),
+            row.summary.as_deref(),
+            row.period_label.as_deref(),
+        ]),
+        public: true,
+        recency: row
+            .starts_at
+            .unwrap_or_else(|| crate::time::start_of_day_in_vietnam(row.date)),
+    }
+}
+
+/// The search documents of the meetings in `ids` that exist.
+pub fn search_docs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Doc>> {
+    Ok(find_by_ids(conn, ids)?.iter().map(search_doc).collect())
 }

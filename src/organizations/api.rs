@@ -22,9 +22,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
-use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
+use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::search::{self, Matcher, Resource, Scope, RANKED};
 use crate::sync::changes::{self, Action};
 use crate::time::utc;
 
@@ -122,10 +123,13 @@ pub struct ListOrganizationsQuery {
     pub cursor: Option<String>,
     /// Also return `page.total`.
     pub count: Option<bool>,
-    /// Order of the list. Default `name`.
+    /// Order of the list. Default `name`, or best match first with `q`.
     #[param(inline)]
     pub sort: Option<OrgSort>,
-    /// Words that must all appear in the name or short name, ignoring case and diacritics (`dang uy tuan chau`).
+    /// Full-text search in the name and short name, ignoring case and Vietnamese diacritics (`đ`
+    /// as `d`): every word must match, `"a phrase"` matches as a phrase, `-word` excludes.
+    /// Without `sort`, best match first: name matches, then the rest. At most 200 characters;
+    /// see `GET /search` for the whole syntax.
     #[param(example = "dang uy tuan chau")]
     pub q: Option<String>,
     #[param(inline)]
@@ -152,25 +156,10 @@ pub struct GetOrganizationQuery {
     pub include: Option<String>,
 }
 
-/// The words of a `q` parameter, or a 400 when it has none or is too long.
-pub fn q_words(q: Option<&str>) -> ApiResult<Vec<String>> {
-    let Some(q) = q else { return Ok(Vec::new()) };
-    if q.chars().count() > 200 {
-        return Err(ApiError::bad_param("q", "must be at most 200 characters"));
-    }
-    let words = crate::text::query_words(q);
-    if words.is_empty() {
-        return Err(ApiError::bad_param(
-            "q",
-            "has no letters or digits to search for",
-        ));
-    }
-    Ok(words)
-}
-
 /// List organizations
 ///
-/// By name by default. Filter by kind, level, parent, name (`q`) and the day they existed.
+/// By name by default; best match first with `q`. Filter by kind, level, parent, name (`q`) and
+/// the day they existed.
 #[utoipa::path(operation_id = "list_organizations", tag = "organizations", params(ListOrganizationsQuery),
     responses((status = 200, description = "A page of organizations", body = Page<Organization>,
         headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows")))))]
@@ -181,30 +170,49 @@ pub async fn list_organizations(
     query: StrictQuery<ListOrganizationsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
+    let search = Matcher::from_param(q.q.as_deref(), state.db.backend())?;
+    let ranked = search.clone().filter(|_| q.sort.is_none());
     let sort = q.sort.unwrap_or_default();
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let listing = Listing::new(&state.cursor_key, "organizations", sort.key());
+    let key = if ranked.is_some() { RANKED } else { sort.key() };
+    let listing = Listing::new(&state.cursor_key, "organizations", key);
     let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
     let filter = OrgFilter {
         kind: q.kind.map(OrgKind::as_str),
         level: q.level.map(OrgLevel::as_str),
         parent_id: q.parent_id,
-        words: q_words(q.q.as_deref())?,
         active_on: q.active_on,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
+        search: if ranked.is_some() { None } else { search },
     };
     let body = state
         .db
         .run(move |conn| {
-            let (rows, total) = model::list(conn, &filter, sort, &page)?;
-            let mut page = paginate(
-                rows,
-                &page,
-                total,
-                &listing,
-                |r| sort.position(r),
-                Organization::from,
-            );
+            let (rows, total, next_cursor) = match &ranked {
+                Some(m) => {
+                    let scope = Scope {
+                        resources: vec![Resource::Organizations],
+                        public_only: false,
+                    };
+                    let r = search::ranked(
+                        conn,
+                        m,
+                        &scope,
+                        &filter,
+                        (&page, &listing),
+                        model::find_many,
+                        |r| r.id,
+                    )?;
+                    (r.rows, r.total, r.next_cursor)
+                }
+                None => {
+                    let (rows, total) = model::list(conn, &filter, sort, &page)?;
+                    let (rows, next_cursor) = page.cut(rows, &listing, |r| sort.position(r));
+                    (rows, total, next_cursor)
+                }
+            };
+            let data = rows.into_iter().map(Organization::from).collect();
+            let mut page = page.page(data, total, next_cursor);
             if includes.has("children") {
                 embed_children(conn, &mut page.data)?;
             }
@@ -399,7 +407,6 @@ pub async fn create_organization(
             let short_name = input.short_name.into_option();
             let row: OrgRow = diesel::insert_into(organizations::table)
                 .values(model::NewOrganizationRow {
-                    name_folded: model::folded_name(&name, short_name.as_deref()),
                     name,
                     short_name,
                     kind: input.kind.into_option().unwrap_or("other").to_owned(),
@@ -415,6 +422,7 @@ pub async fn create_organization(
                 })
                 .returning(organizations::all_columns)
                 .get_result(conn)?;
+            search::refresh(conn, Resource::Organizations, &[row.id])?;
             changes::record(conn, "organizations", row.id, Action::Created, 1, true)?;
             to_created(row.into())
         },
@@ -489,7 +497,6 @@ pub async fn update_organization(
                     .filter(organizations::version.eq(current.version)),
             )
             .set((
-                organizations::name_folded.eq(model::folded_name(&name, short_name.as_deref())),
                 organizations::name.eq(name),
                 organizations::short_name.eq(short_name),
                 organizations::kind.eq(input
@@ -512,6 +519,7 @@ pub async fn update_organization(
             ))
             .execute(conn)?;
             crate::http::write::expect_written(n, "organization")?;
+            search::refresh(conn, Resource::Organizations, &[id])?;
             changes::record(
                 conn,
                 "organizations",
@@ -595,6 +603,7 @@ pub async fn delete_organization(
             ],
         )?;
         diesel::delete(organizations::table.find(id)).execute(conn)?;
+        search::remove(conn, Resource::Organizations, id)?;
         changes::record(
             conn,
             "organizations",

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::db::schema::organizations;
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::PageRequest;
+use crate::search::{self, Doc, Matcher, Resource};
 
 /// What kind of body an organization is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -82,7 +83,6 @@ pub struct OrgRow {
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
     pub successor_id: Option<i64>,
-    pub name_folded: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
@@ -100,20 +100,9 @@ pub struct NewOrganizationRow {
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
     pub successor_id: Option<i64>,
-    pub name_folded: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
-}
-
-/// The folded text `q` matches for an organization: its name and short name.
-pub fn folded_name(name: &str, short_name: Option<&str>) -> String {
-    let mut s = crate::text::fold(name);
-    if let Some(short) = short_name {
-        s.push(' ');
-        s.push_str(&crate::text::fold(short));
-    }
-    s
 }
 
 /// Orders of the organizations list.
@@ -156,10 +145,10 @@ pub struct OrgFilter {
     pub kind: Option<&'static str>,
     pub level: Option<&'static str>,
     pub parent_id: Option<i64>,
-    /// Folded words that must all appear in the folded name.
-    pub words: Vec<String>,
     pub active_on: Option<NaiveDate>,
     pub updated_since: Option<NaiveDateTime>,
+    /// Only organizations that match `q` (in the orders other than best match).
+    pub search: Option<Matcher>,
 }
 
 type Boxed<'a> = organizations::BoxedQuery<'a, MultiBackend>;
@@ -174,13 +163,6 @@ impl OrgFilter {
         }
         if let Some(parent) = self.parent_id {
             q = q.filter(organizations::parent_id.eq(parent));
-        }
-        for word in &self.words {
-            q = q.filter(
-                organizations::name_folded
-                    .like(format!("%{}%", crate::text::escape_like(word)))
-                    .escape('\\'),
-            );
         }
         if let Some(day) = self.active_on {
             q = q
@@ -198,7 +180,37 @@ impl OrgFilter {
         if let Some(since) = self.updated_since {
             q = q.filter(organizations::updated_at.ge(since));
         }
+        if let Some(m) = &self.search {
+            q = q.filter(organizations::id.eq_any(m.ids(Resource::Organizations)));
+        }
         q
+    }
+}
+
+impl search::ListFilter for OrgFilter {
+    fn narrows(&self) -> bool {
+        self.kind.is_some()
+            || self.level.is_some()
+            || self.parent_id.is_some()
+            || self.active_on.is_some()
+            || self.updated_since.is_some()
+            || self.search.is_some()
+    }
+
+    fn allowed(&self, conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+        self.apply(organizations::table.into_boxed())
+            .filter(organizations::id.eq_any(ids))
+            .select(organizations::id)
+            .load(conn)
+    }
+
+    fn count_matching(&self, conn: &mut DbConnection, m: &Matcher) -> QueryResult<i64> {
+        let mut filter = self.clone();
+        filter.search = Some(m.clone());
+        filter
+            .apply(organizations::table.into_boxed())
+            .count()
+            .get_result(conn)
     }
 }
 
@@ -317,20 +329,19 @@ pub fn children_of(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<OrgR
         .load(conn)
 }
 
-/// Folds the names of rows written before `name_folded` existed.
-pub fn backfill_folded(conn: &mut DbConnection) -> QueryResult<usize> {
-    let rows: Vec<(i64, String, Option<String>)> = organizations::table
-        .filter(organizations::name_folded.eq(""))
-        .select((
-            organizations::id,
-            organizations::name,
-            organizations::short_name,
-        ))
-        .load(conn)?;
-    for (id, name, short) in &rows {
-        diesel::update(organizations::table.find(id))
-            .set(organizations::name_folded.eq(folded_name(name, short.as_deref())))
-            .execute(conn)?;
+/// The search document of an organization: the name; the short name.
+pub fn search_doc(row: &OrgRow) -> Doc {
+    Doc {
+        resource: Resource::Organizations,
+        id: row.id,
+        title: row.name.clone(),
+        body: Doc::join([row.short_name.as_deref()]),
+        public: true,
+        recency: row.updated_at,
     }
-    Ok(rows.len())
+}
+
+/// The search documents of the organizations in `ids` that exist.
+pub fn search_docs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Doc>> {
+    Ok(find_many(conn, ids)?.iter().map(search_doc).collect())
 }

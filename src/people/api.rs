@@ -21,10 +21,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
-use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
+use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
 use crate::meetings::api::Meeting;
+use crate::search::{self, Matcher, Resource, Scope, RANKED};
 use crate::sync::changes::{self, Action};
 use crate::time::utc;
 
@@ -98,10 +99,13 @@ pub struct ListPeopleQuery {
     pub cursor: Option<String>,
     /// Also return `page.total`.
     pub count: Option<bool>,
-    /// Order of the list. Default `full_name`.
+    /// Order of the list. Default `full_name`, or best match first with `q`.
     #[param(inline)]
     pub sort: Option<PersonSort>,
-    /// Words that must all appear in the name, ignoring case and diacritics (`vu van dien`).
+    /// Full-text search in the full name and current title, ignoring case and Vietnamese
+    /// diacritics (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word`
+    /// excludes. Without `sort`, best match first: name matches, then the rest. At most 200
+    /// characters; see `GET /search` for the whole syntax.
     #[param(example = "vu van dien")]
     pub q: Option<String>,
     /// Only people of this organization.
@@ -121,7 +125,8 @@ pub struct GetPersonQuery {
 
 /// List people
 ///
-/// By full name by default; `q` matches names ignoring case and diacritics.
+/// By full name by default; `q` searches names and titles ignoring case and diacritics, best
+/// match first.
 #[utoipa::path(operation_id = "list_people", tag = "people", params(ListPeopleQuery),
     responses((status = 200, description = "A page of people", body = Page<Person>, headers(("ETag" = String), ("Link" = String)))))]
 #[get("/people")]
@@ -131,26 +136,45 @@ pub async fn list_people(
     query: StrictQuery<ListPeopleQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
+    let search = Matcher::from_param(q.q.as_deref(), state.db.backend())?;
+    let ranked = search.clone().filter(|_| q.sort.is_none());
     let sort = q.sort.unwrap_or_default();
-    let listing = Listing::new(&state.cursor_key, "people", sort.key());
+    let key = if ranked.is_some() { RANKED } else { sort.key() };
+    let listing = Listing::new(&state.cursor_key, "people", key);
     let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
     let filter = PersonFilter {
         organization_id: q.organization_id,
-        words: crate::organizations::api::q_words(q.q.as_deref())?,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
+        search: if ranked.is_some() { None } else { search },
     };
     let body = state
         .db
         .run(move |conn| {
-            let (rows, total) = model::list(conn, &filter, sort, &page)?;
-            Ok(paginate(
-                rows,
-                &page,
-                total,
-                &listing,
-                |r| sort.position(r),
-                Person::from,
-            ))
+            let (rows, total, next_cursor) = match &ranked {
+                Some(m) => {
+                    let scope = Scope {
+                        resources: vec![Resource::People],
+                        public_only: false,
+                    };
+                    let r = search::ranked(
+                        conn,
+                        m,
+                        &scope,
+                        &filter,
+                        (&page, &listing),
+                        model::find_many,
+                        |r| r.id,
+                    )?;
+                    (r.rows, r.total, r.next_cursor)
+                }
+                None => {
+                    let (rows, total) = model::list(conn, &filter, sort, &page)?;
+                    let (rows, next_cursor) = page.cut(rows, &listing, |r| sort.position(r));
+                    (rows, total, next_cursor)
+                }
+            };
+            let data = rows.into_iter().map(Person::from).collect();
+            Ok(page.page(data, total, next_cursor))
         })
         .await?;
     let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
@@ -289,7 +313,6 @@ pub async fn create_person(
             let full_name = input.full_name.into_option().unwrap_or_default();
             let row: PersonRow = diesel::insert_into(people::table)
                 .values(NewPersonRow {
-                    name_folded: crate::text::fold(&full_name),
                     full_name,
                     current_title: input.current_title.into_option(),
                     organization_id: input.organization_id.into_option(),
@@ -299,6 +322,7 @@ pub async fn create_person(
                 })
                 .returning(people::all_columns)
                 .get_result(conn)?;
+            search::refresh(conn, Resource::People, &[row.id])?;
             changes::record(conn, "people", row.id, Action::Created, 1, true)?;
             let person = Person::from(row);
             Ok(Created {
@@ -356,7 +380,6 @@ pub async fn update_person(
                     .filter(people::version.eq(current.version)),
             )
             .set((
-                people::name_folded.eq(crate::text::fold(&full_name)),
                 people::full_name.eq(full_name),
                 people::current_title.eq(input.current_title.apply(current.current_title.clone())),
                 people::organization_id.eq(input.organization_id.apply(current.organization_id)),
@@ -365,6 +388,7 @@ pub async fn update_person(
             ))
             .execute(conn)?;
             crate::http::write::expect_written(n, "person")?;
+            search::refresh(conn, Resource::People, &[id])?;
             changes::record(
                 conn,
                 "people",
@@ -425,6 +449,7 @@ pub async fn delete_person(
             ],
         )?;
         diesel::delete(people::table.find(id)).execute(conn)?;
+        search::remove(conn, Resource::People, id)?;
         changes::record(
             conn,
             "people",

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use crate::db::schema::people;
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::PageRequest;
+use crate::search::{self, Doc, Matcher, Resource};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = people)]
@@ -16,7 +17,6 @@ pub struct PersonRow {
     pub full_name: String,
     pub current_title: Option<String>,
     pub organization_id: Option<i64>,
-    pub name_folded: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
@@ -28,7 +28,6 @@ pub struct NewPersonRow {
     pub full_name: String,
     pub current_title: Option<String>,
     pub organization_id: Option<i64>,
-    pub name_folded: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
@@ -71,8 +70,9 @@ impl PersonSort {
 #[derive(Debug, Clone, Default)]
 pub struct PersonFilter {
     pub organization_id: Option<i64>,
-    pub words: Vec<String>,
     pub updated_since: Option<NaiveDateTime>,
+    /// Only people who match `q` (in the orders other than best match).
+    pub search: Option<Matcher>,
 }
 
 type Boxed<'a> = people::BoxedQuery<'a, MultiBackend>;
@@ -82,17 +82,35 @@ impl PersonFilter {
         if let Some(org) = self.organization_id {
             q = q.filter(people::organization_id.eq(org));
         }
-        for word in &self.words {
-            q = q.filter(
-                people::name_folded
-                    .like(format!("%{}%", crate::text::escape_like(word)))
-                    .escape('\\'),
-            );
-        }
         if let Some(since) = self.updated_since {
             q = q.filter(people::updated_at.ge(since));
         }
+        if let Some(m) = &self.search {
+            q = q.filter(people::id.eq_any(m.ids(Resource::People)));
+        }
         q
+    }
+}
+
+impl search::ListFilter for PersonFilter {
+    fn narrows(&self) -> bool {
+        self.organization_id.is_some() || self.updated_since.is_some() || self.search.is_some()
+    }
+
+    fn allowed(&self, conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+        self.apply(people::table.into_boxed())
+            .filter(people::id.eq_any(ids))
+            .select(people::id)
+            .load(conn)
+    }
+
+    fn count_matching(&self, conn: &mut DbConnection, m: &Matcher) -> QueryResult<i64> {
+        let mut filter = self.clone();
+        filter.search = Some(m.clone());
+        filter
+            .apply(people::table.into_boxed())
+            .count()
+            .get_result(conn)
     }
 }
 
@@ -176,16 +194,19 @@ pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Person
         .load(conn)
 }
 
-/// Folds the names of rows written before `name_folded` existed.
-pub fn backfill_folded(conn: &mut DbConnection) -> QueryResult<usize> {
-    let rows: Vec<(i64, String)> = people::table
-        .filter(people::name_folded.eq(""))
-        .select((people::id, people::full_name))
-        .load(conn)?;
-    for (id, name) in &rows {
-        diesel::update(people::table.find(id))
-            .set(people::name_folded.eq(crate::text::fold(name)))
-            .execute(conn)?;
+/// The search document of a person: the full name; the current title.
+pub fn search_doc(row: &PersonRow) -> Doc {
+    Doc {
+        resource: Resource::People,
+        id: row.id,
+        title: row.full_name.clone(),
+        body: Doc::join([row.current_title.as_deref()]),
+        public: true,
+        recency: row.updated_at,
     }
-    Ok(rows.len())
+}
+
+/// The search documents of the people in `ids` that exist.
+pub fn search_docs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Doc>> {
+    Ok(find_many(conn, ids)?.iter().map(search_doc).collect())
 }

@@ -108,10 +108,10 @@ records! {
     Organization(OrganizationRecord) => organizations order (id) batched true {
         id: i64, name: String, short_name: Option<String>, kind: String, level: String, parent_id: Option<i64>,
         locality: Option<String>, valid_from: Option<NaiveDate>, valid_to: Option<NaiveDate>, successor_id: Option<i64>,
-        name_folded: String, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+        created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
     }
     Person(PersonRecord) => people order (id) batched true {
-        id: i64, full_name: String, current_title: Option<String>, organization_id: Option<i64>, name_folded: String,
+        id: i64, full_name: String, current_title: Option<String>, organization_id: Option<i64>,
         created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
     }
     Media(MediaRecord) => media order (id) batched true {
@@ -297,6 +297,9 @@ fn import_lines(
             .execute(conn)
             .map_err(|e| at(line, format!("organization {id}: {e}")))?;
     }
+    // The search index is derived data: built for what came in, inside the same transaction.
+    crate::search::index_missing(conn)
+        .map_err(|e| general(format!("cannot index the imported records: {e}")))?;
     if let DbConnection::Pg(pg) = conn {
         for (table, column) in SERIAL {
             diesel::sql_query(format!(

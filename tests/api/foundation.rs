@@ -280,17 +280,21 @@ struct Column {
 
 fn columns(conn: &mut DbConnection) -> BTreeMap<String, BTreeSet<String>> {
     let rows: Vec<Column> = match conn {
+        // `search_fts` is each backend's own index of `search_documents` (a table of tsvectors on
+        // PostgreSQL, an FTS5 table on SQLite, which keeps it in shadow tables named after it:
+        // `search_fts_data`, …): how one backend indexes, not tables of the data model.
         DbConnection::Pg(pg) => sql_query(
             "SELECT table_name::text AS table_name, column_name::text AS column_name \
              FROM information_schema.columns WHERE table_schema = 'public' \
-             AND table_name <> '__diesel_schema_migrations'",
+             AND table_name <> '__diesel_schema_migrations' AND table_name NOT LIKE 'search_fts%'",
         )
         .load(pg)
         .unwrap(),
         DbConnection::Sqlite(sqlite) => sql_query(
             "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m \
              JOIN pragma_table_info(m.name) p WHERE m.type = 'table' \
-             AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations'",
+             AND m.name NOT LIKE 'sqlite_%' AND m.name <> '__diesel_schema_migrations' \
+             AND m.name NOT LIKE 'search_fts%'",
         )
         .load(sqlite)
         .unwrap(),

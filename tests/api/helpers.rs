@@ -429,7 +429,6 @@ impl TestApp {
             valid_from: None,
             valid_to: None,
             successor_id: None,
-            name_folded: bantin::organizations::model::folded_name(name, None),
             created_at: now,
             updated_at: now,
             version: 1,

@@ -11,6 +11,7 @@ mod feeds;
 mod foundation;
 mod logs;
 mod meetings;
+mod search;
 mod sync;
 mod targets;
 mod writes;
