@@ -256,7 +256,34 @@ enum Rank {
     /// Every matching document.
     All,
     /// Those whose title holds every term to find (tier 0), or those whose title does not (1).
-    Tier(i32),
+    /// With `set_first`, PostgreSQL computes the whole set from its indexes before ordering it,
+    /// instead of walking the documents newest first: the faster way for a small set.
+    Tier { tier: i32, set_first: bool },
+}
+
+/// Up to this many titles holding every term, PostgreSQL reads the title matches as a set first.
+const SMALL_SET: i64 = 1000;
+
+/// PostgreSQL: how many titles hold every term to find, counted up to [`SMALL_SET`]. Its planner
+/// cannot know (it takes the words of a query as independent), and walking the documents newest
+/// first looking for a rare combination costs a hundred milliseconds where reading the set costs
+/// ten.
+fn small_title_set(conn: &mut DbConnection, m: &Matcher) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let DbConnection::Pg(pg) = conn else {
+        return Ok(false);
+    };
+    let count: Count = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM search_fts \
+         WHERE title @@ to_tsquery('simple', $1) LIMIT {SMALL_SET}) AS t"
+    ))
+    .bind::<Text, _>(m.query.to_tsquery_title())
+    .get_result(pg)?;
+    Ok(count.n < SMALL_SET)
 }
 
 impl Matcher {
@@ -290,7 +317,7 @@ impl Matcher {
                 // first: a title's vector is small and read cheaply, a document's is not.
                 let title = match rank {
                     Rank::All => String::new(),
-                    Rank::Tier(tier) => format!(
+                    Rank::Tier { tier, .. } => format!(
                         "{}(search_fts.title @@ to_tsquery('simple', '{}')) AND ",
                         if tier == 0 { "" } else { "NOT " },
                         self.query.to_tsquery_title().replace('\'', "''")
@@ -302,7 +329,14 @@ impl Matcher {
                          WHERE {title}search_fts.document @@ to_tsquery('simple', "
                     ),
                     self.query.to_tsquery(),
-                    "))".to_owned(),
+                    // OFFSET 0 keeps the planner from merging the subquery into the outer query.
+                    match rank {
+                        Rank::Tier {
+                            set_first: true, ..
+                        } => ") OFFSET 0)",
+                        _ => "))",
+                    }
+                    .to_owned(),
                 )
             }
             Backend::Sqlite => {
@@ -315,7 +349,7 @@ impl Matcher {
                     // `+` keeps SQLite from driving the query from the (possibly huge) set of
                     // matches: it walks the documents newest first and stops at the page's end,
                     // probing the set, which it builds once.
-                    Rank::Tier(tier) => (
+                    Rank::Tier { tier, .. } => (
                         "+search_documents.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH "
                             .to_owned(),
                         self.query.to_fts5_ranked(tier == 0),
@@ -440,19 +474,21 @@ pub fn find(
         if need <= 0 {
             break;
         }
-        let mut q = filtered(m, scope, Rank::Tier(tier));
-        match after {
+        let keyset = match after {
             Some(a) if a.tier > tier => continue,
-            Some(a) if a.tier == tier => {
-                q = q.filter(crate::keyset!(
-                    search_documents::recency,
-                    search_documents::id,
-                    a.recency,
-                    a.doc_id,
-                    lt
-                ));
-            }
-            _ => {}
+            Some(a) if a.tier == tier => Some((a.recency, a.doc_id)),
+            _ => None,
+        };
+        let set_first = tier == 0 && small_title_set(conn, m)?;
+        let mut q = filtered(m, scope, Rank::Tier { tier, set_first });
+        if let Some((recency, doc_id)) = keyset {
+            q = q.filter(crate::keyset!(
+                search_documents::recency,
+                search_documents::id,
+                recency,
+                doc_id,
+                lt
+            ));
         }
         let rows: Vec<(i64, String, i64, NaiveDateTime)> = q
             .select((
