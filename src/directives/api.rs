@@ -23,6 +23,7 @@ use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::{IfMatch, JsonObject, Mode};
+use crate::search::{self, Matcher, Resource, Scope, RANKED};
 use crate::time::utc;
 
 /// A task given at a meeting: who leads it, who co-ordinates, by when, and how it stands.
@@ -140,11 +141,17 @@ pub struct ListDirectivesQuery {
     pub cursor: Option<String>,
     /// Also return `page.total`, the number of matching directives.
     pub count: Option<bool>,
-    /// Order of the list: `due_date` (the default: earliest deadline first), `-due_date` (latest
-    /// first), both with directives without a deadline last; or `ordinal` (by meeting, then as the
-    /// conclusions are numbered, unnumbered ones last).
+    /// Order of the list: `due_date` (the default: earliest deadline first; best match first with
+    /// `q`), `-due_date` (latest first), both with directives without a deadline last; or `ordinal`
+    /// (by meeting, then as the conclusions are numbered, unnumbered ones last).
     #[param(inline)]
     pub sort: Option<DirectiveSort>,
+    /// Full-text search in the text and source document, ignoring case and Vietnamese diacritics
+    /// (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word` excludes.
+    /// Without `sort`, best match first, latest first among equals. At most 200 characters; see
+    /// `GET /search` for the whole syntax.
+    #[param(example = "quy hoach tuan chau")]
+    pub q: Option<String>,
     /// Only directives given at this meeting.
     pub meeting_id: Option<i64>,
     /// Only directives this organization leads or co-ordinates.
@@ -181,9 +188,16 @@ pub struct ListMeetingDirectivesQuery {
     /// Also return `page.total`.
     pub count: Option<bool>,
     /// Order of the list: `ordinal` (the default: as the conclusions are numbered, unnumbered ones
-    /// last), `due_date` or `-due_date` (directives without a deadline last).
+    /// last; best match first with `q`), `due_date` or `-due_date` (directives without a deadline
+    /// last).
     #[param(inline)]
     pub sort: Option<DirectiveSort>,
+    /// Full-text search in the text and source document, ignoring case and Vietnamese diacritics
+    /// (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word` excludes.
+    /// Without `sort`, best match first, latest first among equals. At most 200 characters; see
+    /// `GET /search` for the whole syntax.
+    #[param(example = "quy hoach tuan chau")]
+    pub q: Option<String>,
     /// Only directives with this status.
     #[param(inline)]
     pub status: Option<DirectiveStatus>,
@@ -194,11 +208,14 @@ pub struct ListMeetingDirectivesQuery {
     pub progress: Option<Progress>,
 }
 
-/// Paging parameters as the query gave them.
+/// Paging, order and search as the query gave them.
 struct Paging<'a> {
     limit: Option<u32>,
     cursor: Option<&'a str>,
     count: Option<bool>,
+    /// The `sort` given, if any.
+    sort: Option<DirectiveSort>,
+    q: Option<&'a str>,
 }
 
 /// One page of directives, as both lists answer it. `parent` is the meeting of a nested list,
@@ -206,13 +223,20 @@ struct Paging<'a> {
 async fn list_page(
     req: &HttpRequest,
     state: &AppState,
-    filter: DirectiveFilter,
-    sort: DirectiveSort,
+    mut filter: DirectiveFilter,
+    default_sort: DirectiveSort,
     paging: Paging<'_>,
     parent: Option<i64>,
 ) -> ApiResult<HttpResponse> {
-    let listing = Listing::new(&state.cursor_key, "directives", sort.key());
+    let search = Matcher::from_param(paging.q, state.db.backend())?;
+    let ranked = search.clone().filter(|_| paging.sort.is_none());
+    let sort = paging.sort.unwrap_or(default_sort);
+    let key = if ranked.is_some() { RANKED } else { sort.key() };
+    let listing = Listing::new(&state.cursor_key, "directives", key);
     let page = PageRequest::new(paging.limit, paging.cursor, paging.count, &listing)?;
+    if ranked.is_none() {
+        filter.search = search;
+    }
     let today = state.clock.today();
     let body = state
         .db
@@ -220,17 +244,36 @@ async fn list_page(
             if let Some(id) = parent {
                 require_meeting(conn, id)?;
             }
-            let (rows, total) = model::list(conn, &filter, sort, &page, today)?;
+            let (rows, total, next_cursor) = match &ranked {
+                Some(m) => {
+                    let scope = Scope {
+                        resources: vec![Resource::Directives],
+                        public_only: false,
+                    };
+                    let r = search::ranked(
+                        conn,
+                        m,
+                        &scope,
+                        &filter.on(AsOf::Today(today)),
+                        (&page, &listing),
+                        |conn, ids| model::by_ids(conn, ids, today),
+                        |(r, _)| r.id,
+                    )?;
+                    (r.rows, r.total, r.next_cursor)
+                }
+                None => {
+                    let (rows, total) = model::list(conn, &filter, sort, &page, today)?;
+                    let (rows, next_cursor) = page.cut(rows, &listing, |(r, _)| sort.position(r));
+                    (rows, total, next_cursor)
+                }
+            };
             let ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
             let mut assignees = model::assignees_of(conn, &ids)?;
-            Ok(paginate(
-                rows,
-                &page,
-                total,
-                &listing,
-                |(r, _)| sort.position(r),
-                |row| Directive::from_row(row, &mut assignees),
-            ))
+            let data = rows
+                .into_iter()
+                .map(|row| Directive::from_row(row, &mut assignees))
+                .collect();
+            Ok(page.page(data, total, next_cursor))
         })
         .await?;
     let mut res = json_response(req, StatusCode::OK, &body, Tag::Body)?;
@@ -274,13 +317,14 @@ pub async fn list_directives(
         updated_since: q.updated_since.map(|t| t.naive_utc()),
         ..DirectiveFilter::default()
     };
-    let sort = q.sort.unwrap_or_default();
     let paging = Paging {
         limit: q.limit,
         cursor: q.cursor.as_deref(),
         count: q.count,
+        sort: q.sort,
+        q: q.q.as_deref(),
     };
-    list_page(&req, &state, filter, sort, paging, None).await
+    list_page(&req, &state, filter, DirectiveSort::default(), paging, None).await
 }
 
 /// List a meeting's directives
@@ -309,13 +353,22 @@ pub async fn list_meeting_directives(
         progress: q.progress,
         ..DirectiveFilter::default()
     };
-    let sort = q.sort.unwrap_or(DirectiveSort::Ordinal);
     let paging = Paging {
         limit: q.limit,
         cursor: q.cursor.as_deref(),
         count: q.count,
+        sort: q.sort,
+        q: q.q.as_deref(),
     };
-    list_page(&req, &state, filter, sort, paging, Some(meeting_id)).await
+    list_page(
+        &req,
+        &state,
+        filter,
+        DirectiveSort::Ordinal,
+        paging,
+        Some(meeting_id),
+    )
+    .await
 }
 
 /// Get a directive

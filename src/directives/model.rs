@@ -15,6 +15,7 @@ use crate::db::schema::{
 };
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::{CursorPos, PageRequest};
+use crate::search::{self, Doc, Matcher, Resource};
 
 /// Where a directive is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -100,7 +101,6 @@ pub struct DirectiveRow {
     pub completed_on: Option<NaiveDate>,
     pub cancelled_on: Option<NaiveDate>,
 }
-use crate::search::{Doc, Resource};
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = directives)]
@@ -309,6 +309,8 @@ pub struct DirectiveFilter {
     pub meeting_from: Option<NaiveDate>,
     /// Issued at a meeting held on or before this date.
     pub meeting_to: Option<NaiveDate>,
+    /// Only directives that match `q` (in the orders other than best match).
+    pub search: Option<Matcher>,
 }
 
 type Query<'a> = directives::BoxedQuery<'a, MultiBackend>;
@@ -364,7 +366,15 @@ impl DirectiveFilter {
                 ),
             );
         }
+        if let Some(m) = &self.search {
+            q = q.filter(directives::id.eq_any(m.ids(Resource::Directives)));
+        }
         q
+    }
+
+    /// The filter as a best-match list narrows its hits, with the progress buckets of `at`.
+    pub fn on(&self, at: AsOf) -> OnDay<'_> {
+        OnDay(self, at)
     }
 
     /// True when every matching directive has a due date, so the order by due date needs no
@@ -374,6 +384,59 @@ impl DirectiveFilter {
             || self.due_before.is_some()
             || self.due_after.is_some()
     }
+}
+
+/// A directive filter with the day its progress buckets are computed for.
+pub struct OnDay<'a>(&'a DirectiveFilter, AsOf);
+
+impl search::ListFilter for OnDay<'_> {
+    fn narrows(&self) -> bool {
+        let f = self.0;
+        f.meeting_id.is_some()
+            || f.organization_ids.is_some()
+            || f.status.is_some()
+            || f.progress.is_some()
+            || f.due_before.is_some()
+            || f.due_after.is_some()
+            || f.updated_since.is_some()
+            || f.meeting_from.is_some()
+            || f.meeting_to.is_some()
+            || f.search.is_some()
+    }
+
+    fn allowed(&self, conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+        self.0
+            .apply(directives::table.into_boxed(), self.1)
+            .filter(directives::id.eq_any(ids))
+            .select(directives::id)
+            .load(conn)
+    }
+
+    fn count_matching(&self, conn: &mut DbConnection, m: &Matcher) -> QueryResult<i64> {
+        let filter = DirectiveFilter {
+            search: Some(m.clone()),
+            ..self.0.clone()
+        };
+        filter
+            .apply(directives::table.into_boxed(), self.1)
+            .count()
+            .get_result(conn)
+    }
+}
+
+/// The directives in `ids` that exist, with their progress on `today`, in no particular order.
+pub fn by_ids(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    today: NaiveDate,
+) -> QueryResult<Vec<ProgressRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    directives::table
+        .filter(directives::id.eq_any(ids))
+        .select((DirectiveRow::as_select(), progress(AsOf::Today(today))))
+        .load(conn)
 }
 
 /// One page of rows (plus one, to detect a next page), with their progress on `today`, and the

@@ -217,6 +217,61 @@ db_test!(
     }
 );
 
+fn texts(body: &Value) -> Vec<String> {
+    field(body, "text")
+        .iter()
+        .map(|t| t.as_str().unwrap().to_owned())
+        .collect()
+}
+
+db_test!(
+    async fn directives_are_searched_by_text_with_their_filters_and_orders(app) {
+        let found = ok(&app, "/api/v1/directives?q=quy%20hoach%20tuan%20chau&count=true").await;
+        let texts_found = texts(&found);
+        assert_eq!(texts_found.len(), 1, "{found}");
+        assert!(texts_found[0].contains("quy hoạch phân khu cho phường Tuần Châu"), "{found}");
+        assert_eq!(found["page"]["total"], 1);
+        let id = found["data"][0]["id"].as_i64().unwrap();
+        let meeting = found["data"][0]["meeting_id"].as_i64().unwrap();
+        assert_eq!(found["data"][0]["progress"], "overdue", "the record is whole: {found}");
+
+        // Every word must match; diacritics and case do not matter.
+        let upper = ok(&app, &format!("/api/v1/directives?q={}", enc("QUY HOẠCH Tuần Châu"))).await;
+        assert_eq!(ids_of(&upper), vec![id]);
+        assert!(ok(&app, "/api/v1/directives?q=quy%20hoach%20tuan%20chau%20covid").await["data"].as_array().unwrap().is_empty());
+
+        // With the other filters, in both lists.
+        let nested = ok(&app, &format!("/api/v1/meetings/{meeting}/directives?q=tuan%20chau")).await;
+        let nested_ids = ids_of(&nested);
+        assert!(nested_ids.contains(&id) && nested_ids.len() >= 2, "{nested}");
+        assert!(nested["data"].as_array().unwrap().iter().all(|d| d["meeting_id"] == meeting));
+        let overdue = ok(&app, "/api/v1/directives?q=tuan%20chau&progress=overdue").await;
+        assert_eq!(ids_of(&overdue), vec![id]);
+        let none = ok(&app, "/api/v1/directives?q=tuan%20chau&progress=done_on_time").await;
+        assert!(none["data"].as_array().unwrap().is_empty(), "{none}");
+
+        // Best match first without `sort`; the given order with it.
+        let ranked = ok(&app, "/api/v1/directives?q=covid&limit=100").await;
+        let sorted = ok(&app, "/api/v1/directives?q=covid&limit=100&sort=ordinal").await;
+        let mut a = ids_of(&ranked);
+        let b = ids_of(&sorted);
+        assert!(a.len() >= 2, "{ranked}");
+        let meetings_in_order: Vec<i64> = sorted["data"].as_array().unwrap().iter().map(|d| d["meeting_id"].as_i64().unwrap()).collect();
+        assert!(meetings_in_order.windows(2).all(|w| w[0] <= w[1]), "sort=ordinal keeps its order: {sorted}");
+        a.sort_unstable();
+        let mut b_sorted = b.clone();
+        b_sorted.sort_unstable();
+        assert_eq!(a, b_sorted, "the same set in either order");
+
+        // A best-match page's cursor follows best-match order.
+        let first = ok(&app, "/api/v1/directives?q=covid&limit=1").await;
+        let cursor = first["page"]["next_cursor"].as_str().expect("a next page").to_owned();
+        let second = ok(&app, &format!("/api/v1/directives?q=covid&limit=1&cursor={cursor}")).await;
+        assert_eq!([ids_of(&first), ids_of(&second)].concat(), ids_of(&ranked)[..2].to_vec());
+        app.get(&format!("/api/v1/directives?q=covid&sort=due_date&cursor={cursor}")).await.problem(400, "bad_request");
+    }
+);
+
 db_test!(
     async fn pages_in_best_match_order_follow_their_cursors(app) {
         let whole = ok(&app, "/api/v1/search?q=dang%20uy&limit=100").await;
@@ -255,6 +310,8 @@ db_test!(
             ("/api/v1/articles?q=%20%2C%20", "q"),
             ("/api/v1/meetings?q=%22%22", "q"),
             ("/api/v1/people?q=-covid", "q"),
+            ("/api/v1/directives?q=-covid", "q"),
+            ("/api/v1/meetings/1/directives?q=%20", "q"),
             ("/api/v1/search", "q"),
             ("/api/v1/search?q=-covid%20-%22ha%20noi%22", "q"),
             ("/api/v1/search?q=...", "q"),
@@ -322,6 +379,7 @@ async fn both_backends_find_the_same_records() {
             format!("/api/v1/articles?q={}&limit=100", enc(q)),
             format!("/api/v1/organizations?q={}&limit=100", enc(q)),
             format!("/api/v1/meetings?q={}&limit=100", enc(q)),
+            format!("/api/v1/directives?q={}&limit=100", enc(q)),
         ] {
             let a = ok(&sqlite, &path).await;
             let b = ok(&pg, &path).await;
