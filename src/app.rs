@@ -27,6 +27,7 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// "Now" and "today in Vietnam"; fixed in tests.
     pub clock: crate::time::Clock,
+    pub webhooks: crate::config::WebhookSettings,
 }
 
 impl AppState {
@@ -36,6 +37,7 @@ impl AppState {
             cursor_key: CursorKey::derive(config.jwt_secret.expose()),
             tokens: TokenKeys::new(config.jwt_secret.expose(), config.token_ttl.as_secs()),
             clock: crate::time::Clock::System,
+            webhooks: config.webhooks.clone(),
         }
     }
 }
@@ -63,6 +65,7 @@ where
                 .configure(crate::people::api::configure)
                 .configure(crate::sync::feed::configure)
                 .configure(crate::sync::import_api::configure)
+                .configure(crate::sync::webhooks::configure)
                 .configure(crate::directives::api::configure)
                 .configure(crate::targets::api::configure)
                 .configure(crate::search::api::configure),

@@ -115,6 +115,38 @@ pub struct Config {
     pub log_filter: String,
     pub log_format: LogFormat,
     pub workers: usize,
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhook deliveries are sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Whether this server runs the delivery worker.
+    pub worker: bool,
+    /// Whether subscriber URLs may point at loopback and private addresses (tests, closed networks).
+    pub allow_private: bool,
+    /// The longest a subscriber may take to answer one delivery.
+    pub timeout: Duration,
+    /// The wait after the first failed attempt; each later wait doubles (at most an hour), with
+    /// jitter.
+    pub retry_base: Duration,
+    /// How long a delivery is retried before it is marked failed and its subscriber disabled.
+    pub retry_window: Duration,
+    /// How often an idle worker looks for new changes.
+    pub poll: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self {
+            worker: true,
+            allow_private: false,
+            timeout: Duration::from_secs(10),
+            retry_base: Duration::from_secs(10),
+            retry_window: Duration::from_secs(24 * 3600),
+            poll: Duration::from_secs(1),
+        }
+    }
 }
 
 /// The variables read by [`Config::from_env`], with their defaults, for `--help` and the README.
@@ -231,6 +263,47 @@ impl Config {
             }
         };
 
+        let webhooks = WebhookSettings {
+            worker: parse_bool(
+                get("BANTIN_WEBHOOKS_WORKER"),
+                "BANTIN_WEBHOOKS_WORKER",
+                true,
+            )?,
+            allow_private: parse_bool(
+                get("BANTIN_WEBHOOKS_ALLOW_PRIVATE"),
+                "BANTIN_WEBHOOKS_ALLOW_PRIVATE",
+                false,
+            )?,
+            timeout: Duration::from_millis(parse_num(
+                get("BANTIN_WEBHOOKS_TIMEOUT_MS"),
+                "BANTIN_WEBHOOKS_TIMEOUT_MS",
+                10_000,
+                100,
+                120_000,
+            )?),
+            retry_base: Duration::from_millis(parse_num(
+                get("BANTIN_WEBHOOKS_RETRY_BASE_MS"),
+                "BANTIN_WEBHOOKS_RETRY_BASE_MS",
+                10_000,
+                10,
+                3_600_000,
+            )?),
+            retry_window: Duration::from_secs(parse_num(
+                get("BANTIN_WEBHOOKS_RETRY_WINDOW"),
+                "BANTIN_WEBHOOKS_RETRY_WINDOW",
+                24 * 3600,
+                1,
+                30 * 24 * 3600,
+            )?),
+            poll: Duration::from_millis(parse_num(
+                get("BANTIN_WEBHOOKS_POLL_MS"),
+                "BANTIN_WEBHOOKS_POLL_MS",
+                1000,
+                10,
+                600_000,
+            )?),
+        };
+
         Ok(Self {
             database_url,
             bind,
@@ -243,7 +316,17 @@ impl Config {
             log_filter,
             log_format,
             workers,
+            webhooks,
         })
+    }
+}
+
+fn parse_bool(raw: Option<String>, var: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match raw.as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("true" | "1" | "yes") => Ok(true),
+        Some("false" | "0" | "no") => Ok(false),
+        Some(other) => Err(err(var, format!("`{other}` is neither true nor false"))),
     }
 }
 
@@ -330,6 +413,30 @@ mod tests {
     }
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn webhook_settings_have_defaults_and_bad_values_name_their_variable() {
+        let c = config(&[("BANTIN_JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(c.webhooks, WebhookSettings::default());
+        assert!(!c.webhooks.allow_private);
+        let c = config(&[
+            ("BANTIN_JWT_SECRET", SECRET),
+            ("BANTIN_WEBHOOKS_ALLOW_PRIVATE", "true"),
+            ("BANTIN_WEBHOOKS_RETRY_WINDOW", "60"),
+        ])
+        .unwrap();
+        assert!(c.webhooks.allow_private);
+        assert_eq!(c.webhooks.retry_window, Duration::from_secs(60));
+        for (var, value) in [
+            ("BANTIN_WEBHOOKS_ALLOW_PRIVATE", "maybe"),
+            ("BANTIN_WEBHOOKS_WORKER", "2"),
+            ("BANTIN_WEBHOOKS_TIMEOUT_MS", "ten"),
+            ("BANTIN_WEBHOOKS_RETRY_WINDOW", "0"),
+        ] {
+            let err = config(&[("BANTIN_JWT_SECRET", SECRET), (var, value)]).unwrap_err();
+            assert_eq!(err.var, var);
+        }
+    }
 
     #[test]
     fn a_bad_bind_address_names_the_variable() {

@@ -297,6 +297,9 @@ fn serve(config: Config, no_demo: bool) -> Result<(), String> {
     let workers = config.workers;
     let system = actix_web::rt::System::new();
     system.block_on(async move {
+        if state.webhooks.worker {
+            bantin::sync::webhooks::worker::spawn(state.clone());
+        }
         let server = HttpServer::new(move || app::build(state.clone(), &settings))
             .workers(workers)
             .shutdown_timeout(30)

@@ -29,6 +29,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "organizations", description = "Party committees, people's committees, agencies; with their history after mergers."),
         (name = "people", description = "People named in the reports."),
         (name = "sync", description = "The change feed that mirrors follow."),
+        (name = "webhooks", description = "Subscribers that receive every change as a signed POST (Standard Webhooks), with retries and a record of every delivery attempt (admin only)."),
         (name = "search", description = "Full-text search across resources that ignores case and Vietnamese diacritics (`tuan chau` finds “Tuần Châu”, `dang uy` finds “Đảng ủy”)."),
         (name = "operations", description = "Health checks for load balancers and orchestrators.")
     ),

@@ -266,6 +266,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Subscribers to the change feed; see `crate::sync::webhooks`.
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        description -> Nullable<Text>,
+        resources -> Text,
+        active -> Bool,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamp>,
+        feed_position -> BigInt,
+        failing_since -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        change_seq -> BigInt,
+        event_type -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        response_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> BigInt,
+        delivery_id -> BigInt,
+        attempted_at -> Timestamp,
+        response_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(people -> organizations (organization_id));
 diesel::joinable!(meetings -> people (chair_person_id));
 diesel::joinable!(meeting_organizations -> meetings (meeting_id));
@@ -286,6 +339,8 @@ diesel::joinable!(directive_updates -> directives (directive_id));
 diesel::joinable!(directive_updates -> users (author_user_id));
 diesel::joinable!(targets -> organizations (organization_id));
 diesel::joinable!(targets -> meetings (meeting_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -307,4 +362,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     idempotency_keys,
     login_failures,
     search_documents,
+    webhooks,
+    webhook_deliveries,
+    webhook_attempts,
 );

@@ -482,14 +482,25 @@ pub async fn create<I: Send + 'static>(
     Ok(created.into_response(replayed))
 }
 
-/// The shared shape of every `DELETE`: the role check, `If-Match`, one transaction, 204.
+/// The shared shape of every `DELETE` of content: editors and up.
 pub async fn delete(
     req: &HttpRequest,
     state: &crate::app::AppState,
     caller: &crate::auth::Caller,
     delete: impl FnOnce(&mut crate::db::DbConnection, Option<IfMatch>) -> ApiResult<()> + Send + 'static,
 ) -> ApiResult<actix_web::HttpResponse> {
-    caller.require(crate::auth::Role::Editor)?;
+    delete_as(req, state, caller, crate::auth::Role::Editor, delete).await
+}
+
+/// The shared shape of every `DELETE`: the role check, `If-Match`, one transaction, 204.
+pub async fn delete_as(
+    req: &HttpRequest,
+    state: &crate::app::AppState,
+    caller: &crate::auth::Caller,
+    needed: crate::auth::Role,
+    delete: impl FnOnce(&mut crate::db::DbConnection, Option<IfMatch>) -> ApiResult<()> + Send + 'static,
+) -> ApiResult<actix_web::HttpResponse> {
+    caller.require(needed)?;
     let if_match = IfMatch::from_request(req);
     state.db.write(move |conn| delete(conn, if_match)).await?;
     Ok(actix_web::HttpResponse::NoContent().finish())

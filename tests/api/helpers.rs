@@ -55,6 +55,8 @@ pub struct TestApp {
     #[allow(dead_code)]
     pub backend: Backend,
     client: awc::Client,
+    state: web::Data<AppState>,
+    worker: std::cell::RefCell<Option<bantin::sync::webhooks::worker::WorkerHandle>>,
     _database: TestDatabase,
 }
 
@@ -116,6 +118,9 @@ pub fn test_config(url: DatabaseUrl) -> Config {
         "BANTIN_JWT_SECRET" => Some(TEST_SECRET.to_owned()),
         "BANTIN_POOL_SIZE" => Some("4".to_owned()),
         "BANTIN_DB_TIMEOUT_MS" => Some("3000".to_owned()),
+        // Each test that needs the webhook worker starts it (`Options::webhooks`).
+        "BANTIN_WEBHOOKS_WORKER" => Some("false".to_owned()),
+        "BANTIN_WEBHOOKS_ALLOW_PRIVATE" => Some("true".to_owned()),
         _ => None,
     })
     .expect("test config");
@@ -130,6 +135,15 @@ pub struct Options {
     pub settings: AppSettings,
     /// Fixes "now" (and so "today in Vietnam") for the server.
     pub clock: bantin::time::Clock,
+    /// Webhook settings in place of the test defaults (no worker, private addresses allowed);
+    /// with `worker: true` the server runs the delivery worker.
+    pub webhooks: Option<bantin::config::WebhookSettings>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop_worker();
+    }
 }
 
 impl TestApp {
@@ -150,14 +164,47 @@ impl TestApp {
                 bantin::demo::load(&mut conn).expect("demo");
             }
         }
-        let addr = serve_with_clock(db.clone(), &config, options.settings, options.clock);
+        let mut state = AppState::new(db.clone(), &config);
+        state.clock = options.clock;
+        if let Some(webhooks) = options.webhooks {
+            state.webhooks = webhooks;
+        }
+        let state = web::Data::new(state);
+        let addr = serve_state(state.clone(), options.settings);
+        let worker = state
+            .webhooks
+            .worker
+            .then(|| bantin::sync::webhooks::worker::spawn(state.clone()));
         Some(Self {
             addr,
             db,
             backend,
             client: client(),
+            state,
+            worker: std::cell::RefCell::new(worker),
             _database: database,
         })
+    }
+
+    /// Stops the webhook worker, as a server shutting down would.
+    #[allow(dead_code)]
+    pub fn stop_worker(&self) {
+        if let Some(worker) = self.worker.borrow_mut().take() {
+            worker.stop();
+        }
+    }
+
+    /// Another server's webhook worker on the same database.
+    #[allow(dead_code)]
+    pub fn extra_worker(&self) -> bantin::sync::webhooks::worker::WorkerHandle {
+        bantin::sync::webhooks::worker::spawn(self.state.clone())
+    }
+
+    /// Starts a new webhook worker on the same database, as a server starting would.
+    #[allow(dead_code)]
+    pub fn start_worker(&self) {
+        self.stop_worker();
+        *self.worker.borrow_mut() = Some(bantin::sync::webhooks::worker::spawn(self.state.clone()));
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -192,7 +239,11 @@ pub fn serve_with_clock(
 ) -> String {
     let mut state = AppState::new(db, config);
     state.clock = clock;
-    let state = web::Data::new(state);
+    serve_state(web::Data::new(state), settings)
+}
+
+/// Starts a server for `state` on a free port and returns its base URL.
+pub fn serve_state(state: web::Data<AppState>, settings: AppSettings) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
     let server = HttpServer::new(move || app::build(state.clone(), &settings))

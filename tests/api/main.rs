@@ -14,4 +14,5 @@ mod meetings;
 mod search;
 mod sync;
 mod targets;
+mod webhooks;
 mod writes;
