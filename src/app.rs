@@ -28,6 +28,7 @@ pub struct AppState {
     /// "Now" and "today in Vietnam"; fixed in tests.
     pub clock: crate::time::Clock,
     pub webhooks: crate::config::WebhookSettings,
+    pub metrics: Arc<crate::http::metrics::Metrics>,
 }
 
 impl AppState {
@@ -38,6 +39,7 @@ impl AppState {
             tokens: TokenKeys::new(config.jwt_secret.expose(), config.token_ttl.as_secs()),
             clock: crate::time::Clock::System,
             webhooks: config.webhooks.clone(),
+            metrics: Arc::default(),
         }
     }
 }
@@ -73,6 +75,7 @@ where
         .configure(crate::sync::feeds::configure)
         .service(health_live)
         .service(health_ready)
+        .service(crate::http::metrics::metrics)
 }
 
 /// Settings the App itself needs beyond the state.
@@ -133,6 +136,7 @@ pub fn build(
         .wrap(from_fn(crate::http::caching::cache_control))
         .wrap(cors(&settings.cors_origins))
         .wrap(from_fn(crate::http::problems::problems))
+        .wrap(from_fn(crate::http::metrics::track))
         .wrap(Compress::default())
         .wrap(tracing_actix_web::TracingLogger::default())
 }

@@ -94,11 +94,19 @@ impl ManageConnection for Manager {
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        match conn {
+        let broken = match conn {
             DbConnection::Pg(c) => r2d2::R2D2Connection::is_broken(c),
             DbConnection::Sqlite(c) => r2d2::R2D2Connection::is_broken(c),
-        }
+        };
+        // Diesel cannot tell that the server dropped a connection; after work on it failed as
+        // unavailable, one ping tells, so a dead connection is discarded instead of reused.
+        broken || (SUSPECT.with(std::cell::Cell::get) && self.is_valid(conn).is_err())
     }
+}
+
+thread_local! {
+    /// Set while a connection whose work failed as unavailable returns to the pool.
+    static SUSPECT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 pub type Pool = r2d2::Pool<Manager>;
@@ -111,6 +119,7 @@ pub struct Db {
     pool: Pool,
     backend: Backend,
     statements: Arc<AtomicU64>,
+    errors: Arc<AtomicU64>,
 }
 
 /// Why the database could not be opened at start-up.
@@ -172,6 +181,7 @@ impl Db {
             pool,
             backend,
             statements,
+            errors: Arc::default(),
         }
     }
 
@@ -196,12 +206,30 @@ impl Db {
     {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
-        actix_web::web::block(move || {
+        let result = actix_web::web::block(move || {
             let _entered = span.enter();
             let mut conn = pool.get()?;
-            f(&mut conn)
+            let result = f(&mut conn);
+            // The connection goes back to the pool on this thread, checked if the work failed
+            // as unavailable.
+            SUSPECT.with(|s| s.set(matches!(result, Err(ApiError::Unavailable(_)))));
+            drop(conn);
+            SUSPECT.with(|s| s.set(false));
+            result
         })
-        .await?
+        .await?;
+        if matches!(
+            result,
+            Err(ApiError::Unavailable(_) | ApiError::Internal(_))
+        ) {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// Database work that failed as unavailable or internal so far.
+    pub fn errors(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
     }
 
     /// Runs `f` inside one transaction: on any error nothing of it stays. SQLite write transactions

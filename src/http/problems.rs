@@ -6,7 +6,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpResponse};
+use actix_web::{HttpMessage, HttpResponse, ResponseError};
+use futures_util::FutureExt;
 
 use crate::error::{ApiError, PROBLEM_JSON};
 
@@ -24,7 +25,17 @@ pub async fn problems(
         .get::<tracing_actix_web::RequestId>()
         .map(|id| id.to_string())
         .unwrap_or_default();
-    match next.call(req).await {
+    // A panicking handler answers 500 like any other internal error, and the worker goes on.
+    let called = std::panic::AssertUnwindSafe(next.call(req))
+        .catch_unwind()
+        .await;
+    let Ok(called) = called else {
+        tracing::error!("a request handler panicked");
+        let response = ApiError::internal("a request handler panicked").error_response();
+        let response = finish(response, &request_id).await;
+        return Err(actix_web::error::InternalError::from_response("panicked", response).into());
+    };
+    match called {
         Ok(res) => {
             let (req, response) = res.into_parts();
             let response = finish(response.map_into_boxed_body(), &request_id).await;

@@ -186,6 +186,15 @@ impl TestApp {
         })
     }
 
+    /// The PostgreSQL database's name (empty on SQLite).
+    #[allow(dead_code)]
+    pub fn database_name(&self) -> String {
+        match &self._database {
+            TestDatabase::Postgres { name, .. } => name.clone(),
+            TestDatabase::Sqlite(_) => String::new(),
+        }
+    }
+
     /// Stops the webhook worker, as a server shutting down would.
     #[allow(dead_code)]
     pub fn stop_worker(&self) {

@@ -7,6 +7,7 @@ mod auth;
 mod dataset;
 mod directives;
 mod directory;
+mod faults;
 mod feeds;
 mod foundation;
 mod logs;

@@ -1,0 +1,182 @@
+//! `GET /metrics`: Prometheus text with request counts and latency histograms by route, method and
+//! status, the connection pool's use, and database errors.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{get, web, HttpResponse};
+
+use crate::app::AppState;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+impl Histogram {
+    fn observe(&mut self, seconds: f64) {
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                self.counts[i] += 1;
+            }
+        }
+        self.count += 1;
+        self.sum += seconds;
+    }
+}
+
+/// The histograms of one route pattern, by method and status.
+type ByRoute = HashMap<(actix_web::http::Method, u16), Histogram>;
+
+/// The request metrics of one server, by route pattern.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<HashMap<String, ByRoute>>,
+}
+
+impl Metrics {
+    fn observe(&self, route: &str, method: &actix_web::http::Method, status: u16, seconds: f64) {
+        let mut map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        let by_route = match map.get_mut(route) {
+            Some(m) => m,
+            None => map.entry(route.to_owned()).or_default(),
+        };
+        by_route
+            .entry((method.clone(), status))
+            .or_default()
+            .observe(seconds);
+    }
+
+    fn render(&self, out: &mut String) {
+        let map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rows: Vec<(&String, &(actix_web::http::Method, u16), &Histogram)> = map
+            .iter()
+            .flat_map(|(route, m)| m.iter().map(move |(k, h)| (route, k, h)))
+            .collect();
+        rows.sort_by(|a, b| (a.0, a.1 .0.as_str(), a.1 .1).cmp(&(b.0, b.1 .0.as_str(), b.1 .1)));
+        out.push_str(
+            "# HELP bantin_http_requests_total Requests answered, by route, method and status.\n",
+        );
+        out.push_str("# TYPE bantin_http_requests_total counter\n");
+        for (route, (method, status), h) in &rows {
+            let _ = writeln!(
+                out,
+                "bantin_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {}",
+                escape(route),
+                h.count
+            );
+        }
+        out.push_str("# HELP bantin_http_request_duration_seconds Time from the request to its response head.\n");
+        out.push_str("# TYPE bantin_http_request_duration_seconds histogram\n");
+        for (route, (method, status), h) in &rows {
+            let labels = format!(
+                "route=\"{}\",method=\"{method}\",status=\"{status}\"",
+                escape(route)
+            );
+            for (bound, n) in BUCKETS.iter().zip(h.counts) {
+                let _ = writeln!(
+                    out,
+                    "bantin_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "bantin_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "bantin_http_request_duration_seconds_sum{{{labels}}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "bantin_http_request_duration_seconds_count{{{labels}}} {}",
+                h.count
+            );
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Records every request under its route pattern (`/api/v1/articles/{id}`), never its raw path,
+/// so the number of series stays bounded.
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().clone();
+    let res = next.call(req).await?;
+    if let Some(state) = state {
+        let route = res.request().match_pattern();
+        state.metrics.observe(
+            route.as_deref().unwrap_or("unmatched"),
+            &method,
+            res.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    Ok(res)
+}
+
+/// Metrics
+///
+/// Prometheus text: `bantin_http_requests_total` and `bantin_http_request_duration_seconds` by
+/// route, method and status; `bantin_db_pool_connections` and `bantin_db_pool_idle_connections`;
+/// `bantin_db_errors_total` (database failures answered as 500 or 503); `bantin_db_statements_total`.
+#[utoipa::path(operation_id = "metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain; version=0.0.4", body = String)))]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let mut out = String::with_capacity(16 * 1024);
+    state.metrics.render(&mut out);
+    let pool = state.db.pool().state();
+    let _ = writeln!(
+        out,
+        "# HELP bantin_db_pool_connections Open database connections.\n# TYPE bantin_db_pool_connections gauge\nbantin_db_pool_connections {}",
+        pool.connections
+    );
+    let _ = writeln!(
+        out,
+        "# HELP bantin_db_pool_idle_connections Idle database connections.\n# TYPE bantin_db_pool_idle_connections gauge\nbantin_db_pool_idle_connections {}",
+        pool.idle_connections
+    );
+    let _ = writeln!(
+        out,
+        "# HELP bantin_db_pool_max_connections The pool's size.\n# TYPE bantin_db_pool_max_connections gauge\nbantin_db_pool_max_connections {}",
+        state.db.pool().max_size()
+    );
+    let _ = writeln!(
+        out,
+        "# HELP bantin_db_errors_total Database failures (unavailable or internal errors).\n# TYPE bantin_db_errors_total counter\nbantin_db_errors_total {}",
+        state.db.errors()
+    );
+    let _ = writeln!(
+        out,
+        "# HELP bantin_db_statements_total SQL statements run.\n# TYPE bantin_db_statements_total counter\nbantin_db_statements_total {}",
+        state.db.statements()
+    );
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header(("cache-control", "no-store"))
+        .body(out)
+}
