@@ -115,6 +115,8 @@ pub struct Config {
     pub log_filter: String,
     pub log_format: LogFormat,
     pub workers: usize,
+    /// Where media bytes are kept (`BANTIN_MEDIA_STORE`).
+    pub media_store: crate::media::store::StoreSetting,
 }
 
 /// The variables read by [`Config::from_env`], with their defaults, for `--help` and the README.
@@ -231,7 +233,14 @@ impl Config {
             }
         };
 
+        let media_store = crate::media::store::StoreSetting::parse(
+            &get("BANTIN_MEDIA_STORE").unwrap_or_default(),
+            get,
+        )
+        .map_err(|m| err("BANTIN_MEDIA_STORE", m))?;
+
         Ok(Self {
+            media_store,
             database_url,
             bind,
             jwt_secret,

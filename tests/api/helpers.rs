@@ -130,6 +130,8 @@ pub struct Options {
     pub settings: AppSettings,
     /// Fixes "now" (and so "today in Vietnam") for the server.
     pub clock: bantin::time::Clock,
+    /// Where media bytes are kept; the database when `None`.
+    pub media_store: Option<bantin::media::store::StoreSetting>,
 }
 
 impl TestApp {
@@ -150,7 +152,13 @@ impl TestApp {
                 bantin::demo::load(&mut conn).expect("demo");
             }
         }
-        let addr = serve_with_clock(db.clone(), &config, options.settings, options.clock);
+        let mut state = AppState::new(db.clone(), &config);
+        state.clock = options.clock;
+        if let Some(setting) = &options.media_store {
+            state =
+                state.with_media(bantin::media::store::open(setting, &db).expect("media store"));
+        }
+        let addr = serve_state(state, options.settings);
         Some(Self {
             addr,
             db,
@@ -192,6 +200,11 @@ pub fn serve_with_clock(
 ) -> String {
     let mut state = AppState::new(db, config);
     state.clock = clock;
+    serve_state(state, settings)
+}
+
+/// Starts a server with `state` on a free port and returns its base URL.
+pub fn serve_state(state: AppState, settings: AppSettings) -> String {
     let state = web::Data::new(state);
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));

@@ -10,6 +10,7 @@ mod directory;
 mod feeds;
 mod foundation;
 mod logs;
+mod media;
 mod meetings;
 mod search;
 mod sync;
