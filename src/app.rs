@@ -29,11 +29,15 @@ pub struct AppState {
     pub clock: crate::time::Clock,
     pub webhooks: crate::config::WebhookSettings,
     pub metrics: Arc<crate::http::metrics::Metrics>,
+    /// Where the bytes of media files are kept (`BANTIN_MEDIA_STORE`).
+    pub media: Arc<dyn crate::media::store::MediaStore>,
 }
 
 impl AppState {
+    /// The state with media bytes kept in the database; see [`AppState::with_media`].
     pub fn new(db: Db, config: &Config) -> Self {
         Self {
+            media: Arc::new(crate::media::store::DbStore::new(db.clone())),
             db,
             cursor_key: CursorKey::derive(config.jwt_secret.expose()),
             tokens: TokenKeys::new(config.jwt_secret.expose(), config.token_ttl.as_secs()),
@@ -41,6 +45,12 @@ impl AppState {
             webhooks: config.webhooks.clone(),
             metrics: Arc::default(),
         }
+    }
+
+    /// Keeps media bytes in `store` instead.
+    pub fn with_media(mut self, store: Arc<dyn crate::media::store::MediaStore>) -> Self {
+        self.media = store;
+        self
     }
 }
 
@@ -61,6 +71,7 @@ where
                 .configure(crate::auth::api::configure)
                 .configure(crate::users::api::configure)
                 .configure(crate::articles::api::configure)
+                .configure(crate::media::api::configure)
                 .configure(crate::meetings::api::configure)
                 .configure(crate::attendees::api::configure)
                 .configure(crate::organizations::api::configure)

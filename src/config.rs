@@ -115,6 +115,8 @@ pub struct Config {
     pub log_filter: String,
     pub log_format: LogFormat,
     pub workers: usize,
+    /// Where media bytes are kept (`BANTIN_MEDIA_STORE`).
+    pub media_store: crate::media::store::StoreSetting,
     pub webhooks: WebhookSettings,
 }
 
@@ -303,8 +305,14 @@ impl Config {
                 600_000,
             )?),
         };
+        let media_store = crate::media::store::StoreSetting::parse(
+            &get("BANTIN_MEDIA_STORE").unwrap_or_default(),
+            get,
+        )
+        .map_err(|m| err("BANTIN_MEDIA_STORE", m))?;
 
         Ok(Self {
+            media_store,
             database_url,
             bind,
             jwt_secret,

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod directives;
 pub mod error;
 pub mod http;
+pub mod media;
 pub mod meetings;
 pub mod openapi;
 pub mod organizations;

@@ -291,7 +291,10 @@ fn serve(config: Config, no_demo: bool) -> Result<(), String> {
             "new embedded database filled with the demo data"
         );
     }
-    let state = web::Data::new(AppState::new(db, &config));
+    let media = bantin::media::store::open(&config.media_store, &db)
+        .map_err(|e| format!("BANTIN_MEDIA_STORE: {e}"))?;
+    tracing::info!(store = ?config.media_store, "media store");
+    let state = web::Data::new(AppState::new(db, &config).with_media(media));
     let settings = AppSettings::from(&config);
     let bind = config.bind;
     let workers = config.workers;

@@ -24,6 +24,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "articles", description = "News reports, as published by the committees' sites."),
         (name = "directives", description = "Tasks given at meetings (the numbered conclusions): who leads, who co-ordinates, by when, how each stands today (`progress`), their progress updates, and the summary leaders read."),
         (name = "targets", description = "Targets (\"chỉ tiêu\") reported at meetings: plan, actual, percent of plan and whether each was met, and the per-organization, per-period counts reports quote (\"12/14 chỉ tiêu đạt và vượt\")."),
+        (name = "media", description = "Photos for articles: uploads (raw body or form), their records with captions, and the files themselves — the cleaned original and resized JPEG variants, cached for a year."),
         (name = "meetings", description = "Working sessions and other meetings, with host and counterpart bodies."),
         (name = "attendees", description = "Who attended a meeting, in which role, with the title held there."),
         (name = "organizations", description = "Party committees, people's committees, agencies; with their history after mergers."),

@@ -20,6 +20,7 @@ use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::params::{time_bound, Bound};
 use crate::http::query::StrictQuery;
 use crate::http::write::{IfMatch, JsonObject, Mode};
+use crate::media::api::Media;
 use crate::meetings::api::Meeting;
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
 use crate::time::utc;
@@ -67,7 +68,7 @@ pub struct Article {
     /// The cover image.
     pub cover_media_id: Option<i64>,
     /// The photo gallery, in order, each with its caption in this article.
-    pub media: Vec<GalleryItem>,
+    pub media: Vec<GalleryPhoto>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Grows by one on every write; send it in `If-Match` to update safely.
@@ -75,6 +76,22 @@ pub struct Article {
     /// The meetings, with `include=meetings`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meetings: Option<Vec<Meeting>>,
+    /// The cover's media record, with `include=media` (absent when there is no cover).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cover_media: Option<Media>,
+}
+
+/// One photo of an article's gallery.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GalleryPhoto {
+    /// The media record.
+    pub media_id: i64,
+    /// The caption shown under the photo in this article.
+    #[schema(example = "Toàn cảnh buổi làm việc")]
+    pub caption: Option<String>,
+    /// The media record with its variant URLs, with `include=media`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub media: Option<Media>,
 }
 
 impl Article {
@@ -82,7 +99,17 @@ impl Article {
         Self {
             authors: rel.authors.remove(&row.id).unwrap_or_default(),
             meeting_ids: rel.meeting_ids.remove(&row.id).unwrap_or_default(),
-            media: rel.media.remove(&row.id).unwrap_or_default(),
+            media: rel
+                .media
+                .remove(&row.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|g| GalleryPhoto {
+                    media_id: g.media_id,
+                    caption: g.caption,
+                    media: None,
+                })
+                .collect(),
             id: row.id,
             slug: row.slug,
             title: row.title,
@@ -98,11 +125,12 @@ impl Article {
             updated_at: utc(row.updated_at),
             version: row.version,
             meetings: None,
+            cover_media: None,
         }
     }
 }
 
-const INCLUDES: &[&str] = &["meetings"];
+const INCLUDES: &[&str] = &["meetings", "media"];
 
 /// Query parameters of `GET /articles`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -142,8 +170,9 @@ pub struct ListArticlesQuery {
     /// Only articles changed at or after this RFC 3339 time.
     #[param(example = "2021-11-07T20:42:00Z")]
     pub updated_since: Option<DateTime<Utc>>,
-    /// Related records to embed, comma-separated: `meetings`.
-    #[param(example = "meetings")]
+    /// Related records to embed, comma-separated: `meetings`, `media` (the cover as
+    /// `cover_media` and each gallery photo's record as its `media`, with variant URLs).
+    #[param(example = "meetings,media")]
     pub include: Option<String>,
 }
 
@@ -152,8 +181,9 @@ pub struct ListArticlesQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct GetArticleQuery {
-    /// Related records to embed, comma-separated: `meetings`.
-    #[param(example = "meetings")]
+    /// Related records to embed, comma-separated: `meetings`, `media` (the cover as
+    /// `cover_media` and each gallery photo's record as its `media`, with variant URLs).
+    #[param(example = "meetings,media")]
     pub include: Option<String>,
 }
 
@@ -240,6 +270,9 @@ pub async fn list_articles(
             if includes.has("meetings") {
                 embed_meetings(conn, &mut page.data, visible.as_deref())?;
             }
+            if includes.has("media") {
+                embed_media(conn, &mut page.data)?;
+            }
             Ok(page)
         })
         .await?;
@@ -271,7 +304,7 @@ pub async fn get_article(
     let key = path.into_inner();
     let includes = Includes::parse(query.into_inner().include.as_deref(), INCLUDES)?;
     let visible = visible_statuses(&caller);
-    let article = state
+    let (article, media_included) = state
         .db
         .run(move |conn| {
             let row = model::find_by_key(conn, &key)?;
@@ -287,10 +320,13 @@ pub async fn get_article(
             if includes.has("meetings") {
                 embed_meetings(conn, std::slice::from_mut(&mut article), visible.as_deref())?;
             }
-            Ok(article)
+            if includes.has("media") {
+                embed_media(conn, std::slice::from_mut(&mut article))?;
+            }
+            Ok((article, includes.has("media")))
         })
         .await?;
-    let tag = if article.meetings.is_some() {
+    let tag = if article.meetings.is_some() || media_included {
         Tag::Body
     } else {
         Tag::Version(article.version)
@@ -333,6 +369,30 @@ fn embed_meetings(
                 .filter_map(|id| meetings.get(id).cloned())
                 .collect(),
         );
+    }
+    Ok(())
+}
+
+/// Fills the media records of each article's cover and gallery, with two queries for all of them.
+fn embed_media(conn: &mut crate::db::DbConnection, articles: &mut [Article]) -> ApiResult<()> {
+    let mut ids: Vec<i64> = articles
+        .iter()
+        .flat_map(|a| {
+            a.cover_media_id
+                .into_iter()
+                .chain(a.media.iter().map(|g| g.media_id))
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let media = crate::media::api::load_media(conn, &ids)?;
+    for article in articles {
+        article.cover_media = article
+            .cover_media_id
+            .and_then(|id| media.get(&id).cloned());
+        for photo in &mut article.media {
+            photo.media = media.get(&photo.media_id).cloned();
+        }
     }
     Ok(())
 }

@@ -50,6 +50,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    media_files (media_id, variant) {
+        media_id -> BigInt,
+        variant -> Text,
+        content_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        byte_size -> BigInt,
+        sha256 -> Text,
+    }
+}
+
+diesel::table! {
+    media_blobs (id) {
+        id -> BigInt,
+        media_id -> BigInt,
+        variant -> Text,
+        bytes -> Binary,
+    }
+}
+
+diesel::table! {
     meetings (id) {
         id -> BigInt,
         title -> Text,
@@ -329,6 +350,7 @@ diesel::joinable!(article_meetings -> articles (article_id));
 diesel::joinable!(article_meetings -> meetings (meeting_id));
 diesel::joinable!(article_media -> articles (article_id));
 diesel::joinable!(article_media -> media (media_id));
+diesel::joinable!(media_files -> media (media_id));
 diesel::joinable!(attendees -> meetings (meeting_id));
 diesel::joinable!(attendees -> people (person_id));
 diesel::joinable!(attendees -> organizations (organization_id));
@@ -346,6 +368,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     people,
     media,
+    media_files,
+    media_blobs,
     meetings,
     meeting_organizations,
     articles,

@@ -59,7 +59,7 @@ pub fn bytes_response(
 }
 
 /// True when `If-None-Match` lists `etag` (weak comparison, as RFC 9110 asks for GET) or `*`.
-fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
+pub fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
     let Some(value) = req
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -1,6 +1,10 @@
 //! The whole dataset as JSON lines — one record per line, `{"type": "<table>", "data": {…}}` —
 //! for `bantin export` and `bantin import`. Ids are kept, so an export imported into an empty
 //! database on either backend exports to the identical file.
+//!
+//! Media records and the metadata of their files always travel; their bytes travel (base64, as
+//! `media_blobs` lines) only when they are kept in the database (`BANTIN_MEDIA_STORE=db`). With a
+//! directory or an S3 bucket, copy the files alongside the dataset.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
@@ -14,14 +18,16 @@ use crate::db::DbConnection;
 
 /// Rows read per query while exporting, to keep memory flat on large datasets.
 const BATCH: i64 = 1000;
+/// The same for media bytes: up to 10 MiB a row.
+const BLOB_BATCH: i64 = 8;
 
 macro_rules! records {
-    ($( $variant:ident($name:ident) => $table:ident order ($key:ident $(, $more:ident)*) batched $batched:literal { $($field:ident : $ty:ty),* $(,)? } )*) => {
+    ($( $variant:ident($name:ident) => $table:ident order ($key:ident $(, $more:ident)*) batched $batch:expr => { $($(#[$fmeta:meta])* $field:ident : $ty:ty),* $(,)? } )*) => {
         $(
             #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, Serialize, Deserialize)]
             #[diesel(table_name = $table)]
             #[serde(deny_unknown_fields)]
-            pub struct $name { $(pub $field: $ty),* }
+            pub struct $name { $($(#[$fmeta])* pub $field: $ty),* }
         )*
 
         /// One line of a dataset file.
@@ -46,15 +52,16 @@ macro_rules! records {
                 let mut after: Option<i64> = None;
                 loop {
                     let mut q = $table::table.order(($table::$key, $($table::$more),*)).select($name::as_select()).into_boxed::<crate::db::MultiBackend>();
-                    // Only a unique first key can be paged by; the link tables are read whole.
-                    if $batched {
-                        q = q.limit(BATCH);
+                    // Only a unique first key can be paged by; the link tables (batch 0) are read whole.
+                    let batch: i64 = $batch;
+                    if batch > 0 {
+                        q = q.limit(batch);
                     }
                     if let Some(a) = after {
                         q = q.filter($table::$key.gt(a));
                     }
                     let rows: Vec<$name> = q.load(conn).map_err(|e| format!("reading {}: {e}", stringify!($table)))?;
-                    let done = !$batched || (rows.len() as i64) < BATCH;
+                    let done = batch == 0 || (rows.len() as i64) < batch;
                     for row in rows {
                         after = Some(row.$key);
                         serde_json::to_writer(&mut *out, &Record::$variant(row)).map_err(|e| e.to_string())?;
@@ -105,70 +112,92 @@ macro_rules! records {
 }
 
 records! {
-    Organization(OrganizationRecord) => organizations order (id) batched true {
+    Organization(OrganizationRecord) => organizations order (id) batched BATCH => {
         id: i64, name: String, short_name: Option<String>, kind: String, level: String, parent_id: Option<i64>,
         locality: Option<String>, valid_from: Option<NaiveDate>, valid_to: Option<NaiveDate>, successor_id: Option<i64>,
         created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
     }
-    Person(PersonRecord) => people order (id) batched true {
+    Person(PersonRecord) => people order (id) batched BATCH => {
         id: i64, full_name: String, current_title: Option<String>, organization_id: Option<i64>,
         created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
     }
-    Media(MediaRecord) => media order (id) batched true {
+    Media(MediaRecord) => media order (id) batched BATCH => {
         id: i64, kind: String, content_type: String, byte_size: i64, width: i32, height: i32, caption: Option<String>,
         alt_text: Option<String>, credit: Option<String>, sha256: String, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
     }
-    Meeting(MeetingRecord) => meetings order (id) batched true {
+    MediaFile(MediaFileRecord) => media_files order (media_id, variant) batched 0 => {
+        media_id: i64, variant: String, content_type: String, width: i32, height: i32, byte_size: i64, sha256: String,
+    }
+    MediaBlob(MediaBlobRecord) => media_blobs order (id) batched BLOB_BATCH => {
+        id: i64, media_id: i64, variant: String, #[serde(with = "base64_bytes")] bytes: Vec<u8>,
+    }
+    Meeting(MeetingRecord) => meetings order (id) batched BATCH => {
         id: i64, title: String, kind: String, date: NaiveDate, part_of_day: Option<String>, starts_at: Option<NaiveDateTime>,
         location: Option<String>, chair_person_id: Option<i64>, topic: Option<String>, period_label: Option<String>,
         summary: Option<String>, status: String, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
     }
-    Article(ArticleRecord) => articles order (id) batched true {
+    Article(ArticleRecord) => articles order (id) batched BATCH => {
         id: i64, slug: String, title: String, summary: Option<String>, body: String, category: Option<String>,
         source_name: Option<String>, source_url: Option<String>, status: String, published_at: Option<NaiveDateTime>,
         cover_media_id: Option<i64>, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
     }
-    Attendee(AttendeeRecord) => attendees order (id) batched true {
+    Attendee(AttendeeRecord) => attendees order (id) batched BATCH => {
         id: i64, meeting_id: i64, person_id: i64, role: String, title_at_meeting: Option<String>, organization_id: Option<i64>,
         created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
     }
-    Directive(DirectiveRecord) => directives order (id) batched true {
+    Directive(DirectiveRecord) => directives order (id) batched BATCH => {
         id: i64, meeting_id: i64, ordinal: Option<i32>, text: String, issued_by_person_id: Option<i64>,
         lead_organization_id: Option<i64>, source_document: Option<String>, due_date: Option<NaiveDate>, status: String,
         completed_at: Option<NaiveDateTime>, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
         completed_on: Option<NaiveDate>, cancelled_on: Option<NaiveDate>,
     }
-    User(UserRecord) => users order (id) batched true {
+    User(UserRecord) => users order (id) batched BATCH => {
         id: i64, username: String, display_name: Option<String>, password_hash: String, role: String,
         disabled_at: Option<NaiveDateTime>, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
     }
-    DirectiveUpdate(DirectiveUpdateRecord) => directive_updates order (id) batched true {
+    DirectiveUpdate(DirectiveUpdateRecord) => directive_updates order (id) batched BATCH => {
         id: i64, directive_id: i64, note: String, status: Option<String>, author_user_id: Option<i64>, author_name: String,
         created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
     }
-    Target(TargetRecord) => targets order (id) batched true {
+    Target(TargetRecord) => targets order (id) batched BATCH => {
         id: i64, organization_id: i64, meeting_id: Option<i64>, indicator: String, unit: String, period_label: String,
         period_start: Option<NaiveDate>, period_end: Option<NaiveDate>, plan_value: Option<f64>, actual_value: Option<f64>,
         as_of: Option<NaiveDate>, direction: String, reported_percent: Option<f64>, note: Option<String>,
         created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64, indicator_folded: String,
     }
-    MeetingOrganization(MeetingOrganizationRecord) => meeting_organizations order (meeting_id, organization_id) batched false {
+    MeetingOrganization(MeetingOrganizationRecord) => meeting_organizations order (meeting_id, organization_id) batched 0 => {
         meeting_id: i64, organization_id: i64, role: String, position: i32,
     }
-    ArticleAuthor(ArticleAuthorRecord) => article_authors order (article_id, position) batched false {
+    ArticleAuthor(ArticleAuthorRecord) => article_authors order (article_id, position) batched 0 => {
         article_id: i64, position: i32, name: String,
     }
-    ArticleMeeting(ArticleMeetingRecord) => article_meetings order (article_id, meeting_id) batched false {
+    ArticleMeeting(ArticleMeetingRecord) => article_meetings order (article_id, meeting_id) batched 0 => {
         article_id: i64, meeting_id: i64, position: i32,
     }
-    ArticleMedia(ArticleMediaRecord) => article_media order (article_id, position) batched false {
+    ArticleMedia(ArticleMediaRecord) => article_media order (article_id, position) batched 0 => {
         article_id: i64, position: i32, media_id: i64, caption: Option<String>,
     }
-    DirectiveAssignee(DirectiveAssigneeRecord) => directive_assignees order (directive_id, organization_id) batched false {
+    DirectiveAssignee(DirectiveAssigneeRecord) => directive_assignees order (directive_id, organization_id) batched 0 => {
         directive_id: i64, organization_id: i64, position: i32,
     }
-    Change(ChangeRecord) => changes order (seq) batched true {
+    Change(ChangeRecord) => changes order (seq) batched BATCH => {
         seq: i64, resource: String, resource_id: i64, action: String, version: i64, public: bool, changed_at: NaiveDateTime,
+    }
+}
+
+/// Bytes as standard base64 text in a dataset line.
+mod base64_bytes {
+    use base64::engine::general_purpose::STANDARD;
+    use base64::Engine;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -208,6 +237,7 @@ const SERIAL: &[(&str, &str)] = &[
     ("users", "id"),
     ("directive_updates", "id"),
     ("targets", "id"),
+    ("media_blobs", "id"),
     ("changes", "seq"),
 ];
 
@@ -282,7 +312,12 @@ fn import_lines(
         let same_type = batch
             .first()
             .is_some_and(|(_, r)| r.type_name() == record.type_name());
-        if !batch.is_empty() && (!same_type || batch.len() >= INSERT_BATCH) {
+        let most = if record.type_name() == "media_blobs" {
+            BLOB_BATCH as usize
+        } else {
+            INSERT_BATCH
+        };
+        if !batch.is_empty() && (!same_type || batch.len() >= most) {
             flush(conn, std::mem::take(&mut batch), &mut counts)?;
         }
         batch.push((line_no, record));

@@ -68,9 +68,22 @@ async fn an_export_imported_on_the_other_backend_exports_to_the_identical_file()
             None,
         )
         .await;
+    let photo = source
+        .request(
+            Method::POST,
+            "/api/v1/media",
+            &[("Authorization", &auth), ("Content-Type", "image/png")],
+            Some(crate::media::png(40, 30).into()),
+        )
+        .await;
+    assert_eq!(photo.status, 201);
     let first = export_of(&source.db).await;
     let text = String::from_utf8(first.clone()).unwrap();
     assert!(text.lines().count() > 280);
+    assert!(
+        text.contains("\"type\":\"media_blob\""),
+        "the bytes travel with the db store"
+    );
     assert!(text.contains("Đảng ủy phường Tuần Châu"));
 
     let (middle_db, _middle) = match empty_db(Backend::Postgres) {

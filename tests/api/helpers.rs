@@ -135,6 +135,8 @@ pub struct Options {
     pub settings: AppSettings,
     /// Fixes "now" (and so "today in Vietnam") for the server.
     pub clock: bantin::time::Clock,
+    /// Where media bytes are kept; the database when `None`.
+    pub media_store: Option<bantin::media::store::StoreSetting>,
     /// Webhook settings in place of the test defaults (no worker, private addresses allowed);
     /// with `worker: true` the server runs the delivery worker.
     pub webhooks: Option<bantin::config::WebhookSettings>,
@@ -166,6 +168,10 @@ impl TestApp {
         }
         let mut state = AppState::new(db.clone(), &config);
         state.clock = options.clock;
+        if let Some(setting) = &options.media_store {
+            state =
+                state.with_media(bantin::media::store::open(setting, &db).expect("media store"));
+        }
         if let Some(webhooks) = options.webhooks {
             state.webhooks = webhooks;
         }

@@ -11,6 +11,7 @@ mod faults;
 mod feeds;
 mod foundation;
 mod logs;
+mod media;
 mod meetings;
 mod search;
 mod sync;

@@ -1,0 +1,812 @@
+//! The media resource over HTTP: uploads, records, and the files themselves.
+
+use std::collections::HashMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, patch, post, web, HttpMessage, HttpRequest, HttpResponse};
+use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::{IntoParams, ToSchema};
+
+use super::model::{self, FileRow, MediaFilter, MediaRow, MediaSort};
+use super::process::{self, Variant};
+use super::store::FileKey;
+use crate::app::AppState;
+use crate::auth::{Caller, Role};
+use crate::db::schema::{media, media_files};
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::etag::{json_response, Tag};
+use crate::http::page::{link_next, Listing, Page, PageRequest};
+use crate::http::query::StrictQuery;
+use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::sync::changes::{self, Action};
+use crate::time::utc;
+
+/// How long a file may be cached: its URL names its content for ever.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// One resized copy of an image.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct VariantFile {
+    /// Where the file is served (a path on this server).
+    #[schema(example = "/api/v1/media/5093627183920117/medium")]
+    pub url: String,
+    #[schema(example = 800)]
+    pub width: i32,
+    #[schema(example = 533)]
+    pub height: i32,
+    /// Always `image/jpeg`.
+    #[schema(example = "image/jpeg")]
+    pub content_type: String,
+    pub byte_size: i64,
+}
+
+/// The resized copies, made once at upload, each at most so wide and never wider than the
+/// original (a narrow original gives variants of its own size); heights keep the aspect ratio.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Variants {
+    /// At most 320 px wide.
+    pub thumb: VariantFile,
+    /// At most 800 px wide.
+    pub medium: VariantFile,
+    /// At most 1600 px wide.
+    pub large: VariantFile,
+}
+
+/// An uploaded image. Its files are served to anyone who has its id, whatever the state of the
+/// articles that show it; ids are random, so they cannot be guessed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": 5093627183920117_i64,
+    "kind": "image",
+    "content_type": "image/jpeg",
+    "byte_size": 412345,
+    "width": 2048,
+    "height": 1365,
+    "caption": "Toàn cảnh buổi làm việc",
+    "alt_text": "Các đại biểu ngồi quanh bàn họp",
+    "credit": "Thu Hường",
+    "sha256": "9f2c0c1d5e8b4a7f3e6d2c1b0a9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1f",
+    "url": "/api/v1/media/5093627183920117/original",
+    "variants": {
+        "thumb": {"url": "/api/v1/media/5093627183920117/thumb", "width": 320, "height": 213, "content_type": "image/jpeg", "byte_size": 21034},
+        "medium": {"url": "/api/v1/media/5093627183920117/medium", "width": 800, "height": 533, "content_type": "image/jpeg", "byte_size": 98811},
+        "large": {"url": "/api/v1/media/5093627183920117/large", "width": 1600, "height": 1067, "content_type": "image/jpeg", "byte_size": 301555}
+    },
+    "created_at": "2026-11-24T08:00:00Z",
+    "updated_at": "2026-11-24T08:00:00Z",
+    "version": 1
+}))]
+pub struct Media {
+    /// Random, below 2^53.
+    pub id: i64,
+    /// Always `image`.
+    pub kind: String,
+    /// Of the original: `image/jpeg`, `image/png` or `image/webp`, read from the uploaded bytes.
+    pub content_type: String,
+    /// Of the original as served (metadata removed).
+    pub byte_size: i64,
+    /// Of the original as served, after its orientation was applied.
+    pub width: i32,
+    pub height: i32,
+    /// The default caption (an article's gallery may give its own).
+    pub caption: Option<String>,
+    /// Text for readers who cannot see the image.
+    pub alt_text: Option<String>,
+    /// The photographer or source.
+    pub credit: Option<String>,
+    /// Hex SHA-256 of the uploaded file: uploading the same file again gives this record.
+    pub sha256: String,
+    /// The original, with its metadata (EXIF, GPS position, comments) removed.
+    pub url: String,
+    pub variants: Variants,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Grows by one on every write; send it in `If-Match` to update safely.
+    pub version: i64,
+}
+
+pub fn file_url(id: i64, variant: Variant) -> String {
+    format!("/api/v1/media/{id}/{}", variant.as_str())
+}
+
+impl Media {
+    fn from_rows(row: MediaRow, files: Vec<FileRow>) -> ApiResult<Self> {
+        let id = row.id;
+        let mut by_name: HashMap<String, FileRow> =
+            files.into_iter().map(|f| (f.variant.clone(), f)).collect();
+        let mut take = |variant: Variant| {
+            by_name
+                .remove(variant.as_str())
+                .map(|f| VariantFile {
+                    url: file_url(id, variant),
+                    width: f.width,
+                    height: f.height,
+                    content_type: f.content_type,
+                    byte_size: f.byte_size,
+                })
+                .ok_or_else(|| {
+                    ApiError::internal(format!("media {id} has no {} file", variant.as_str()))
+                })
+        };
+        let variants = Variants {
+            thumb: take(Variant::Thumb)?,
+            medium: take(Variant::Medium)?,
+            large: take(Variant::Large)?,
+        };
+        Ok(Self {
+            id,
+            kind: row.kind,
+            content_type: row.content_type,
+            byte_size: row.byte_size,
+            width: row.width,
+            height: row.height,
+            caption: row.caption,
+            alt_text: row.alt_text,
+            credit: row.credit,
+            sha256: row.sha256,
+            url: file_url(id, Variant::Original),
+            variants,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+            version: row.version,
+        })
+    }
+}
+
+/// Media records by id, with their files, for embedding (two queries for any number).
+pub fn load_media(conn: &mut DbConnection, ids: &[i64]) -> ApiResult<HashMap<i64, Media>> {
+    let rows = model::find_many(conn, ids)?;
+    let row_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut files = model::files_of(conn, &row_ids)?;
+    rows.into_iter()
+        .map(|row| {
+            let f = files.remove(&row.id).unwrap_or_default();
+            Ok((row.id, Media::from_rows(row, f)?))
+        })
+        .collect()
+}
+
+fn load_one(conn: &mut DbConnection, row: MediaRow) -> ApiResult<Media> {
+    let mut files = model::files_of(conn, &[row.id])?;
+    let f = files.remove(&row.id).unwrap_or_default();
+    Media::from_rows(row, f)
+}
+
+fn not_found(id: i64) -> ApiError {
+    ApiError::not_found(format!("no media {id}"))
+}
+
+/// A file for the spec: the raw bytes of an image.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+#[allow(dead_code)]
+pub struct ImageFile(Vec<u8>);
+
+/// The form of a `multipart/form-data` upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MediaUpload {
+    /// The image: JPEG, PNG or WebP, at most 10 MiB and 40 megapixels.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// At most 1,000 characters.
+    pub caption: Option<String>,
+    /// At most 1,000 characters.
+    pub alt_text: Option<String>,
+    /// At most 200 characters.
+    pub credit: Option<String>,
+}
+
+const TEXT_FIELDS: &[&str] = &["caption", "alt_text", "credit"];
+
+/// The text fields of a record, as sent in a form or a patch.
+struct TextInput {
+    caption: Val<String>,
+    alt_text: Val<String>,
+    credit: Val<String>,
+}
+
+fn read_text(obj: Map<String, Value>, mode: Mode) -> ApiResult<TextInput> {
+    let read_only = &[
+        "id",
+        "kind",
+        "content_type",
+        "byte_size",
+        "width",
+        "height",
+        "sha256",
+        "url",
+        "variants",
+        "created_at",
+        "updated_at",
+        "version",
+    ];
+    let mut f = Fields::new(obj, TEXT_FIELDS, read_only, mode);
+    let input = TextInput {
+        caption: f.text("caption", 1000),
+        alt_text: f.text("alt_text", 1000),
+        credit: f.text("credit", 200),
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+/// An upload as received, before its bytes are looked at.
+struct Upload {
+    bytes: Bytes,
+    /// The format the raw body's `Content-Type` declares (none for a form).
+    declared: Option<image::ImageFormat>,
+    text: TextInput,
+}
+
+/// Room for a form's boundaries and text fields beside a file of the largest size.
+const FORM_OVERHEAD: usize = 64 * 1024;
+
+async fn read_body(req: &HttpRequest, mut payload: web::Payload, limit: usize) -> ApiResult<Bytes> {
+    let too_large = || {
+        ApiError::PayloadTooLarge(format!(
+            "the file is larger than {} MiB",
+            process::MAX_BYTES / (1024 * 1024)
+        ))
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let mut buf = BytesMut::with_capacity(declared.unwrap_or(64 * 1024).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+        if buf.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+async fn read_upload(req: &HttpRequest, payload: web::Payload) -> ApiResult<Upload> {
+    let unsupported = || {
+        ApiError::UnsupportedMediaType(
+            "send the image as the body with Content-Type image/jpeg, image/png or image/webp, or as the `file` field of multipart/form-data".into(),
+        )
+    };
+    let mime = req
+        .mime_type()
+        .map_err(|_| unsupported())?
+        .ok_or_else(unsupported)?;
+    let essence = mime.essence_str().to_owned();
+    if let Some(format) = process::format_of_content_type(&essence) {
+        let bytes = read_body(req, payload, process::MAX_BYTES).await?;
+        return Ok(Upload {
+            bytes,
+            declared: Some(format),
+            text: read_text(Map::new(), Mode::Create)?,
+        });
+    }
+    if essence != "multipart/form-data" {
+        return Err(unsupported());
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let boundary = multer::parse_boundary(content_type)
+        .map_err(|e| ApiError::bad_request(format!("the form has no boundary: {e}")))?;
+    let body = read_body(req, payload, process::MAX_BYTES + FORM_OVERHEAD).await?;
+    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(body) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    let bad_form = |e: multer::Error| ApiError::bad_request(format!("the form is malformed: {e}"));
+    let mut file: Option<Bytes> = None;
+    let mut text = Map::new();
+    let mut errors = Vec::new();
+    while let Some(field) = form.next_field().await.map_err(bad_form)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        match name.as_str() {
+            "file" if file.is_some() => errors.push(FieldError::new("file", "is sent twice")),
+            "file" => file = Some(field.bytes().await.map_err(bad_form)?),
+            "caption" | "alt_text" | "credit" => {
+                let value = field.text().await.map_err(bad_form)?;
+                text.insert(name, Value::String(value));
+            }
+            _ => errors.push(FieldError::new(
+                name,
+                "is not a field of an upload; allowed: file, caption, alt_text, credit",
+            )),
+        }
+    }
+    let text = match read_text(text, Mode::Create) {
+        Ok(t) => Some(t),
+        Err(ApiError::Validation(more)) => {
+            errors.extend(more);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    match (&file, text) {
+        (Some(f), Some(text)) if errors.is_empty() => {
+            if f.len() > process::MAX_BYTES {
+                return Err(ApiError::PayloadTooLarge(format!(
+                    "the file is larger than {} MiB",
+                    process::MAX_BYTES / (1024 * 1024)
+                )));
+            }
+            Ok(Upload {
+                bytes: f.clone(),
+                declared: None,
+                text,
+            })
+        }
+        _ => {
+            if file.is_none() {
+                errors.insert(0, FieldError::new("file", "is required"));
+            }
+            Err(ApiError::Validation(errors))
+        }
+    }
+}
+
+fn media_response(status: StatusCode, media: &Media) -> ApiResult<HttpResponse> {
+    Ok(HttpResponse::build(status)
+        .content_type("application/json")
+        .insert_header((header::LOCATION, format!("/api/v1/media/{}", media.id)))
+        .insert_header((header::ETAG, format!("\"{}\"", media.version)))
+        .body(serde_json::to_vec(media)?))
+}
+
+/// A random id below 2^53 (and above 2^32, so it never looks like a small sequential one).
+fn random_id() -> i64 {
+    use rand::Rng;
+    rand::thread_rng().gen_range((1_i64 << 32)..(1_i64 << 53))
+}
+
+/// Upload an image
+///
+/// Editor role or above. Send the image as the raw body (`Content-Type: image/jpeg`, `image/png`
+/// or `image/webp`), or as the `file` field of a `multipart/form-data` form with `caption`,
+/// `alt_text` and `credit`. The format is read from the bytes: anything but JPEG, PNG or WebP
+/// (an SVG, a GIF, a file whose bytes do not match its declared type) is a 415. At most 10 MiB
+/// (413) and 40 megapixels (422, read from the image header before any pixel is decoded).
+/// EXIF (with any GPS position), XMP and comments are removed, and the orientation is applied:
+/// the original is re-encoded (a JPEG at quality 90, a PNG as PNG, a WebP as lossless WebP).
+/// Three JPEG variants are made once, here: `thumb` (320 px wide), `medium` (800), `large` (1600),
+/// never upscaled. Uploading the same bytes again answers 200 with the existing record, unchanged.
+#[utoipa::path(operation_id = "create_media", tag = "media",
+    request_body(content(
+        (ImageFile = "image/jpeg"),
+        (ImageFile = "image/png"),
+        (ImageFile = "image/webp"),
+        (MediaUpload = "multipart/form-data")
+    ), description = "The image, as the raw body or as a form"),
+    security(("bearer" = [])),
+    responses((status = 201, description = "Created", body = Media, headers(("Location" = String), ("ETag" = String))),
+        (status = 200, description = "These bytes were uploaded before: the existing record", body = Media, headers(("Location" = String), ("ETag" = String))),
+        (status = 413, description = "The file is over 10 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a JPEG, PNG or WebP image, or not the type declared", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[post("/media")]
+pub async fn create_media(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let upload = read_upload(&req, payload).await?;
+    let format = process::sniff(&upload.bytes).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(
+            "the file is not a JPEG, PNG or WebP image (its type is read from its bytes)".into(),
+        )
+    })?;
+    if let Some(declared) = upload.declared.filter(|d| *d != format) {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "the body is declared as {} but its bytes are {}",
+            process::content_type(declared),
+            process::content_type(format)
+        )));
+    }
+    let sha256 = process::sha256_hex(&upload.bytes);
+    let existing = {
+        let sha256 = sha256.clone();
+        state
+            .db
+            .run(move |conn| {
+                model::find_by_sha256(conn, &sha256)?
+                    .map(|row| load_one(conn, row))
+                    .transpose()
+            })
+            .await?
+    };
+    if let Some(media) = existing {
+        return media_response(StatusCode::OK, &media);
+    }
+    let bytes = upload.bytes.clone();
+    let processed = web::block(move || process::process(&bytes, format)).await??;
+
+    let id = random_id();
+    let mut kept = Vec::new();
+    for file in &processed.files {
+        let key = FileKey::new(id, file.variant);
+        if let Err(e) = state.media.put(key, file.bytes.clone()).await {
+            forget(&state, &kept).await;
+            return Err(e);
+        }
+        kept.push(key);
+    }
+    let now = crate::time::now();
+    let original = processed.original();
+    let row = MediaRow {
+        id,
+        kind: "image".into(),
+        content_type: original.content_type.into(),
+        byte_size: original.bytes.len() as i64,
+        width: original.width as i32,
+        height: original.height as i32,
+        caption: upload.text.caption.into_option(),
+        alt_text: upload.text.alt_text.into_option(),
+        credit: upload.text.credit.into_option(),
+        sha256: processed.upload_sha256.clone(),
+        created_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    let files: Vec<FileRow> = processed
+        .files
+        .iter()
+        .map(|f| FileRow {
+            media_id: id,
+            variant: f.variant.as_str().into(),
+            content_type: f.content_type.into(),
+            width: f.width as i32,
+            height: f.height as i32,
+            byte_size: f.bytes.len() as i64,
+            sha256: f.sha256.clone(),
+        })
+        .collect();
+    let outcome = state
+        .db
+        .write(move |conn| {
+            // Another upload of the same bytes may have committed meanwhile.
+            if let Some(row) = model::find_by_sha256(conn, &row.sha256)? {
+                return Ok((load_one(conn, row)?, false));
+            }
+            diesel::insert_into(media::table)
+                .values(&row)
+                .execute(conn)?;
+            for file in &files {
+                diesel::insert_into(media_files::table)
+                    .values(file)
+                    .execute(conn)?;
+            }
+            changes::record(conn, "media", id, Action::Created, 1, false)?;
+            Ok((Media::from_rows(row, files)?, true))
+        })
+        .await;
+    match outcome {
+        Ok((media, true)) => media_response(StatusCode::CREATED, &media),
+        Ok((media, false)) => {
+            forget(&state, &kept).await;
+            media_response(StatusCode::OK, &media)
+        }
+        Err(e) => {
+            forget(&state, &kept).await;
+            Err(e)
+        }
+    }
+}
+
+/// Removes files from the store, logging (not failing on) what cannot be removed.
+async fn forget(state: &AppState, keys: &[FileKey]) {
+    for key in keys {
+        if let Err(e) = state.media.delete(*key).await {
+            tracing::warn!(file = %key.path(), error = %e, "media file left in the store");
+        }
+    }
+}
+
+/// Query parameters of `GET /media`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListMediaQuery {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u32>,
+    /// The `page.next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `page.total`, the number of matching records.
+    pub count: Option<bool>,
+    /// Order of the list. Default `-created_at` (newest upload first).
+    #[param(inline)]
+    pub sort: Option<MediaSort>,
+    /// Only records changed at or after this RFC 3339 time.
+    #[param(example = "2021-11-07T20:42:00Z")]
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// List media
+///
+/// Viewer role or above: the list would reveal the ids of images that only unpublished articles
+/// show, which are otherwise unguessable.
+#[utoipa::path(operation_id = "list_media", tag = "media",
+    params(ListMediaQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A page of media records", body = Page<Media>,
+        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows")))))]
+#[get("/media")]
+pub async fn list_media(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: StrictQuery<ListMediaQuery>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Viewer)?;
+    let q = query.into_inner();
+    let sort = q.sort.unwrap_or_default();
+    let listing = Listing::new(&state.cursor_key, "media", sort.key());
+    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let filter = MediaFilter {
+        updated_since: q.updated_since.map(|t| t.naive_utc()),
+    };
+    let body = state
+        .db
+        .run(move |conn| {
+            let (rows, total) = model::list(conn, &filter, sort, &page)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let mut files = model::files_of(conn, &ids)?;
+            let (rows, next_cursor) = page.cut(rows, &listing, |r| sort.position(r));
+            let data = rows
+                .into_iter()
+                .map(|row| {
+                    let f = files.remove(&row.id).unwrap_or_default();
+                    Media::from_rows(row, f)
+                })
+                .collect::<ApiResult<Vec<Media>>>()?;
+            Ok(page.page(data, total, next_cursor))
+        })
+        .await?;
+    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
+    link_next(&req, &mut res, body.page.next_cursor.as_deref());
+    Ok(res)
+}
+
+/// Get a media record
+///
+/// Anyone who has the id may read it, whatever the state of the articles that show it.
+#[utoipa::path(operation_id = "get_media", tag = "media",
+    params(("id" = i64, Path, description = "The media id")),
+    responses((status = 200, description = "The record", body = Media, headers(("ETag" = String)))))]
+#[get("/media/{id}")]
+pub async fn get_media(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let media = state
+        .db
+        .run(move |conn| {
+            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            load_one(conn, row)
+        })
+        .await?;
+    json_response(&req, StatusCode::OK, &media, Tag::Version(media.version))
+}
+
+/// The files that can be asked for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VariantName {
+    Original,
+    Thumb,
+    Medium,
+    Large,
+}
+
+/// Get a media file
+///
+/// The image itself: `original` (the upload with its metadata removed, in its own format) or a
+/// JPEG variant, `thumb` (320 px wide at most), `medium` (800) or `large` (1600). Served to anyone
+/// who has the id, also for images that only unpublished articles show. A file never changes:
+/// it has a strong `ETag` (`If-None-Match` gives a 304) and may be cached for a year.
+#[utoipa::path(operation_id = "get_media_file", tag = "media",
+    params(("id" = i64, Path, description = "The media id"),
+        ("variant" = inline(VariantName), Path, description = "Which file")),
+    responses((status = 200, description = "The image",
+        content(
+            (ImageFile = "image/jpeg"),
+            (ImageFile = "image/png"),
+            (ImageFile = "image/webp")
+        ),
+        headers(("ETag" = String, description = "Strong: the file's SHA-256"),
+            ("Cache-Control" = String, description = "`public, max-age=31536000, immutable`"))),
+        (status = 304, description = "The client's copy is current")))]
+#[get("/media/{id}/{variant}")]
+pub async fn get_media_file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(i64, String)>,
+) -> ApiResult<HttpResponse> {
+    let (id, name) = path.into_inner();
+    let variant = Variant::parse(&name).ok_or_else(|| {
+        ApiError::not_found(format!(
+            "no file `{name}`; the files are original, thumb, medium and large"
+        ))
+    })?;
+    let file = state
+        .db
+        .run(move |conn| Ok(model::file(conn, id, variant.as_str())?))
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let etag = format!("\"{}\"", file.sha256);
+    if crate::http::etag::if_none_match(&req, &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+            .finish());
+    }
+    let bytes = state
+        .media
+        .get(FileKey::new(id, variant))
+        .await?
+        .ok_or_else(|| {
+            ApiError::internal(format!("the media store has no bytes for {id}/{name}"))
+        })?;
+    Ok(HttpResponse::Ok()
+        .content_type(file.content_type)
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+        .body(bytes))
+}
+
+/// The writable fields of a media record.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct MediaBody {
+    /// At most 1,000 characters.
+    pub caption: Option<String>,
+    /// At most 1,000 characters.
+    pub alt_text: Option<String>,
+    /// At most 200 characters.
+    pub credit: Option<String>,
+}
+
+/// Change a media record
+///
+/// Editor role or above. A JSON merge patch of `caption`, `alt_text` and `credit` (`null`
+/// clears); the image itself cannot change — upload another.
+#[utoipa::path(operation_id = "update_media", tag = "media",
+    params(("id" = i64, Path, description = "The media id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the record changed since")),
+    request_body(content = MediaBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"caption": "Toàn cảnh buổi làm việc", "credit": null})),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The changed record", body = Media, headers(("ETag" = String))),
+        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[patch("/media/{id}")]
+pub async fn update_media(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: JsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let id = path.into_inner();
+    let if_match = IfMatch::from_request(&req);
+    let input = read_text(body.0, Mode::Patch)?;
+    let media = state
+        .db
+        .write(move |conn| {
+            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            IfMatch::check(if_match, current.version)?;
+            let n = diesel::update(
+                media::table
+                    .find(id)
+                    .filter(media::version.eq(current.version)),
+            )
+            .set((
+                media::caption.eq(input.caption.apply(current.caption)),
+                media::alt_text.eq(input.alt_text.apply(current.alt_text)),
+                media::credit.eq(input.credit.apply(current.credit)),
+                media::updated_at.eq(crate::time::now()),
+                media::version.eq(current.version + 1),
+            ))
+            .execute(conn)?;
+            crate::http::write::expect_written(n, "media")?;
+            changes::record(
+                conn,
+                "media",
+                id,
+                Action::Updated,
+                current.version + 1,
+                false,
+            )?;
+            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            load_one(conn, row)
+        })
+        .await?;
+    json_response(&req, StatusCode::OK, &media, Tag::Version(media.version))
+}
+
+/// Delete a media record
+///
+/// Editor role or above. A record that an article still shows (as its cover or in its gallery)
+/// is a 409 naming those articles. The files go with the record.
+#[utoipa::path(operation_id = "delete_media", tag = "media",
+    params(("id" = i64, Path, description = "The media id"),
+        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the record changed since")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Deleted"),
+        (status = 409, description = "Articles still show it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json")))]
+#[delete("/media/{id}")]
+pub async fn delete_media(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let res = crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
+        let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        IfMatch::check(if_match, current.version)?;
+        let users = model::used_by(conn, id)?;
+        if !users.is_empty() {
+            let list = users
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let noun = if users.len() == 1 {
+                format!("article ({list})")
+            } else {
+                format!("articles ({list})")
+            };
+            crate::db::refs::in_use_error("media", id, &[(noun.as_str(), users.len() as i64)])?;
+        }
+        let n = diesel::delete(
+            media::table
+                .find(id)
+                .filter(media::version.eq(current.version)),
+        )
+        .execute(conn)?;
+        crate::http::write::expect_written(n, "media")?;
+        changes::record(
+            conn,
+            "media",
+            id,
+            Action::Deleted,
+            current.version + 1,
+            false,
+        )?;
+        Ok(())
+    })
+    .await?;
+    let keys: Vec<FileKey> = Variant::ALL
+        .into_iter()
+        .map(|v| FileKey::new(id, v))
+        .collect();
+    forget(&state, &keys).await;
+    Ok(res)
+}
+
+/// Registers the routes (and their spec) of this resource.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_media)
+        .service(create_media)
+        .service(get_media)
+        .service(update_media)
+        .service(delete_media)
+        .service(get_media_file);
+}

@@ -1,0 +1,6 @@
+//! Photos for articles: uploads, their resized variants, and where their bytes are kept.
+
+pub mod api;
+pub mod model;
+pub mod process;
+pub mod store;
