@@ -83,47 +83,17 @@ pub fn once(
     let Some(key) = key else {
         return create(conn).map(|c| (c, false));
     };
-    let hash = hex::encode(Sha256::digest(serde_json::to_vec(body)?));
-    let now = crate::time::now();
-    let stored: Option<Stored> = idempotency_keys::table
-        .filter(idempotency_keys::scope.eq(scope))
-        .filter(idempotency_keys::key.eq(key))
-        .select((
-            idempotency_keys::request_hash,
-            idempotency_keys::response_location,
-            idempotency_keys::response_body,
-            idempotency_keys::created_at,
-        ))
-        .first(conn)
-        .optional()?;
-    if let Some(stored) = stored {
-        if stored.created_at > now - Duration::hours(24) {
-            if stored.request_hash != hash {
-                return Err(ApiError::Validation(vec![FieldError::new(
-                    HEADER,
-                    "was already used with another request body",
-                )]));
-            }
-            let version = serde_json::from_str::<serde_json::Value>(&stored.response_body)
-                .ok()
-                .and_then(|v| v["version"].as_i64())
-                .unwrap_or(1);
-            return Ok((
-                Created {
-                    location: stored.response_location.unwrap_or_default(),
-                    body: stored.response_body,
-                    version,
-                },
-                true,
-            ));
-        }
-        diesel::delete(
-            idempotency_keys::table
-                .filter(idempotency_keys::scope.eq(scope))
-                .filter(idempotency_keys::key.eq(key)),
-        )
-        .execute(conn)?;
+    if let Some(first) = replay(conn, scope, Some(key), body)? {
+        return Ok((first, true));
     }
+    let hash = request_hash(body)?;
+    let now = crate::time::now();
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::scope.eq(scope))
+            .filter(idempotency_keys::key.eq(key)),
+    )
+    .execute(conn)?;
     let created = create(conn)?;
     diesel::insert_into(idempotency_keys::table)
         .values((
@@ -144,4 +114,50 @@ pub fn once(
             other => other,
         })?;
     Ok((created, false))
+}
+
+fn request_hash(body: &serde_json::Value) -> ApiResult<String> {
+    Ok(hex::encode(Sha256::digest(serde_json::to_vec(body)?)))
+}
+
+/// The first response to this key within 24 hours, if there was one and `body` is the same
+/// request; a 422 when the key was used with another body.
+pub fn replay(
+    conn: &mut DbConnection,
+    scope: &str,
+    key: Option<&str>,
+    body: &serde_json::Value,
+) -> ApiResult<Option<Created>> {
+    let Some(key) = key else { return Ok(None) };
+    let hash = request_hash(body)?;
+    let now = crate::time::now();
+    let stored: Option<Stored> = idempotency_keys::table
+        .filter(idempotency_keys::scope.eq(scope))
+        .filter(idempotency_keys::key.eq(key))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::response_location,
+            idempotency_keys::response_body,
+            idempotency_keys::created_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some(stored) = stored.filter(|s| s.created_at > now - Duration::hours(24)) else {
+        return Ok(None);
+    };
+    if stored.request_hash != hash {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            HEADER,
+            "was already used with another request body",
+        )]));
+    }
+    let version = serde_json::from_str::<serde_json::Value>(&stored.response_body)
+        .ok()
+        .and_then(|v| v["version"].as_i64())
+        .unwrap_or(1);
+    Ok(Some(Created {
+        location: stored.response_location.unwrap_or_default(),
+        body: stored.response_body,
+        version,
+    }))
 }

@@ -21,6 +21,7 @@ use crate::db::schema::{media, media_files};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::{json_response, Tag};
+use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
@@ -389,6 +390,7 @@ fn random_id() -> i64 {
         (ImageFile = "image/webp"),
         (MediaUpload = "multipart/form-data")
     ), description = "The image, as the raw body or as a form"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: the same key with the same file and texts within 24 h returns the first response")),
     security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Media, headers(("Location" = String), ("ETag" = String))),
         (status = 200, description = "These bytes were uploaded before: the existing record", body = Media, headers(("Location" = String), ("ETag" = String))),
@@ -399,6 +401,7 @@ pub async fn create_media(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
+    key: IdempotencyKey,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Editor)?;
@@ -416,6 +419,24 @@ pub async fn create_media(
         )));
     }
     let sha256 = process::sha256_hex(&upload.bytes);
+    // The request, for Idempotency-Key: the same bytes with the same texts.
+    let scope = format!("{}:POST /media", caller.user_id().unwrap_or_default());
+    let raw = serde_json::json!({
+        "sha256": sha256,
+        "caption": upload.text.caption.as_set(),
+        "alt_text": upload.text.alt_text.as_set(),
+        "credit": upload.text.credit.as_set(),
+    });
+    if key.0.is_some() {
+        let (scope, key, raw) = (scope.clone(), key.0.clone(), raw.clone());
+        let first = state
+            .db
+            .run(move |conn| idempotency::replay(conn, &scope, key.as_deref(), &raw))
+            .await?;
+        if let Some(first) = first {
+            return Ok(first.into_response(true));
+        }
+    }
     let existing = {
         let sha256 = sha256.clone();
         state
@@ -478,23 +499,31 @@ pub async fn create_media(
         .write(move |conn| {
             // Another upload of the same bytes may have committed meanwhile.
             if let Some(row) = model::find_by_sha256(conn, &row.sha256)? {
-                return Ok((load_one(conn, row)?, false));
+                return Ok(Stored::Existing(Box::new(load_one(conn, row)?)));
             }
-            diesel::insert_into(media::table)
-                .values(&row)
-                .execute(conn)?;
-            for file in &files {
-                diesel::insert_into(media_files::table)
-                    .values(file)
+            let (created, _) = idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
+                diesel::insert_into(media::table)
+                    .values(&row)
                     .execute(conn)?;
-            }
-            changes::record(conn, "media", id, Action::Created, 1, false)?;
-            Ok((Media::from_rows(row, files)?, true))
+                for file in &files {
+                    diesel::insert_into(media_files::table)
+                        .values(file)
+                        .execute(conn)?;
+                }
+                changes::record(conn, "media", id, Action::Created, 1, false)?;
+                let media = Media::from_rows(row, files)?;
+                Ok(Created {
+                    location: format!("/api/v1/media/{}", media.id),
+                    version: media.version,
+                    body: serde_json::to_string(&media)?,
+                })
+            })?;
+            Ok(Stored::Created(created))
         })
         .await;
     match outcome {
-        Ok((media, true)) => media_response(StatusCode::CREATED, &media),
-        Ok((media, false)) => {
+        Ok(Stored::Created(created)) => Ok(created.into_response(false)),
+        Ok(Stored::Existing(media)) => {
             forget(&state, &kept).await;
             media_response(StatusCode::OK, &media)
         }
@@ -503,6 +532,13 @@ pub async fn create_media(
             Err(e)
         }
     }
+}
+
+/// What the upload's transaction came to.
+enum Stored {
+    Created(Created),
+    /// The same bytes, uploaded meanwhile by another request.
+    Existing(Box<Media>),
 }
 
 /// Removes files from the store, logging (not failing on) what cannot be removed.

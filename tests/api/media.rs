@@ -695,3 +695,31 @@ async fn the_s3_store_keeps_files_in_a_bucket() {
         "the objects go with the record: {objects}"
     );
 }
+
+db_test!(
+    async fn an_idempotency_key_replays_the_first_upload_and_refuses_other_bytes(app) {
+        let (_, token) = app.user("editor").await;
+        let auth = format!("Bearer {token}");
+        let send = |bytes: Vec<u8>| {
+            let auth = auth.clone();
+            let app = &app;
+            async move {
+                app.request(
+                    Method::POST,
+                    "/api/v1/media",
+                    &[("Authorization", &auth), ("Content-Type", "image/png"), ("Idempotency-Key", "anh-1")],
+                    Some(bytes.into()),
+                )
+                .await
+            }
+        };
+        let first = send(png(40, 30)).await;
+        assert_eq!(first.status, 201, "{}", String::from_utf8_lossy(&first.body));
+        let again = send(png(40, 30)).await;
+        assert_eq!(again.status, 201);
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+        assert_eq!(again.json()["id"], first.json()["id"]);
+        send(png(41, 30)).await.problem(422, "validation_failed");
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM media").await, 1);
+    }
+);
