@@ -20,7 +20,7 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
-use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
+use crate::http::page::{link_next, paginate, Listing, Page, PageRequest, PagingQuery};
 use crate::http::query::StrictQuery;
 use crate::http::write::{IfMatch, JsonObject, Mode};
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
@@ -765,27 +765,13 @@ impl From<DirectiveUpdateRow> for DirectiveUpdate {
     }
 }
 
-/// Query parameters of `GET /directives/{id}/updates`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListUpdatesQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`.
-    pub count: Option<bool>,
-}
-
 /// List a directive's updates
 ///
 /// The progress history, oldest first. 404 when the directive does not exist.
 #[utoipa::path(
     operation_id = "list_directive_updates",
     tag = "directives",
-    params(("id" = i64, Path, description = "The directive's id"), ListUpdatesQuery),
+    params(("id" = i64, Path, description = "The directive's id"), PagingQuery),
     responses((status = 200, description = "A page of updates", body = Page<DirectiveUpdate>,
         headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
 )]
@@ -794,7 +780,7 @@ pub async fn list_directive_updates(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
-    query: StrictQuery<ListUpdatesQuery>,
+    query: StrictQuery<PagingQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let q = query.into_inner();

@@ -5,7 +5,7 @@ use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::model::{self, NewUserRow, UserRow};
 use crate::app::AppState;
@@ -14,7 +14,7 @@ use crate::db::schema::users;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
-use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
+use crate::http::page::{link_next, paginate, Listing, Page, PageRequest, PagingQuery};
 use crate::http::query::StrictQuery;
 use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
 use crate::time::utc;
@@ -83,24 +83,10 @@ pub struct UserChanges {
 
 const ROLES: &[&str] = &["viewer", "editor", "admin"];
 
-/// Query parameters of `GET /users`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListUsersQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`.
-    pub count: Option<bool>,
-}
-
 /// List users
 ///
 /// Admin only. In order of creation.
-#[utoipa::path(operation_id = "list_users", tag = "users", params(ListUsersQuery),
+#[utoipa::path(operation_id = "list_users", tag = "users", params(PagingQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "A page of users", body = Page<User>, headers(("ETag" = String)))))]
 #[get("/users")]
@@ -108,7 +94,7 @@ pub async fn list_users(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    query: StrictQuery<ListUsersQuery>,
+    query: StrictQuery<PagingQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Admin)?;
     let q = query.into_inner();

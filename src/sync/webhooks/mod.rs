@@ -23,7 +23,7 @@ use crate::db::schema::{webhook_attempts, webhook_deliveries, webhooks};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
-use crate::http::page::{link_next, paginate, Listing, Page, PageRequest};
+use crate::http::page::{link_next, paginate, Listing, Page, PageRequest, PagingQuery};
 use crate::http::query::StrictQuery;
 use crate::http::write::{expect_written, Fields, IfMatch, JsonObject, Mode, Val};
 use crate::sync::feed::RESOURCES;
@@ -301,24 +301,10 @@ fn resources_text(list: Vec<String>) -> String {
     list.join(",")
 }
 
-/// Query parameters of `GET /webhooks`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListWebhooksQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`.
-    pub count: Option<bool>,
-}
-
 /// List webhooks
 ///
 /// Admin only. In order of creation.
-#[utoipa::path(operation_id = "list_webhooks", tag = "webhooks", params(ListWebhooksQuery),
+#[utoipa::path(operation_id = "list_webhooks", tag = "webhooks", params(PagingQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "A page of webhooks", body = Page<Webhook>, headers(("ETag" = String)))))]
 #[get("/webhooks")]
@@ -326,7 +312,7 @@ pub async fn list_webhooks(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
-    query: StrictQuery<ListWebhooksQuery>,
+    query: StrictQuery<PagingQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Admin)?;
     let q = query.into_inner();
