@@ -29,6 +29,10 @@ pub struct AppState {
     pub clock: crate::time::Clock,
     pub webhooks: crate::config::WebhookSettings,
     pub metrics: Arc<crate::http::metrics::Metrics>,
+    /// Per-client request limit (`BANTIN_RATE_LIMIT`); none when 0.
+    pub rate_limiter: Option<Arc<crate::http::limits::RateLimiter>>,
+    /// How long a read may take (`BANTIN_REQUEST_TIMEOUT_MS`); none when 0.
+    pub request_timeout: Option<std::time::Duration>,
     /// Where the bytes of media files are kept (`BANTIN_MEDIA_STORE`).
     pub media: Arc<dyn crate::media::store::MediaStore>,
 }
@@ -44,6 +48,8 @@ impl AppState {
             clock: crate::time::Clock::System,
             webhooks: config.webhooks.clone(),
             metrics: Arc::default(),
+            rate_limiter: crate::http::limits::RateLimiter::new(config.rate_limit).map(Arc::new),
+            request_timeout: Some(config.request_timeout).filter(|t| !t.is_zero()),
         }
     }
 
@@ -146,6 +152,7 @@ pub fn build(
         .default_service(web::to(no_route))
         .wrap(from_fn(crate::http::caching::cache_control))
         .wrap(cors(&settings.cors_origins))
+        .wrap(from_fn(crate::http::limits::limits))
         .wrap(from_fn(crate::http::problems::problems))
         .wrap(from_fn(crate::http::metrics::track))
         .wrap(Compress::default())

@@ -118,6 +118,10 @@ pub struct Config {
     /// Where media bytes are kept (`BANTIN_MEDIA_STORE`).
     pub media_store: crate::media::store::StoreSetting,
     pub webhooks: WebhookSettings,
+    /// Requests a second each client address may make (bursts of twice that); 0 for no limit.
+    pub rate_limit: u32,
+    /// How long a read may take before it is answered 503; zero for no limit.
+    pub request_timeout: Duration,
 }
 
 /// How webhook deliveries are sent.
@@ -311,6 +315,21 @@ impl Config {
         )
         .map_err(|m| err("BANTIN_MEDIA_STORE", m))?;
 
+        let rate_limit = parse_num(
+            get("BANTIN_RATE_LIMIT"),
+            "BANTIN_RATE_LIMIT",
+            100,
+            0,
+            1_000_000,
+        )? as u32;
+        let request_timeout = Duration::from_millis(parse_num(
+            get("BANTIN_REQUEST_TIMEOUT_MS"),
+            "BANTIN_REQUEST_TIMEOUT_MS",
+            30_000,
+            0,
+            3_600_000,
+        )?);
+
         Ok(Self {
             media_store,
             database_url,
@@ -325,6 +344,8 @@ impl Config {
             log_format,
             workers,
             webhooks,
+            rate_limit,
+            request_timeout,
         })
     }
 }
@@ -440,6 +461,8 @@ mod tests {
             ("BANTIN_WEBHOOKS_WORKER", "2"),
             ("BANTIN_WEBHOOKS_TIMEOUT_MS", "ten"),
             ("BANTIN_WEBHOOKS_RETRY_WINDOW", "0"),
+            ("BANTIN_RATE_LIMIT", "-1"),
+            ("BANTIN_REQUEST_TIMEOUT_MS", "soon"),
         ] {
             let err = config(&[("BANTIN_JWT_SECRET", SECRET), (var, value)]).unwrap_err();
             assert_eq!(err.var, var);

@@ -90,6 +90,12 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("unavailable: {0}")]
     Unavailable(String),
+    #[error("timed out: {0}")]
+    TimedOut(String),
+    #[error("request headers too large: {0}")]
+    HeadersTooLarge(String),
+    #[error("URI too long: {0}")]
+    UriTooLong(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -133,7 +139,8 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::RateLimited { .. } => "rate_limited",
-            Self::Unavailable(_) => "unavailable",
+            Self::Unavailable(_) | Self::TimedOut(_) => "unavailable",
+            Self::HeadersTooLarge(_) | Self::UriTooLong(_) => "bad_request",
             Self::Internal(_) => "internal",
         }
     }
@@ -151,7 +158,9 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "Payload too large",
             Self::UnsupportedMediaType(_) => "Unsupported media type",
             Self::RateLimited { .. } => "Too many requests",
-            Self::Unavailable(_) => "Service unavailable",
+            Self::Unavailable(_) | Self::TimedOut(_) => "Service unavailable",
+            Self::HeadersTooLarge(_) => "Request headers too large",
+            Self::UriTooLong(_) => "URI too long",
             Self::Internal(_) => "Internal server error",
         }
     }
@@ -170,7 +179,10 @@ impl ApiError {
             | Self::Conflict(d)
             | Self::PreconditionFailed(d)
             | Self::PayloadTooLarge(d)
-            | Self::UnsupportedMediaType(d) => Some(d.clone()),
+            | Self::UnsupportedMediaType(d)
+            | Self::TimedOut(d)
+            | Self::HeadersTooLarge(d)
+            | Self::UriTooLong(d) => Some(d.clone()),
             Self::MethodNotAllowed => Some("this method is not allowed on this path".to_owned()),
             Self::RateLimited { retry_after_secs } => {
                 Some(format!("try again in {retry_after_secs} s"))
@@ -215,7 +227,9 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::TimedOut(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::HeadersTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -234,7 +248,7 @@ impl ResponseError for ApiError {
             Self::RateLimited { retry_after_secs } => {
                 builder.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
-            Self::Unavailable(_) => {
+            Self::Unavailable(_) | Self::TimedOut(_) => {
                 builder.insert_header((header::RETRY_AFTER, "5"));
             }
             Self::Unauthorized(_) => {

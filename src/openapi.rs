@@ -52,11 +52,13 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
     ("409", "Conflict", "The request conflicts with the current state."),
     ("412", "PreconditionFailed", "`If-Match` does not match the current version."),
     ("413", "PayloadTooLarge", "The body is larger than the limit."),
+    ("414", "UriTooLong", "The path and query are over 8 KiB."),
     ("415", "UnsupportedMediaType", "The body's content type is not accepted."),
     ("422", "ValidationFailed", "The body is not valid: one entry per field at fault."),
-    ("429", "TooManyRequests", "Too many requests: wait for `Retry-After` seconds."),
+    ("429", "TooManyRequests", "Too many requests from this client (`BANTIN_RATE_LIMIT`): wait for `Retry-After` seconds."),
+    ("431", "HeadersTooLarge", "The request headers are over 16 KiB."),
     ("500", "InternalError", "An unexpected error; quote the `request_id` when reporting it."),
-    ("503", "Unavailable", "The database cannot be reached right now; try again after `Retry-After`."),
+    ("503", "Unavailable", "The database cannot be reached right now, or a read took longer than `BANTIN_REQUEST_TIMEOUT_MS`; try again after `Retry-After`."),
 ];
 
 fn problem_response(description: &str) -> Response {
@@ -91,7 +93,10 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
     for (path, item) in api.paths.paths.iter_mut() {
         let has_id = path.contains('{');
         for_each_operation(item, |method, op| {
-            let mut statuses = vec!["400", "500", "503"];
+            let mut statuses = vec!["400", "414", "431", "500", "503"];
+            if !(path.starts_with("/health/") || path == "/metrics") {
+                statuses.push("429");
+            }
             if has_id {
                 statuses.push("404");
             }

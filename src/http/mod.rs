@@ -5,6 +5,7 @@ pub mod caching;
 pub mod etag;
 pub mod idempotency;
 pub mod include;
+pub mod limits;
 pub mod metrics;
 pub mod page;
 pub mod params;

@@ -3,6 +3,7 @@
 
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header::HeaderMap;
@@ -121,6 +122,8 @@ pub fn test_config(url: DatabaseUrl) -> Config {
         // Each test that needs the webhook worker starts it (`Options::webhooks`).
         "BANTIN_WEBHOOKS_WORKER" => Some("false".to_owned()),
         "BANTIN_WEBHOOKS_ALLOW_PRIVATE" => Some("true".to_owned()),
+        // Tests call fast from one address; the limit has tests of its own.
+        "BANTIN_RATE_LIMIT" => Some("0".to_owned()),
         _ => None,
     })
     .expect("test config");
@@ -140,6 +143,10 @@ pub struct Options {
     /// Webhook settings in place of the test defaults (no worker, private addresses allowed);
     /// with `worker: true` the server runs the delivery worker.
     pub webhooks: Option<bantin::config::WebhookSettings>,
+    /// Requests a second per client, in place of the tests' no limit.
+    pub rate_limit: Option<u32>,
+    /// The read time limit, in place of the default.
+    pub request_timeout: Option<Duration>,
 }
 
 impl Drop for TestApp {
@@ -174,6 +181,12 @@ impl TestApp {
         }
         if let Some(webhooks) = options.webhooks {
             state.webhooks = webhooks;
+        }
+        if let Some(rate) = options.rate_limit {
+            state.rate_limiter = bantin::http::limits::RateLimiter::new(rate).map(Arc::new);
+        }
+        if let Some(timeout) = options.request_timeout {
+            state.request_timeout = Some(timeout);
         }
         let state = web::Data::new(state);
         let addr = serve_state(state.clone(), options.settings);

@@ -1,0 +1,164 @@
+//! Per-client rate limiting and the request time limit.
+//!
+//! Each server keeps a token bucket per client address (the TCP peer: behind a reverse proxy every
+//! client shares the proxy's address, so set the limit there or turn it off here). Over the limit
+//! a request is answered 429 with `Retry-After` before any work is done. A read that takes longer
+//! than the request time limit is answered 503; writes are not cut short (their transaction bounds
+//! them), so a client never sees a failure for a write that went through.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::web;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// Buckets idle this long are forgotten when the table grows.
+const FORGET_AFTER: Duration = Duration::from_secs(120);
+const SWEEP_ABOVE: usize = 10_000;
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Token buckets by client address: `rate` requests a second, bursts of up to twice that.
+pub struct RateLimiter {
+    rate: f64,
+    burst: f64,
+    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+}
+
+impl RateLimiter {
+    /// `None` when `per_second` is 0 (no limit).
+    pub fn new(per_second: u32) -> Option<Self> {
+        (per_second > 0).then(|| Self {
+            rate: f64::from(per_second),
+            burst: f64::from(per_second) * 2.0,
+            buckets: Mutex::default(),
+        })
+    }
+
+    /// Takes a token for `client`, or says how many seconds until one is free.
+    pub fn take(&self, client: IpAddr, now: Instant) -> Result<(), u64> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if buckets.len() > SWEEP_ABOVE {
+            buckets.retain(|_, b| now.duration_since(b.at) < FORGET_AFTER);
+        }
+        let bucket = buckets.entry(client).or_insert(Bucket {
+            tokens: self.burst,
+            at: now,
+        });
+        let elapsed = now.duration_since(bucket.at).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * self.rate).min(self.burst);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - bucket.tokens) / self.rate).ceil().max(1.0) as u64)
+        }
+    }
+}
+
+/// The longest request target (path and query) accepted.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most header bytes (names and values) accepted.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Paths that load balancers and scrapers call: never limited.
+fn exempt(path: &str) -> bool {
+    path.starts_with("/health/") || path == "/metrics"
+}
+
+pub async fn limits(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let uri_len = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    let header_len: usize = req
+        .headers()
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len())
+        .sum();
+    let too_large = if uri_len > MAX_URI_BYTES {
+        Some(ApiError::UriTooLong(format!(
+            "the path and query have {uri_len} bytes; at most {MAX_URI_BYTES} are accepted"
+        )))
+    } else if header_len > MAX_HEADER_BYTES {
+        Some(ApiError::HeadersTooLarge(format!(
+            "the headers have {header_len} bytes; at most {MAX_HEADER_BYTES} are accepted"
+        )))
+    } else {
+        None
+    };
+    if let Some(err) = too_large {
+        let res = actix_web::ResponseError::error_response(&err);
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    };
+    if let (Some(limiter), Some(peer)) = (&state.rate_limiter, req.peer_addr()) {
+        if !exempt(req.path()) {
+            if let Err(retry_after_secs) = limiter.take(peer.ip(), Instant::now()) {
+                let res = actix_web::ResponseError::error_response(&ApiError::RateLimited {
+                    retry_after_secs,
+                });
+                return Ok(req.into_response(res).map_into_right_body());
+            }
+        }
+    }
+    let reads = matches!(*req.method(), Method::GET | Method::HEAD);
+    match state.request_timeout.filter(|_| reads) {
+        Some(limit) => match actix_web::rt::time::timeout(limit, next.call(req)).await {
+            Ok(res) => res.map(ServiceResponse::map_into_left_body),
+            Err(_) => {
+                let err = ApiError::TimedOut(format!(
+                    "the request took longer than {} ms; try again shortly",
+                    limit.as_millis()
+                ));
+                let res = actix_web::ResponseError::error_response(&err);
+                Err(actix_web::error::InternalError::from_response("timed out", res).into())
+            }
+        },
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_bursts_then_the_rate() {
+        let limiter = RateLimiter::new(5).unwrap();
+        let ip: IpAddr = "203.113.131.2".parse().unwrap();
+        let other: IpAddr = "203.113.131.3".parse().unwrap();
+        let t0 = Instant::now();
+        for _ in 0..10 {
+            assert!(limiter.take(ip, t0).is_ok());
+        }
+        assert_eq!(limiter.take(ip, t0), Err(1));
+        assert!(
+            limiter.take(other, t0).is_ok(),
+            "each client has its own bucket"
+        );
+        assert!(limiter.take(ip, t0 + Duration::from_millis(200)).is_ok());
+        assert!(limiter.take(ip, t0 + Duration::from_millis(200)).is_err());
+        assert!(RateLimiter::new(0).is_none());
+    }
+}
