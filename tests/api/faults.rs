@@ -313,3 +313,89 @@ db_test!(
         assert!(!text.contains("/api/v1/articles/1\""), "raw paths never become labels");
     }
 );
+
+/// SIGTERM: the request in flight is answered, new connections are refused, and the process
+/// exits cleanly within a bound.
+#[actix_web::test]
+async fn sigterm_drains_the_request_in_flight_and_stops() {
+    use diesel::SqliteConnection;
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("drain.db");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_bantin"))
+        .arg("serve")
+        .env(
+            "BANTIN_DATABASE_URL",
+            format!("sqlite://{}", file.display()),
+        )
+        .env("BANTIN_JWT_SECRET", helpers::TEST_SECRET)
+        .env("BANTIN_BIND", format!("127.0.0.1:{port}"))
+        .env("BANTIN_WORKERS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = helpers::client();
+    let started = Instant::now();
+    loop {
+        let ready = client.get(format!("{base}/health/ready")).send().await;
+        if ready.is_ok_and(|r| r.status() == 200) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "never ready");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Hold the database's write lock so that a failed login (which records the failure) waits.
+    let mut holder = SqliteConnection::establish(file.to_str().unwrap()).unwrap();
+    holder.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let token_url = format!("{base}/api/v1/auth/token");
+    let login = async {
+        let sent = Instant::now();
+        let res = helpers::send(
+            &client,
+            Method::POST,
+            &token_url,
+            &[("Content-Type", "application/json")],
+            Some(r#"{"username": "khong-co", "password": "sai mật khẩu rồi"}"#.into()),
+        )
+        .await;
+        (res, sent.elapsed())
+    };
+    let terminate_then_release = async {
+        actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+        let term = Command::new("kill")
+            .args(["-TERM", &server.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(term.success());
+        actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+        // New connections are no longer taken.
+        let refused = std::net::TcpStream::connect(("127.0.0.1", port));
+        holder.batch_execute("COMMIT").unwrap();
+        refused.is_err()
+    };
+    let ((res, took), refused) = futures_util::join!(login, terminate_then_release);
+    res.problem(401, "unauthorized");
+    assert!(
+        took >= Duration::from_millis(900),
+        "the login was in flight at SIGTERM: {took:?}"
+    );
+    assert!(refused, "the listener closes at SIGTERM");
+    let stopping = Instant::now();
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(stopping.elapsed() < Duration::from_secs(10), "did not stop");
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "{status}");
+}
