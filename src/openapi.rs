@@ -97,11 +97,29 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
             if !(path.starts_with("/health/") || path == "/metrics") {
                 statuses.push("429");
             }
+            if path.starts_with("/api/") {
+                // A missing token where one is needed, or a bad one anywhere.
+                statuses.push("401");
+            }
             if has_id {
                 statuses.push("404");
             }
+            if method != Method::GET || op.security.is_some() {
+                statuses.push("403");
+            }
             if method != Method::GET {
-                statuses.extend(["401", "403", "422"]);
+                statuses.push("422");
+            }
+            if op.request_body.is_some() {
+                statuses.push("415");
+            }
+            let takes_if_match = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(p) if p.name.eq_ignore_ascii_case("If-Match")));
+            if takes_if_match {
+                statuses.push("412");
             }
             for status in statuses {
                 if let Some((_, name, _)) = PROBLEMS.iter().find(|(s, _, _)| *s == status) {
