@@ -144,8 +144,11 @@ async fn round(
 
 /// Turns the changes after each active subscriber's feed position into deliveries.
 fn fan_out(conn: &mut DbConnection) -> ApiResult<()> {
+    // Only subscribers behind the head of the feed have anything to do.
+    let head = model::feed_head(conn)?;
     let ids: Vec<i64> = webhooks::table
         .filter(webhooks::active.eq(true))
+        .filter(webhooks::feed_position.lt(head))
         .select(webhooks::id)
         .load(conn)?;
     for id in ids {
