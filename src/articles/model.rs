@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use diesel::dsl::sql;
 use diesel::prelude::*;
+use diesel::sql_types::Bool;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -235,10 +237,10 @@ pub fn list(
                     lt
                 ));
             }
-            q.order((
-                articles::published_at.is_null().asc(),
-                articles::published_at.desc(),
-                articles::id.desc(),
+            // Undated articles last, spelled as NULLS LAST so that both backends walk a
+            // (published_at, id) index instead of sorting the table.
+            q.order(sql::<Bool>(
+                "articles.published_at DESC NULLS LAST, articles.id DESC",
             ))
         }
         ArticleSort::PublishedAsc => {

@@ -1,0 +1,2 @@
+DROP INDEX articles_status_published_desc_idx;
+DROP INDEX articles_published_desc_idx;
