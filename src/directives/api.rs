@@ -577,15 +577,12 @@ pub async fn delete_directive(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
     let writer = writer(&state, &caller);
-    state
-        .db
-        .write(move |conn| write::delete(conn, id, if_match, writer))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
+        write::delete(conn, id, if_match, writer)
+    })
+    .await
 }
 
 /// Query parameters of `GET /directives/summary`.

@@ -377,14 +377,11 @@ pub async fn delete_target(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    state
-        .db
-        .write(move |conn| write::delete(conn, id, if_match))
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
+        write::delete(conn, id, if_match)
+    })
+    .await
 }
 
 /// Query parameters of `GET /targets/summary`.
