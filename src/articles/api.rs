@@ -6,9 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{
-    self, ArticleFilter, ArticleRelations, ArticleRow, ArticleSort, ArticleStatus, GalleryItem,
-};
+use super::model::{self, ArticleFilter, ArticleRecord, ArticleSort, ArticleStatus, GalleryItem};
 use super::write;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -95,14 +93,12 @@ pub struct GalleryPhoto {
 }
 
 impl Article {
-    pub fn from_row(row: ArticleRow, rel: &mut ArticleRelations) -> Self {
+    pub fn from_record(ArticleRecord { row, relations }: ArticleRecord) -> Self {
         Self {
-            authors: rel.authors.remove(&row.id).unwrap_or_default(),
-            meeting_ids: rel.meeting_ids.remove(&row.id).unwrap_or_default(),
-            media: rel
+            authors: relations.authors,
+            meeting_ids: relations.meeting_ids,
+            media: relations
                 .media
-                .remove(&row.id)
-                .unwrap_or_default()
                 .into_iter()
                 .map(|g| GalleryPhoto {
                     media_id: g.media_id,
@@ -249,23 +245,19 @@ pub async fn list_articles(
                         &scope,
                         &filter,
                         (&page_req, &listing),
-                        model::find_many,
-                        |r| r.id,
+                        model::find_records,
+                        |r| r.row.id,
                     )?;
                     (r.rows, r.total, r.next_cursor)
                 }
                 None => {
                     let (rows, total) = model::list(conn, &filter, sort, &page_req)?;
-                    let (rows, next_cursor) = page_req.cut(rows, &listing, |r| sort.position(r));
+                    let (rows, next_cursor) =
+                        page_req.cut(rows, &listing, |r| sort.position(&r.row));
                     (rows, total, next_cursor)
                 }
             };
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            let mut rel = model::load_relations(conn, &ids)?;
-            let data = rows
-                .into_iter()
-                .map(|row| Article::from_row(row, &mut rel))
-                .collect();
+            let data = rows.into_iter().map(Article::from_record).collect();
             let mut page = page_req.page(data, total, next_cursor);
             if includes.has("meetings") {
                 embed_meetings(conn, &mut page.data, visible.as_deref())?;
@@ -307,16 +299,14 @@ pub async fn get_article(
     let (article, media_included) = state
         .db
         .run(move |conn| {
-            let row = model::find_by_key(conn, &key)?;
-            let row = row
+            let record = model::find_record_by_key(conn, &key)?
                 .filter(|r| {
                     visible
                         .as_ref()
-                        .is_none_or(|v| v.contains(&r.status.as_str()))
+                        .is_none_or(|v| v.contains(&r.row.status.as_str()))
                 })
                 .ok_or_else(|| ApiError::not_found(format!("no article `{key}`")))?;
-            let mut rel = model::load_relations(conn, &[row.id])?;
-            let mut article = Article::from_row(row, &mut rel);
+            let mut article = Article::from_record(record);
             if includes.has("meetings") {
                 embed_meetings(conn, std::slice::from_mut(&mut article), visible.as_deref())?;
             }
@@ -334,17 +324,14 @@ pub async fn get_article(
     json_response(&req, StatusCode::OK, &article, tag)
 }
 
-/// Articles by id, with their relations, for embedding (four queries for any number).
+/// Articles by id, with their relations, for embedding (one query for any number).
 pub fn load_articles(
     conn: &mut crate::db::DbConnection,
     ids: &[i64],
 ) -> ApiResult<std::collections::HashMap<i64, Article>> {
-    let rows = model::find_many(conn, ids)?;
-    let row_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut rel = model::load_relations(conn, &row_ids)?;
-    Ok(rows
+    Ok(model::find_records(conn, ids)?
         .into_iter()
-        .map(|row| (row.id, Article::from_row(row, &mut rel)))
+        .map(|record| (record.row.id, Article::from_record(record)))
         .collect())
 }
 
@@ -435,7 +422,7 @@ pub async fn create_article(
         |b| write::read(b, Mode::Create),
         move |conn, input| {
             let row = write::create(conn, input)?;
-            let article = load_one(conn, row)?;
+            let article = load_one(conn, row.id)?;
             Ok(Created {
                 location: format!("/api/v1/articles/{}", article.id),
                 version: article.version,
@@ -477,7 +464,7 @@ pub async fn update_article(
         .write(move |conn| {
             let id = resolve(conn, &key)?;
             let row = write::update(conn, id, if_match, input)?;
-            load_one(conn, row)
+            load_one(conn, row.id)
         })
         .await?;
     json_response(
@@ -518,9 +505,11 @@ fn resolve(conn: &mut crate::db::DbConnection, key: &str) -> ApiResult<i64> {
         .ok_or_else(|| ApiError::not_found(format!("no article `{key}`")))
 }
 
-fn load_one(conn: &mut crate::db::DbConnection, row: ArticleRow) -> ApiResult<Article> {
-    let mut rel = model::load_relations(conn, &[row.id])?;
-    Ok(Article::from_row(row, &mut rel))
+fn load_one(conn: &mut crate::db::DbConnection, id: i64) -> ApiResult<Article> {
+    model::find_records(conn, &[id])?
+        .pop()
+        .map(Article::from_record)
+        .ok_or_else(|| ApiError::not_found(format!("no article {id}")))
 }
 
 /// The writable fields of an article (for create; for a patch every field is optional).

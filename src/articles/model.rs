@@ -5,11 +5,11 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::dsl::sql;
 use diesel::prelude::*;
-use diesel::sql_types::Bool;
+use diesel::sql_types::{Bool, Text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::schema::{article_authors, article_media, article_meetings, articles};
+use crate::db::schema::{article_authors, article_meetings, articles};
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::{CursorPos, PageRequest};
 use crate::search::{self, Doc, Matcher, Resource};
@@ -207,13 +207,13 @@ impl search::ListFilter for ArticleFilter {
     }
 }
 
-/// One page of rows (plus one, to detect a next page) and, when asked, the total.
+/// One page of records (plus one, to detect a next page) and, when asked, the total.
 pub fn list(
     conn: &mut DbConnection,
     filter: &ArticleFilter,
     sort: ArticleSort,
     page: &PageRequest,
-) -> QueryResult<(Vec<ArticleRow>, Option<i64>)> {
+) -> QueryResult<(Vec<ArticleRecord>, Option<i64>)> {
     let total = if page.count {
         Some(
             filter
@@ -284,11 +284,9 @@ pub fn list(
             q.order((articles::updated_at.asc(), articles::id.asc()))
         }
     };
-    let rows = q
-        .select(ArticleRow::as_select())
-        .limit(page.fetch())
-        .load(conn)?;
-    Ok((rows, total))
+    let columns = record_columns(conn);
+    let rows = q.select(columns).limit(page.fetch()).load(conn)?;
+    Ok((ArticleRecord::parse_all(rows)?, total))
 }
 
 fn time_of(c: &CursorPos) -> Option<NaiveDateTime> {
@@ -350,15 +348,7 @@ pub fn search_doc(row: &ArticleRow, authors: &[String]) -> Doc {
 /// The search documents of the articles in `ids` that exist (two queries).
 pub fn search_docs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Doc>> {
     let rows = find_many(conn, ids)?;
-    let mut authors: HashMap<i64, Vec<String>> = HashMap::new();
-    let names: Vec<(i64, String)> = article_authors::table
-        .filter(article_authors::article_id.eq_any(ids))
-        .order((article_authors::article_id, article_authors::position))
-        .select((article_authors::article_id, article_authors::name))
-        .load(conn)?;
-    for (id, name) in names {
-        authors.entry(id).or_default().push(name);
-    }
+    let authors = load_authors(conn, ids)?;
     Ok(rows
         .iter()
         .map(|row| search_doc(row, authors.get(&row.id).map_or(&[], Vec::as_slice)))
@@ -375,52 +365,130 @@ pub struct GalleryItem {
     pub caption: Option<String>,
 }
 
-/// What an article row points to, loaded for many articles at once (three queries, whatever the
-/// number of articles).
-#[derive(Debug, Default)]
+/// What an article row points to: its authors, the meetings it reports on and its gallery, each
+/// in order.
+#[derive(Debug, Default, Deserialize)]
 pub struct ArticleRelations {
-    pub authors: HashMap<i64, Vec<String>>,
-    pub meeting_ids: HashMap<i64, Vec<i64>>,
-    pub media: HashMap<i64, Vec<GalleryItem>>,
+    pub authors: Vec<String>,
+    pub meeting_ids: Vec<i64>,
+    pub media: Vec<GalleryItem>,
 }
 
-pub fn load_relations(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<ArticleRelations> {
-    let mut rel = ArticleRelations::default();
-    if ids.is_empty() {
-        return Ok(rel);
+/// An article row read together with its relations, in one statement.
+#[derive(Debug)]
+pub struct ArticleRecord {
+    pub row: ArticleRow,
+    pub relations: ArticleRelations,
+}
+
+/// The relations of the selected article as one JSON text column,
+/// `[[author, …], [meeting_id, …], [[media_id, caption], …]]`: each is read by its index in the
+/// same statement as the row, so an article or a page of them costs one round trip.
+const RELATIONS_PG: &str = "'[' \
+    || COALESCE((SELECT json_agg(r.name ORDER BY r.position)::text FROM article_authors r \
+        WHERE r.article_id = articles.id), '[]') || ',' \
+    || COALESCE((SELECT json_agg(r.meeting_id ORDER BY r.position)::text FROM article_meetings r \
+        WHERE r.article_id = articles.id), '[]') || ',' \
+    || COALESCE((SELECT json_agg(json_build_array(r.media_id, r.caption) ORDER BY r.position)::text \
+        FROM article_media r WHERE r.article_id = articles.id), '[]') || ']'";
+const RELATIONS_SQLITE: &str = "'[' \
+    || (SELECT json_group_array(r.name ORDER BY r.position) FROM article_authors r \
+        WHERE r.article_id = articles.id) || ',' \
+    || (SELECT json_group_array(r.meeting_id ORDER BY r.position) FROM article_meetings r \
+        WHERE r.article_id = articles.id) || ',' \
+    || (SELECT json_group_array(json_array(r.media_id, r.caption) ORDER BY r.position) \
+        FROM article_media r WHERE r.article_id = articles.id) || ']'";
+
+type RelationsColumn = diesel::expression::SqlLiteral<Text>;
+
+fn relations(conn: &DbConnection) -> RelationsColumn {
+    sql::<Text>(match conn {
+        DbConnection::Pg(_) => RELATIONS_PG,
+        DbConnection::Sqlite(_) => RELATIONS_SQLITE,
+    })
+}
+
+/// The columns of an [`ArticleRecord`].
+pub type RecordColumns = (
+    diesel::helper_types::AsSelect<ArticleRow, MultiBackend>,
+    RelationsColumn,
+);
+
+pub fn record_columns(conn: &DbConnection) -> RecordColumns {
+    (ArticleRow::as_select(), relations(conn))
+}
+
+impl ArticleRecord {
+    fn parse((row, relations): (ArticleRow, String)) -> QueryResult<Self> {
+        let (authors, meeting_ids, media): (Vec<String>, Vec<i64>, Vec<(i64, Option<String>)>) =
+            serde_json::from_str(&relations)
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+        Ok(Self {
+            row,
+            relations: ArticleRelations {
+                authors,
+                meeting_ids,
+                media: media
+                    .into_iter()
+                    .map(|(media_id, caption)| GalleryItem { media_id, caption })
+                    .collect(),
+            },
+        })
     }
-    let authors: Vec<(i64, String)> = article_authors::table
+
+    /// Reads records from rows selected with [`record_columns`].
+    pub fn parse_all(rows: Vec<(ArticleRow, String)>) -> QueryResult<Vec<Self>> {
+        rows.into_iter().map(Self::parse).collect()
+    }
+}
+
+/// Articles by id with their relations, in one statement (in no particular order).
+pub fn find_records(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ArticleRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let columns = record_columns(conn);
+    ArticleRecord::parse_all(
+        articles::table
+            .filter(articles::id.eq_any(ids))
+            .select(columns)
+            .load(conn)?,
+    )
+}
+
+/// One article with its relations, by numeric id or else by slug, in one statement.
+pub fn find_record_by_key(
+    conn: &mut DbConnection,
+    key: &str,
+) -> QueryResult<Option<ArticleRecord>> {
+    let columns = record_columns(conn);
+    let query = articles::table.select(columns).into_boxed();
+    let query = match key.parse::<i64>() {
+        Ok(id) => query.filter(articles::id.eq(id)),
+        Err(_) => query.filter(articles::slug.eq(key.to_owned())),
+    };
+    query
+        .first::<(ArticleRow, String)>(conn)
+        .optional()?
+        .map(ArticleRecord::parse)
+        .transpose()
+}
+
+/// The authors of each article in `ids`, in order (one query).
+pub fn load_authors(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<String>>> {
+    let mut authors: HashMap<i64, Vec<String>> = HashMap::new();
+    let names: Vec<(i64, String)> = article_authors::table
         .filter(article_authors::article_id.eq_any(ids))
         .order((article_authors::article_id, article_authors::position))
         .select((article_authors::article_id, article_authors::name))
         .load(conn)?;
-    for (id, name) in authors {
-        rel.authors.entry(id).or_default().push(name);
+    for (id, name) in names {
+        authors.entry(id).or_default().push(name);
     }
-    let meetings: Vec<(i64, i64)> = article_meetings::table
-        .filter(article_meetings::article_id.eq_any(ids))
-        .order((article_meetings::article_id, article_meetings::position))
-        .select((article_meetings::article_id, article_meetings::meeting_id))
-        .load(conn)?;
-    for (id, meeting_id) in meetings {
-        rel.meeting_ids.entry(id).or_default().push(meeting_id);
-    }
-    let media: Vec<(i64, i64, Option<String>)> = article_media::table
-        .filter(article_media::article_id.eq_any(ids))
-        .order((article_media::article_id, article_media::position))
-        .select((
-            article_media::article_id,
-            article_media::media_id,
-            article_media::caption,
-        ))
-        .load(conn)?;
-    for (id, media_id, caption) in media {
-        rel.media
-            .entry(id)
-            .or_default()
-            .push(GalleryItem { media_id, caption });
-    }
-    Ok(rel)
+    Ok(authors)
 }
 
 /// Ids of the articles about each of `meeting_ids` that the caller may see.

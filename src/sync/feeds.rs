@@ -80,12 +80,12 @@ fn latest_articles(
         .select(ArticleRow::as_select())
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut rel = articles_model::load_relations(conn, &ids)?;
+    let mut authors = articles_model::load_authors(conn, &ids)?;
     Ok(rows
         .into_iter()
         .map(|r| {
-            let authors = rel.authors.remove(&r.id).unwrap_or_default();
-            (r, authors)
+            let names = authors.remove(&r.id).unwrap_or_default();
+            (r, names)
         })
         .collect())
 }
