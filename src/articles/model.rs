@@ -3,13 +3,13 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
-use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::{article_authors, article_meetings, articles};
+use crate::db::sql::{static_sql, StaticSql};
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::{CursorPos, PageRequest};
 use crate::search::{self, Doc, Matcher, Resource};
@@ -239,7 +239,7 @@ pub fn list(
             }
             // Undated articles last, spelled as NULLS LAST so that both backends walk a
             // (published_at, id) index instead of sorting the table.
-            q.order(sql::<Bool>(
+            q.order(static_sql::<Bool>(
                 "articles.published_at DESC NULLS LAST, articles.id DESC",
             ))
         }
@@ -399,10 +399,10 @@ const RELATIONS_SQLITE: &str = "'[' \
     || (SELECT json_group_array(json_array(r.media_id, r.caption) ORDER BY r.position) \
         FROM article_media r WHERE r.article_id = articles.id) || ']'";
 
-type RelationsColumn = diesel::expression::SqlLiteral<Text>;
+type RelationsColumn = StaticSql<Text>;
 
 fn relations(conn: &DbConnection) -> RelationsColumn {
-    sql::<Text>(match conn {
+    static_sql::<Text>(match conn {
         DbConnection::Pg(_) => RELATIONS_PG,
         DbConnection::Sqlite(_) => RELATIONS_SQLITE,
     })
@@ -418,11 +418,13 @@ pub fn record_columns(conn: &DbConnection) -> RecordColumns {
     (ArticleRow::as_select(), relations(conn))
 }
 
+/// `[[author, …], [meeting_id, …], [[media_id, caption], …]]`.
+type RelationsJson = (Vec<String>, Vec<i64>, Vec<(i64, Option<String>)>);
+
 impl ArticleRecord {
     fn parse((row, relations): (ArticleRow, String)) -> QueryResult<Self> {
-        let (authors, meeting_ids, media): (Vec<String>, Vec<i64>, Vec<(i64, Option<String>)>) =
-            serde_json::from_str(&relations)
-                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+        let (authors, meeting_ids, media): RelationsJson = serde_json::from_str(&relations)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
         Ok(Self {
             row,
             relations: ArticleRelations {

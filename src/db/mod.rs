@@ -4,6 +4,8 @@ mod conn;
 pub mod migrate;
 pub mod refs;
 pub mod schema;
+pub mod sql;
+mod sqlite_tuning;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -81,6 +83,7 @@ impl ManageConnection for Manager {
                 Ok(DbConnection::Pg(conn))
             }
             DatabaseUrl::Sqlite(path) => {
+                sqlite_tuning::apply();
                 let mut conn = SqliteConnection::establish(&path.to_string_lossy())?;
                 conn.batch_execute(SQLITE_PRAGMAS)?;
                 conn.set_instrumentation(counter);
