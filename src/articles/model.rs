@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::db::schema::{article_authors, article_meetings, articles};
 use crate::db::sql::{static_sql, StaticSql};
+use crate::db::text::FastText;
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::{CursorPos, PageRequest};
 use crate::search::{self, Doc, Matcher, Resource};
@@ -47,8 +48,10 @@ impl ArticleStatus {
 pub struct ArticleRow {
     pub id: i64,
     pub slug: String,
+    #[diesel(deserialize_as = FastText)]
     pub title: String,
     pub summary: Option<String>,
+    #[diesel(deserialize_as = FastText)]
     pub body: String,
     pub category: Option<String>,
     pub source_name: Option<String>,
@@ -141,7 +144,12 @@ type Boxed<'a> = articles::BoxedQuery<'a, MultiBackend>;
 impl ArticleFilter {
     fn apply<'a>(&self, mut q: Boxed<'a>) -> Boxed<'a> {
         if let Some(visible) = &self.visible {
-            q = q.filter(articles::status.eq_any(visible.clone()));
+            // One status (an anonymous caller's) as `=`: SQLite cannot cache a statement
+            // holding `IN (…)`, and this is the list anonymous readers ask for.
+            q = match visible.as_slice() {
+                [one] => q.filter(articles::status.eq(*one)),
+                many => q.filter(articles::status.eq_any(many.to_vec())),
+            };
         }
         if let Some(status) = self.status {
             q = q.filter(articles::status.eq(status.as_str()));
@@ -422,7 +430,7 @@ pub fn record_columns(conn: &DbConnection) -> RecordColumns {
 type RelationsJson = (Vec<String>, Vec<i64>, Vec<(i64, Option<String>)>);
 
 impl ArticleRecord {
-    fn parse((row, relations): (ArticleRow, String)) -> QueryResult<Self> {
+    fn parse((row, FastText(relations)): (ArticleRow, FastText)) -> QueryResult<Self> {
         let (authors, meeting_ids, media): RelationsJson = serde_json::from_str(&relations)
             .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
         Ok(Self {
@@ -439,7 +447,7 @@ impl ArticleRecord {
     }
 
     /// Reads records from rows selected with [`record_columns`].
-    pub fn parse_all(rows: Vec<(ArticleRow, String)>) -> QueryResult<Vec<Self>> {
+    pub fn parse_all(rows: Vec<(ArticleRow, FastText)>) -> QueryResult<Vec<Self>> {
         rows.into_iter().map(Self::parse).collect()
     }
 }
@@ -470,7 +478,7 @@ pub fn find_record_by_key(
         Err(_) => query.filter(articles::slug.eq(key.to_owned())),
     };
     query
-        .first::<(ArticleRow, String)>(conn)
+        .first::<(ArticleRow, FastText)>(conn)
         .optional()?
         .map(ArticleRecord::parse)
         .transpose()

@@ -6,6 +6,7 @@ pub mod refs;
 pub mod schema;
 pub mod sql;
 mod sqlite_tuning;
+pub mod text;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -120,6 +121,11 @@ pub type Conn = PooledConnection<Manager>;
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
+    /// One permit per pooled connection: work waits for its turn here, as a future, instead of
+    /// as a blocked thread inside the pool (which cost a thread and two context switches each).
+    gate: Arc<tokio::sync::Semaphore>,
+    /// How long work may wait for a connection (the pool's time-out).
+    wait: Duration,
     backend: Backend,
     statements: Arc<AtomicU64>,
     errors: Arc<AtomicU64>,
@@ -181,6 +187,8 @@ impl Db {
             DatabaseUrl::Sqlite(_) => Backend::Sqlite,
         };
         Self {
+            gate: Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize)),
+            wait: pool.connection_timeout(),
             pool,
             backend,
             statements,
@@ -209,7 +217,24 @@ impl Db {
     {
         let pool = self.pool.clone();
         let span = tracing::Span::current();
+        let permit = match actix_web::rt::time::timeout(
+            self.wait,
+            self.gate.clone().acquire_owned(),
+        )
+        .await
+        {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(closed)) => return Err(ApiError::internal(format!("pool gate: {closed}"))),
+            Err(_) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                return Err(ApiError::Unavailable(format!(
+                    "pool: no database connection came free within {} ms",
+                    self.wait.as_millis()
+                )));
+            }
+        };
         let result = actix_web::web::block(move || {
+            let _permit = permit;
             let _entered = span.enter();
             let mut conn = pool.get()?;
             let result = f(&mut conn);

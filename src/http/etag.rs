@@ -3,7 +3,6 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::error::ApiResult;
 
@@ -42,10 +41,9 @@ pub fn bytes_response(
 ) -> HttpResponse {
     let etag = match tag {
         Tag::Version(v) => format!("\"{v}\""),
-        Tag::Body => {
-            let digest = Sha256::digest(&bytes);
-            format!("\"h{}\"", hex::encode(&digest[..12]))
-        }
+        // A 128-bit hash tells versions of one body apart; it need not resist a forger, and
+        // XXH3 hashes a page of articles about ten times faster than SHA-256.
+        Tag::Body => format!("\"h{:032x}\"", xxhash_rust::xxh3::xxh3_128(&bytes)),
     };
     if status == StatusCode::OK && if_none_match(req, &etag) {
         return HttpResponse::NotModified()
