@@ -46,6 +46,11 @@ export BANTIN_RATE_LIMIT=0
 step() { printf '\n== %s\n' "$*"; }
 now_ns() { date +%s%N; }
 
+if ! command -v wrk >/dev/null && command -v apt-get >/dev/null; then
+  echo "installing wrk (Debian package)"
+  apt-get install -y -qq wrk >/dev/null </dev/null \
+    || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null </dev/null; } || true
+fi
 for tool in wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "needs $tool" >&2; exit 1; }
 done
