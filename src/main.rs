@@ -9,11 +9,6 @@ use bantin::app::{self, AppSettings, AppState};
 use bantin::config::{Config, DatabaseUrl};
 use bantin::db::Db;
 
-/// mimalloc instead of the system allocator: each thread allocates from its own pages, so the
-/// pool's threads do not queue on glibc's arena locks, and freed memory is returned sooner.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// bantin: the news and working-meeting records of Vietnamese party committees, as a JSON API.
 ///
 /// Settings come from BANTIN_* environment variables (see the README).
