@@ -466,22 +466,45 @@ pub fn find_records(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Art
     )
 }
 
+crate::fixed_sql_expression!(
+    /// [`RELATIONS_PG`] as a type, for the most frequent read: one article by id.
+    RelationsPg: Text = RELATIONS_PG
+);
+crate::fixed_sql_expression!(
+    /// [`RELATIONS_SQLITE`] as a type.
+    RelationsSqlite: Text = RELATIONS_SQLITE
+);
+
 /// One article with its relations, by numeric id or else by slug, in one statement.
 pub fn find_record_by_key(
     conn: &mut DbConnection,
     key: &str,
 ) -> QueryResult<Option<ArticleRecord>> {
-    let columns = record_columns(conn);
-    let query = articles::table.select(columns).into_boxed();
-    let query = match key.parse::<i64>() {
-        Ok(id) => query.filter(articles::id.eq(id)),
-        Err(_) => query.filter(articles::slug.eq(key.to_owned())),
+    let row: Option<(ArticleRow, FastText)> = match key.parse::<i64>() {
+        // A statement of static type: cached by type, its SQL never written out again.
+        Ok(id) => {
+            let by_id = articles::table.find(id);
+            match conn {
+                DbConnection::Pg(_) => by_id
+                    .select((ArticleRow::as_select(), RelationsPg))
+                    .first(conn)
+                    .optional()?,
+                DbConnection::Sqlite(_) => by_id
+                    .select((ArticleRow::as_select(), RelationsSqlite))
+                    .first(conn)
+                    .optional()?,
+            }
+        }
+        Err(_) => {
+            let columns = record_columns(conn);
+            articles::table
+                .filter(articles::slug.eq(key))
+                .select(columns)
+                .first(conn)
+                .optional()?
+        }
     };
-    query
-        .first::<(ArticleRow, FastText)>(conn)
-        .optional()?
-        .map(ArticleRecord::parse)
-        .transpose()
+    row.map(ArticleRecord::parse).transpose()
 }
 
 /// The authors of each article in `ids`, in order (one query).
@@ -524,4 +547,41 @@ pub fn ids_by_meeting(
         out.entry(meeting_id).or_default().push(article_id);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod statement_tests {
+    use diesel::prelude::*;
+    use diesel::query_builder::QueryId;
+
+    use super::*;
+
+    fn has_static_id<T: QueryId>(_: &T) -> bool {
+        T::query_id().is_some()
+    }
+
+    #[test]
+    fn the_read_by_id_is_cached_by_its_type() {
+        let pg = articles::table
+            .find(1_i64)
+            .select((
+                <ArticleRow as SelectableHelper<MultiBackend>>::as_select(),
+                RelationsPg,
+            ))
+            .limit(1);
+        let sqlite = articles::table
+            .find(1_i64)
+            .select((
+                <ArticleRow as SelectableHelper<MultiBackend>>::as_select(),
+                RelationsSqlite,
+            ))
+            .limit(1);
+        assert!(has_static_id(&pg));
+        assert!(has_static_id(&sqlite));
+        // Text fixed only at run time has none: its SQL is written out for each execution.
+        let literal = articles::table
+            .find(1_i64)
+            .select(static_sql::<Text>(RELATIONS_PG));
+        assert!(!has_static_id(&literal));
+    }
 }
