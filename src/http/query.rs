@@ -24,14 +24,11 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        if let Some(name) = backticked_after(&inner, "unknown field `") {
-            return ApiError::bad_param(
-                &name,
-                format!("unknown query parameter; {}", expected_tail(&inner)),
-            );
+        if let Some((name, tail)) = unknown_field(&inner) {
+            return ApiError::bad_param(name, format!("unknown query parameter; {tail}"));
         }
-        if let Some(name) = backticked_after(&inner, "duplicate field `") {
-            return ApiError::bad_param(&name, "given more than once");
+        if let Some(name) = duplicate_field(&inner) {
+            return ApiError::bad_param(name, "given more than once");
         }
         let field = if path == "." || path.is_empty() {
             "query".to_owned()
@@ -42,16 +39,22 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     })
 }
 
-fn backticked_after(message: &str, prefix: &str) -> Option<String> {
-    let rest = &message[message.find(prefix)? + prefix.len()..];
-    Some(rest[..rest.find('`')?].to_owned())
+/// The name and the list of known names in serde's "unknown field `name`, expected …" message.
+/// The name is whatever a client sent, backticks included, so it is read from the start of the
+/// message and ends where serde's own text begins, never at the first backtick.
+fn unknown_field(message: &str) -> Option<(&str, String)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    if let Some(end) = rest.rfind("`, expected ") {
+        let expected = &rest[end + "`, ".len()..];
+        return Some((&rest[..end], expected.replace('`', "")));
+    }
+    let name = rest.strip_suffix("`, there are no fields")?;
+    Some((name, "this list takes no parameters".to_owned()))
 }
 
-fn expected_tail(message: &str) -> String {
-    match message.find("expected") {
-        Some(i) => message[i..].replace('`', "").to_owned(),
-        None => "this list takes no such parameter".to_owned(),
-    }
+/// The name in serde's "duplicate field `name`" message, read whole.
+fn duplicate_field(message: &str) -> Option<&str> {
+    message.strip_prefix("duplicate field `")?.strip_suffix('`')
 }
 
 fn friendly(message: &str) -> String {
@@ -126,6 +129,50 @@ mod tests {
         assert_eq!(
             field_of(parse_query::<Q>("day=2021-13-01").unwrap_err()),
             "day"
+        );
+    }
+
+    #[test]
+    fn names_are_read_whole_whatever_they_or_the_values_hold() {
+        assert_eq!(
+            field_of(parse_query::<Q>("l%60imit=2").unwrap_err()),
+            "l`imit"
+        );
+        assert_eq!(
+            field_of(parse_query::<Q>("colour%60%2C%20expected%20%60x=1").unwrap_err()),
+            "colour`, expected `x"
+        );
+        // A value that reads like serde's message does not name another parameter.
+        assert_eq!(
+            field_of(parse_query::<Q>("status=unknown%20field%20%60limit%60&x=1").unwrap_err()),
+            "x"
+        );
+        assert_eq!(
+            field_of(parse_query::<Q>("limit=unknown%20field%20%60status%60").unwrap_err()),
+            "limit"
+        );
+        match parse_query::<Q>("colour=red").unwrap_err() {
+            ApiError::BadRequest { errors, .. } => {
+                assert_eq!(errors[0].field, "colour");
+                assert!(
+                    errors[0].message.contains("limit, status, day"),
+                    "{}",
+                    errors[0].message
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct NoFields {}
+
+    #[test]
+    fn a_list_without_parameters_says_so() {
+        assert_eq!(
+            field_of(parse_query::<NoFields>("a%60b=1").unwrap_err()),
+            "a`b"
         );
     }
 
