@@ -78,6 +78,13 @@ fn exempt(path: &str) -> bool {
     path.starts_with("/health/") || path == "/metrics"
 }
 
+/// Whether a request path holds an encoded NUL character.
+fn has_nul(path: &str) -> bool {
+    path.as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+}
+
 pub async fn limits(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -88,7 +95,7 @@ pub async fn limits(
         .iter()
         .map(|(n, v)| n.as_str().len() + v.len())
         .sum();
-    let too_large = if uri_len > MAX_URI_BYTES {
+    let refused = if uri_len > MAX_URI_BYTES {
         Some(ApiError::UriTooLong(format!(
             "the path and query have {uri_len} bytes; at most {MAX_URI_BYTES} are accepted"
         )))
@@ -96,10 +103,14 @@ pub async fn limits(
         Some(ApiError::HeadersTooLarge(format!(
             "the headers have {header_len} bytes; at most {MAX_HEADER_BYTES} are accepted"
         )))
+    } else if has_nul(req.path()) {
+        Some(ApiError::bad_request(
+            "the path holds a NUL character (%00), which no record's key contains",
+        ))
     } else {
         None
     };
-    if let Some(err) = too_large {
+    if let Some(err) = refused {
         let res = actix_web::ResponseError::error_response(&err);
         return Ok(req.into_response(res).map_into_right_body());
     }

@@ -20,6 +20,15 @@ impl<T> StrictQuery<T> {
 
 /// Parses a query string into `T`, naming the parameter at fault in the error.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    // No stored text holds NUL (PostgreSQL cannot), so a filter holding one is a mistake.
+    if let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+        .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+    {
+        return Err(ApiError::bad_param(
+            &name,
+            "must not contain a NUL character (%00)",
+        ));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -173,6 +182,18 @@ mod tests {
         assert_eq!(
             field_of(parse_query::<NoFields>("a%60b=1").unwrap_err()),
             "a`b"
+        );
+    }
+
+    #[test]
+    fn nul_characters_are_refused_naming_the_parameter() {
+        assert_eq!(
+            field_of(parse_query::<Q>("status=a%00b").unwrap_err()),
+            "status"
+        );
+        assert_eq!(
+            field_of(parse_query::<Q>("limit=1&x%00=1").unwrap_err()),
+            "x\0"
         );
     }
 

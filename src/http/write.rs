@@ -193,18 +193,18 @@ impl Fields {
         }
     }
 
-    /// Text, NFC-normalised, at most `max_chars` characters; blank text is refused.
+    /// Text, NFC-normalised, at most `max_chars` characters; blank text and control characters
+    /// are refused (see [`text_problem`]).
     pub fn text(&mut self, name: &str, max_chars: usize) -> Val<String> {
         let v = self.typed(name, "a string", |v| v.as_str().map(crate::text::nfc));
         match v {
-            Val::Set(s) if s.trim().is_empty() => {
-                self.error(name, "must not be empty");
-                Val::Absent
-            }
-            Val::Set(s) if s.chars().count() > max_chars => {
-                self.error(name, format!("must be at most {max_chars} characters"));
-                Val::Absent
-            }
+            Val::Set(s) => match text_problem(&s, max_chars) {
+                Some(problem) => {
+                    self.error(name, problem);
+                    Val::Absent
+                }
+                None => Val::Set(s),
+            },
             other => other,
         }
     }
@@ -287,18 +287,13 @@ impl Fields {
         let mut ok = true;
         for (i, item) in items.into_iter().enumerate() {
             match item {
-                Some(s) if !s.trim().is_empty() && s.chars().count() <= max_chars => out.push(s),
-                Some(s) if s.trim().is_empty() => {
-                    self.error(format!("{name}[{i}]"), "must not be empty");
-                    ok = false;
-                }
-                Some(_) => {
-                    self.error(
-                        format!("{name}[{i}]"),
-                        format!("must be at most {max_chars} characters"),
-                    );
-                    ok = false;
-                }
+                Some(s) => match text_problem(&s, max_chars) {
+                    None => out.push(s),
+                    Some(problem) => {
+                        self.error(format!("{name}[{i}]"), problem);
+                        ok = false;
+                    }
+                },
                 None => {
                     self.error(format!("{name}[{i}]"), "must be a string");
                     ok = false;
@@ -395,6 +390,29 @@ impl Fields {
             Val::Absent
         }
     }
+}
+
+/// What is wrong with a text value, if anything: it is blank, longer than `max_chars`, or holds a
+/// control character. Tab, line feed and carriage return are text; NUL and the other controls are
+/// not (PostgreSQL cannot store NUL at all), so both databases refuse them alike.
+pub fn text_problem(s: &str, max_chars: usize) -> Option<String> {
+    if s.trim().is_empty() {
+        return Some("must not be empty".to_owned());
+    }
+    if s.chars().count() > max_chars {
+        return Some(format!("must be at most {max_chars} characters"));
+    }
+    s.chars().find(|c| is_refused_control(*c)).map(|c| {
+        format!(
+            "must not contain control characters such as U+{:04X} (tab and line breaks are allowed)",
+            u32::from(c)
+        )
+    })
+}
+
+/// A control character that no text field takes.
+pub fn is_refused_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
 }
 
 fn as_id(v: &Value) -> Option<i64> {

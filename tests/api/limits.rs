@@ -120,3 +120,50 @@ db_test!(
         assert_eq!(app.get("/api/v1/articles").await.status, 200, "the server goes on");
     }
 );
+
+db_test!(
+    async fn control_characters_are_refused_and_change_nothing(app) {
+        let token = app.user("admin").await.1;
+        let before = app.count("SELECT COUNT(*) AS n FROM articles").await;
+
+        // NUL (which PostgreSQL cannot store) and the other controls, in a field and in a list.
+        let body: Value = app
+            .json(
+                Method::POST,
+                "/api/v1/articles",
+                Some(&token),
+                &json!({"title": "Đảng ủy\u{0}", "body": "b\u{7}", "authors": ["Thu\u{1b}Hường"]}),
+            )
+            .await
+            .problem(422, "validation_failed");
+        let fields: Vec<&str> =
+            body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+        assert_eq!(fields, ["title", "body", "authors[0]"], "{body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().contains("U+0000"), "{body}");
+        // Tabs and line breaks are text.
+        let res = app
+            .json(
+                Method::POST,
+                "/api/v1/articles",
+                Some(&token),
+                &json!({"title": "Đảng ủy\tphường", "body": "Dòng một\r\nDòng hai\n"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        // A login name with NUL is a 422, not a lookup that fails.
+        app.json(Method::POST, "/api/v1/auth/token", None, &json!({"username": "a\u{0}b", "password": "x"}))
+            .await
+            .problem(422, "validation_failed");
+
+        // In a query parameter: a 400 naming it.
+        let body = app.get("/api/v1/articles?category=kinh%00te").await.problem(400, "bad_request");
+        assert_eq!(body["errors"][0]["field"], "category", "{body}");
+        app.get("/api/v1/search?q=a%00b").await.problem(400, "bad_request");
+        // In a path: a 400, on keys read by slug and by id alike.
+        for path in ["/api/v1/articles/a%00b", "/api/v1/meetings/1%00", "/api/v1/organizations/x%00"] {
+            app.get(path).await.problem(400, "bad_request");
+        }
+
+        assert_eq!(app.count("SELECT COUNT(*) AS n FROM articles").await, before + 1);
+    }
+);
