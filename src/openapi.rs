@@ -3,7 +3,9 @@
 
 use actix_web::http::Method;
 use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::request_body::RequestBody;
 use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ServerBuilder};
 use utoipa::OpenApi as _;
@@ -14,7 +16,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
 #[openapi(
     info(
         title = "bantin",
-        description = "Tin tức và biên bản làm việc của cấp ủy, chính quyền — the news and working-meeting records of Vietnamese party committees and local governments, as a JSON API.\n\nErrors are `application/problem+json` (RFC 9457) with a stable `code`. Lists are keyset-paginated: follow `page.next_cursor` or the `Link: rel=\"next\"` header. Every GET answers with an `ETag` and honours `If-None-Match`.",
+        description = "Tin tức và biên bản làm việc của cấp ủy, chính quyền — the news and working-meeting records of Vietnamese party committees and local governments, as a JSON API.\n\nErrors are `application/problem+json` (RFC 9457) with a stable `code`. Lists are keyset-paginated: follow `page.next_cursor` or the `Link: rel=\"next\"` header. Every GET answers with an `ETag` and honours `If-None-Match`. In request bodies, text is counted in Unicode characters after NFC normalization, and blank text or a control character other than tab and line breaks is refused (each text field's `pattern`).",
         license(name = "MIT", identifier = "MIT"),
         contact(name = "bantin", url = "https://bantin.dev")
     ),
@@ -145,7 +147,284 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
             .responses
             .insert((*name).to_owned(), RefOr::T(problem_response(description)));
     }
+    add_create_bodies(&mut api);
+    tighten_request_bodies(&mut api);
     api
+}
+
+/// A create whose body is its resource's patch body plus what a create must say: the fields it
+/// requires, and the ones it does not take because the path gives them.
+struct CreateBody {
+    path: &'static str,
+    /// The resource's body schema, as a patch (every field optional) takes it.
+    base: &'static str,
+    /// The schema made for the create.
+    name: &'static str,
+    required: &'static [&'static str],
+    from_path: &'static [&'static str],
+    description: &'static str,
+}
+
+const CREATE_BODIES: &[CreateBody] = &[
+    CreateBody {
+        path: "/api/v1/articles",
+        base: "ArticleBody",
+        name: "NewArticle",
+        required: &["title", "body"],
+        from_path: &[],
+        description: "A new article.",
+    },
+    CreateBody {
+        path: "/api/v1/meetings",
+        base: "MeetingBody",
+        name: "NewMeeting",
+        required: &["title", "kind", "date"],
+        from_path: &[],
+        description: "A new meeting.",
+    },
+    CreateBody {
+        path: "/api/v1/attendees",
+        base: "AttendeeBody",
+        name: "NewAttendee",
+        required: &["meeting_id", "person_id"],
+        from_path: &[],
+        description: "A new attendance: who attended which meeting.",
+    },
+    CreateBody {
+        path: "/api/v1/meetings/{id}/attendees",
+        base: "AttendeeBody",
+        name: "NewMeetingAttendee",
+        required: &["person_id"],
+        from_path: &["meeting_id"],
+        description: "A new attendance at the meeting in the path.",
+    },
+    CreateBody {
+        path: "/api/v1/organizations",
+        base: "OrganizationBody",
+        name: "NewOrganization",
+        required: &["name", "kind", "level"],
+        from_path: &[],
+        description: "A new organization.",
+    },
+    CreateBody {
+        path: "/api/v1/people",
+        base: "PersonBody",
+        name: "NewPerson",
+        required: &["full_name"],
+        from_path: &[],
+        description: "A new person.",
+    },
+    CreateBody {
+        path: "/api/v1/directives",
+        base: "DirectiveBody",
+        name: "NewDirective",
+        required: &["meeting_id", "text"],
+        from_path: &[],
+        description: "A new directive.",
+    },
+    CreateBody {
+        path: "/api/v1/meetings/{id}/directives",
+        base: "DirectiveBody",
+        name: "NewMeetingDirective",
+        required: &["text"],
+        from_path: &["meeting_id"],
+        description: "A new directive of the meeting in the path.",
+    },
+    CreateBody {
+        path: "/api/v1/targets",
+        base: "TargetBody",
+        name: "NewTarget",
+        required: &["organization_id", "indicator", "unit", "period_label"],
+        from_path: &[],
+        description: "A new target.",
+    },
+];
+
+/// Fields a patch of a resource does not take, though its body schema names them (fixed once
+/// created).
+const FIXED_AFTER_CREATE: &[(&str, &str, &[&str])] = &[(
+    "/api/v1/attendees/{id}",
+    "AttendeeChanges",
+    &["meeting_id", "person_id"],
+)];
+
+/// Gives each create its own body schema, with the fields it requires, so that clients and
+/// fuzzers know what a create needs; and gives a patch that takes fewer fields its own.
+fn add_create_bodies(api: &mut OpenApi) {
+    let components = api.components.get_or_insert_with(Default::default);
+    let mut derived = Vec::new();
+    for create in CREATE_BODIES {
+        let Some(RefOr::T(Schema::Object(base))) = components.schemas.get(create.base) else {
+            continue;
+        };
+        let mut schema = base.clone();
+        schema.description = Some(create.description.to_owned());
+        for name in create.from_path {
+            schema.properties.shift_remove(*name);
+        }
+        schema.required = create.required.iter().map(|s| (*s).to_owned()).collect();
+        derived.push((create.path, Method::POST, create.name, schema));
+    }
+    for (path, name, fixed) in FIXED_AFTER_CREATE {
+        let Some(base_name) = request_schema_of(api, path, Method::PATCH) else {
+            continue;
+        };
+        let components = api.components.get_or_insert_with(Default::default);
+        let Some(RefOr::T(Schema::Object(base))) = components.schemas.get(&base_name) else {
+            continue;
+        };
+        let mut schema = base.clone();
+        for field in *fixed {
+            schema.properties.shift_remove(*field);
+        }
+        schema.description = Some(format!(
+            "Changes to the record (a JSON merge patch); {} are fixed once it is created.",
+            fixed
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ));
+        derived.push((*path, Method::PATCH, *name, schema));
+    }
+    for (path, method, name, schema) in derived {
+        let Some(item) = api.paths.paths.get_mut(path) else {
+            continue;
+        };
+        for_each_operation(item, |m, op| {
+            if m != method {
+                return;
+            }
+            for content in op.request_body.iter_mut().flat_map(body_contents_mut) {
+                content.schema = Some(RefOr::Ref(Ref::from_schema_name(name)));
+            }
+        });
+        let components = api.components.get_or_insert_with(Default::default);
+        components
+            .schemas
+            .insert(name.to_owned(), RefOr::T(Schema::Object(schema)));
+    }
+    // A base no operation takes any more (every use was given its own) leaves the spec.
+    let still_used = request_schemas(api);
+    let components = api.components.get_or_insert_with(Default::default);
+    for create in CREATE_BODIES {
+        if !still_used.contains(create.base) {
+            components.schemas.remove(create.base);
+        }
+    }
+}
+
+/// The schema an operation's JSON body refers to.
+fn request_schema_of(api: &mut OpenApi, path: &str, method: Method) -> Option<String> {
+    let mut found = None;
+    let item = api.paths.paths.get_mut(path)?;
+    for_each_operation(item, |m, op| {
+        if m == method {
+            found = op
+                .request_body
+                .iter()
+                .flat_map(body_contents)
+                .find_map(|c| ref_name(c.schema.as_ref()?));
+        }
+    });
+    found
+}
+
+/// The contents of a request body declared in place (every body here is).
+fn body_contents(body: &RefOr<RequestBody>) -> impl Iterator<Item = &Content> {
+    match body {
+        RefOr::T(body) => Some(body.content.values()),
+        RefOr::Ref(_) => None,
+    }
+    .into_iter()
+    .flatten()
+    .filter_map(|content| match content {
+        RefOr::T(content) => Some(content),
+        RefOr::Ref(_) => None,
+    })
+}
+
+fn body_contents_mut(body: &mut RefOr<RequestBody>) -> impl Iterator<Item = &mut Content> {
+    match body {
+        RefOr::T(body) => Some(body.content.values_mut()),
+        RefOr::Ref(_) => None,
+    }
+    .into_iter()
+    .flatten()
+    .filter_map(|content| match content {
+        RefOr::T(content) => Some(content),
+        RefOr::Ref(_) => None,
+    })
+}
+
+fn ref_name(schema: &RefOr<Schema>) -> Option<String> {
+    match schema {
+        RefOr::Ref(r) => r.ref_location.rsplit('/').next().map(str::to_owned),
+        RefOr::T(_) => None,
+    }
+}
+
+/// The schemas request bodies refer to, and the ones those refer to in turn.
+fn request_schemas(api: &mut OpenApi) -> std::collections::BTreeSet<String> {
+    let mut names = std::collections::BTreeSet::new();
+    for item in api.paths.paths.values_mut() {
+        for_each_operation(item, |_, op| {
+            for content in op.request_body.iter().flat_map(body_contents) {
+                names.extend(content.schema.as_ref().and_then(ref_name));
+            }
+        });
+    }
+    let Some(components) = api.components.as_ref() else {
+        return names;
+    };
+    let mut todo: Vec<String> = names.iter().cloned().collect();
+    while let Some(name) = todo.pop() {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get(&name) else {
+            continue;
+        };
+        for property in object.properties.values() {
+            let inner = match property {
+                RefOr::T(Schema::Array(array)) => match &array.items {
+                    ArrayItems::RefOrSchema(items) => items.as_ref(),
+                    ArrayItems::False => continue,
+                },
+                other => other,
+            };
+            if let Some(found) = ref_name(inner) {
+                if names.insert(found.clone()) {
+                    todo.push(found);
+                }
+            }
+        }
+    }
+    names
+}
+
+/// Text as every write takes it ([`crate::http::write::text_problem`]): something other than
+/// white space, and no control character but tab, line feed and carriage return.
+pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*\
+    [^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
+/// Request bodies refuse fields they do not know, and their text fields take the text rule.
+fn tighten_request_bodies(api: &mut OpenApi) {
+    let names = request_schemas(api);
+    let components = api.components.get_or_insert_with(Default::default);
+    for name in names {
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) else {
+            continue;
+        };
+        if object.properties.is_empty() {
+            continue;
+        }
+        object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+        for property in object.properties.values_mut() {
+            if let RefOr::T(Schema::Object(field)) = property {
+                if field.max_length.is_some() && field.pattern.is_none() && field.format.is_none() {
+                    field.pattern = Some(TEXT_PATTERN.to_owned());
+                }
+            }
+        }
+    }
 }
 
 fn for_each_operation(item: &mut PathItem, mut f: impl FnMut(Method, &mut Operation)) {

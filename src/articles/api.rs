@@ -517,27 +517,48 @@ fn load_one(conn: &mut crate::db::DbConnection, id: i64) -> ApiResult<Article> {
 #[allow(dead_code)]
 pub struct ArticleBody {
     /// Required on create; at most 500 characters.
-    pub title: Option<String>,
+    #[schema(required = false, min_length = 1, max_length = 500)]
+    pub title: String,
     /// Lower-case ASCII words joined by hyphens; made from the title when not given.
-    pub slug: Option<String>,
+    #[schema(
+        required = false,
+        min_length = 1,
+        max_length = 200,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
+    pub slug: String,
     /// The lead paragraph; at most 5,000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
     pub summary: Option<String>,
     /// Required on create.
-    pub body: Option<String>,
+    #[schema(required = false, min_length = 1, max_length = 500000)]
+    pub body: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub category: Option<String>,
     /// At most 20 names.
+    #[schema(max_items = 20)]
     pub authors: Option<Vec<String>>,
+    #[schema(min_length = 1, max_length = 200)]
     pub source_name: Option<String>,
     /// An http(s) URL.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+([/?#]\\S*)?$"
+    )]
     pub source_url: Option<String>,
     /// Default `draft`.
-    pub status: Option<ArticleStatus>,
+    #[schema(required = false)]
+    pub status: ArticleStatus,
     /// Defaults to now when the article is published without one.
     pub published_at: Option<DateTime<Utc>>,
     /// Meetings the article reports on; each must exist.
-    pub meeting_ids: Option<Vec<i64>>,
+    #[schema(max_items = 100)]
+    pub meeting_ids: Option<std::collections::BTreeSet<i64>>,
+    #[schema(minimum = 1)]
     pub cover_media_id: Option<i64>,
     /// The gallery, in order.
+    #[schema(max_items = 100)]
     pub media: Option<Vec<GalleryItem>>,
 }
 

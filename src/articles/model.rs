@@ -367,9 +367,10 @@ pub fn search_docs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Doc>
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct GalleryItem {
     /// The media record.
+    #[schema(minimum = 1)]
     pub media_id: i64,
     /// The caption shown under the photo in this article.
-    #[schema(example = "Toàn cảnh buổi làm việc")]
+    #[schema(example = "Toàn cảnh buổi làm việc", min_length = 1, max_length = 1000)]
     pub caption: Option<String>,
 }
 

@@ -278,12 +278,17 @@ fn not_found(id: i64) -> ApiError {
 #[allow(dead_code)]
 pub struct AttendeeBody {
     /// Required on `POST /attendees`; taken from the path on `POST /meetings/{id}/attendees`; fixed after.
-    pub meeting_id: Option<i64>,
+    #[schema(required = false, minimum = 1)]
+    pub meeting_id: i64,
     /// Required on create; fixed after.
-    pub person_id: Option<i64>,
+    #[schema(required = false, minimum = 1)]
+    pub person_id: i64,
     /// Default `attendee`. `chair` also sets the meeting's `chair_person_id`.
-    pub role: Option<AttendeeRole>,
+    #[schema(required = false)]
+    pub role: AttendeeRole,
+    #[schema(min_length = 1, max_length = 500)]
     pub title_at_meeting: Option<String>,
+    #[schema(minimum = 1)]
     pub organization_id: Option<i64>,
 }
 

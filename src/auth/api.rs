@@ -16,9 +16,9 @@ use crate::users::api::User;
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct TokenRequest {
-    #[schema(example = "bientap.hanoi")]
+    #[schema(example = "bientap.hanoi", min_length = 1, max_length = 64)]
     pub username: String,
-    #[schema(example = "một mật khẩu đủ dài")]
+    #[schema(example = "một mật khẩu đủ dài", min_length = 1, max_length = 1024)]
     pub password: String,
 }
 

@@ -399,24 +399,32 @@ pub async fn get_directive(
 pub struct DirectiveBody {
     /// Required on `POST /directives`; taken from the path (and read-only) on
     /// `POST /meetings/{id}/directives`. The meeting must exist.
-    pub meeting_id: Option<i64>,
+    #[schema(required = false, minimum = 1)]
+    pub meeting_id: i64,
     /// 1 to 10000.
+    #[schema(minimum = 1, maximum = 10000)]
     pub ordinal: Option<i32>,
     /// Required on create; at most 10,000 characters.
-    pub text: Option<String>,
+    #[schema(required = false, min_length = 1, max_length = 10000)]
+    pub text: String,
     /// A person who exists.
+    #[schema(minimum = 1)]
     pub issued_by_person_id: Option<i64>,
     /// An organization that exists.
+    #[schema(minimum = 1)]
     pub lead_organization_id: Option<i64>,
     /// Organizations that exist, distinct, at most 100, none of them the lead.
-    pub assignee_organization_ids: Option<Vec<i64>>,
+    #[schema(max_items = 100)]
+    pub assignee_organization_ids: Option<std::collections::BTreeSet<i64>>,
     /// At most 500 characters.
+    #[schema(min_length = 1, max_length = 500)]
     pub source_document: Option<String>,
     pub due_date: Option<NaiveDate>,
     /// Default `open`. Setting `done` stamps `completed_at` with the current time unless it is
     /// given; leaving `done` clears `completed_at`. A `cancelled` directive is final: only an admin
     /// may change it (403 for others).
-    pub status: Option<DirectiveStatus>,
+    #[schema(required = false)]
+    pub status: DirectiveStatus,
     /// Only with status `done` (422 otherwise); not in the future.
     pub completed_at: Option<DateTime<Utc>>,
 }
@@ -840,6 +848,7 @@ pub async fn get_directive_update(
 #[allow(dead_code)]
 pub struct DirectiveUpdateBody {
     /// Required; at most 10,000 characters.
+    #[schema(min_length = 1, max_length = 10000)]
     pub note: String,
     /// A new status for the directive, applied in the same transaction under the directive's
     /// status rules (a cancelled directive: admins only).

@@ -197,10 +197,13 @@ pub struct MediaUpload {
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
     /// At most 1,000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub caption: Option<String>,
     /// At most 1,000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub alt_text: Option<String>,
     /// At most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub credit: Option<String>,
 }
 
@@ -710,10 +713,13 @@ pub async fn get_media_file(
 #[allow(dead_code)]
 pub struct MediaBody {
     /// At most 1,000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub caption: Option<String>,
     /// At most 1,000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub alt_text: Option<String>,
     /// At most 200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub credit: Option<String>,
 }
 

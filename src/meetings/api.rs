@@ -422,23 +422,34 @@ pub fn not_found(id: i64) -> ApiError {
 #[allow(dead_code)]
 pub struct MeetingBody {
     /// Required on create.
-    pub title: Option<String>,
+    #[schema(required = false, min_length = 1, max_length = 500)]
+    pub title: String,
     /// Required on create.
-    pub kind: Option<MeetingKind>,
+    #[schema(required = false)]
+    pub kind: MeetingKind,
     /// Required on create: the day in Vietnam.
-    pub date: Option<NaiveDate>,
+    #[schema(required = false)]
+    pub date: NaiveDate,
     pub part_of_day: Option<PartOfDay>,
     pub starts_at: Option<DateTime<Utc>>,
+    #[schema(min_length = 1, max_length = 300)]
     pub location: Option<String>,
-    pub host_organization_ids: Option<Vec<i64>>,
-    pub counterpart_organization_ids: Option<Vec<i64>>,
+    #[schema(required = false, max_items = 50)]
+    pub host_organization_ids: std::collections::BTreeSet<i64>,
+    #[schema(required = false, max_items = 200)]
+    pub counterpart_organization_ids: std::collections::BTreeSet<i64>,
     /// Setting it makes that person an attendee with role `chair`.
+    #[schema(minimum = 1)]
     pub chair_person_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 2000)]
     pub topic: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     pub period_label: Option<String>,
+    #[schema(min_length = 1, max_length = 10000)]
     pub summary: Option<String>,
     /// Default `held`.
-    pub status: Option<MeetingStatus>,
+    #[schema(required = false)]
+    pub status: MeetingStatus,
 }
 
 struct MeetingInput {

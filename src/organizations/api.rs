@@ -267,17 +267,28 @@ fn not_found(id: i64) -> ApiError {
 #[allow(dead_code)]
 pub struct OrganizationBody {
     /// Required on create.
-    #[schema(example = "Đảng ủy phường Tuần Châu")]
-    pub name: Option<String>,
+    #[schema(
+        example = "Đảng ủy phường Tuần Châu",
+        required = false,
+        min_length = 1,
+        max_length = 300
+    )]
+    pub name: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub short_name: Option<String>,
     /// Required on create.
-    pub kind: Option<OrgKind>,
+    #[schema(required = false)]
+    pub kind: OrgKind,
     /// Required on create.
-    pub level: Option<OrgLevel>,
+    #[schema(required = false)]
+    pub level: OrgLevel,
+    #[schema(minimum = 1)]
     pub parent_id: Option<i64>,
+    #[schema(min_length = 1, max_length = 200)]
     pub locality: Option<String>,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
+    #[schema(minimum = 1)]
     pub successor_id: Option<i64>,
 }
 

@@ -249,9 +249,16 @@ fn not_found(id: i64) -> ApiError {
 #[allow(dead_code)]
 pub struct PersonBody {
     /// Required on create.
-    #[schema(example = "Vũ Văn Diện")]
-    pub full_name: Option<String>,
+    #[schema(
+        example = "Vũ Văn Diện",
+        required = false,
+        min_length = 1,
+        max_length = 200
+    )]
+    pub full_name: String,
+    #[schema(min_length = 1, max_length = 500)]
     pub current_title: Option<String>,
+    #[schema(minimum = 1)]
     pub organization_id: Option<i64>,
 }
 

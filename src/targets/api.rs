@@ -253,15 +253,20 @@ pub async fn get_target(
 #[allow(dead_code)]
 pub struct TargetBody {
     /// Required on create; an organization that exists.
-    pub organization_id: Option<i64>,
+    #[schema(required = false, minimum = 1)]
+    pub organization_id: i64,
     /// A meeting that exists.
+    #[schema(minimum = 1)]
     pub meeting_id: Option<i64>,
     /// Required on create; at most 500 characters.
-    pub indicator: Option<String>,
+    #[schema(required = false, min_length = 1, max_length = 500)]
+    pub indicator: String,
     /// Required on create; any text (not empty), at most 100 characters.
-    pub unit: Option<String>,
+    #[schema(required = false, min_length = 1, max_length = 100)]
+    pub unit: String,
     /// Required on create; at most 200 characters.
-    pub period_label: Option<String>,
+    #[schema(required = false, min_length = 1, max_length = 200)]
+    pub period_label: String,
     pub period_start: Option<NaiveDate>,
     /// Not before `period_start`.
     pub period_end: Option<NaiveDate>,
@@ -270,10 +275,13 @@ pub struct TargetBody {
     pub actual_value: Option<f64>,
     pub as_of: Option<NaiveDate>,
     /// Default `higher_is_better`.
-    pub direction: Option<Direction>,
+    #[schema(required = false)]
+    pub direction: Direction,
     /// Not negative.
+    #[schema(minimum = 0)]
     pub reported_percent: Option<f64>,
     /// At most 5,000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
     pub note: Option<String>,
 }
 

@@ -60,12 +60,18 @@ impl From<UserRow> for User {
 #[allow(dead_code)]
 pub struct NewUser {
     /// 3 to 64 of a-z, 0-9, `.`, `_`, `-`.
-    #[schema(example = "bientap.hanoi")]
+    #[schema(
+        example = "bientap.hanoi",
+        min_length = 3,
+        max_length = 64,
+        pattern = "^[a-z0-9][a-z0-9._-]*$"
+    )]
     pub username: String,
     /// At least 12 characters.
-    #[schema(example = "một mật khẩu đủ dài")]
+    #[schema(example = "một mật khẩu đủ dài", min_length = 12, max_length = 1024)]
     pub password: String,
     pub role: Role,
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
 }
 
@@ -73,12 +79,16 @@ pub struct NewUser {
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct UserChanges {
-    pub role: Option<Role>,
+    #[schema(required = false)]
+    pub role: Role,
     /// `true` disables the account (its tokens stop working at once); `false` enables it again.
-    pub disabled: Option<bool>,
+    #[schema(required = false)]
+    pub disabled: bool,
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     /// A new password, at least 12 characters.
-    pub password: Option<String>,
+    #[schema(required = false, min_length = 12, max_length = 1024)]
+    pub password: String,
 }
 
 const ROLES: &[&str] = &["viewer", "editor", "admin"];

@@ -14,6 +14,7 @@ mod limits;
 mod logs;
 mod media;
 mod meetings;
+mod schemas;
 mod search;
 mod sync;
 mod targets;

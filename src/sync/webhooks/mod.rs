@@ -105,13 +105,22 @@ pub struct WebhookWithSecret {
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct NewWebhook {
-    #[schema(example = "https://congthongtin.quangninh.gov.vn/bantin/webhook")]
+    /// An `http` or `https` URL without user or password.
+    #[schema(
+        example = "https://congthongtin.quangninh.gov.vn/bantin/webhook",
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+([/?#]\\S*)?$"
+    )]
     pub url: String,
     /// Only these collections (`articles`, `meetings`, `attendees`, `directives`,
     /// `directive_updates`, `targets`, `organizations`, `people`, `media`); absent or empty for all.
+    #[schema(max_items = 9)]
     pub resources: Option<Vec<String>>,
     /// Default `true`.
-    pub active: Option<bool>,
+    #[schema(required = false)]
+    pub active: bool,
+    #[schema(min_length = 1, max_length = 500)]
     pub description: Option<String>,
 }
 
@@ -119,10 +128,20 @@ pub struct NewWebhook {
 #[derive(Debug, Deserialize, ToSchema)]
 #[allow(dead_code)]
 pub struct WebhookChanges {
-    pub url: Option<String>,
+    /// An `http` or `https` URL without user or password.
+    #[schema(
+        required = false,
+        min_length = 1,
+        max_length = 2000,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+([/?#]\\S*)?$"
+    )]
+    pub url: String,
+    #[schema(max_items = 9)]
     pub resources: Option<Vec<String>>,
     /// `true` re-enables a webhook the worker disabled; deliveries resume where they stopped.
-    pub active: Option<bool>,
+    #[schema(required = false)]
+    pub active: bool,
+    #[schema(min_length = 1, max_length = 500)]
     pub description: Option<String>,
 }
 
