@@ -4,12 +4,12 @@ use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Text};
+use diesel::sql_types::Bool;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::schema::{article_authors, article_meetings, articles};
-use crate::db::sql::{static_sql, StaticSql};
+use crate::db::sql::static_sql;
 use crate::db::text::FastText;
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::{CursorPos, PageRequest};
@@ -292,7 +292,7 @@ pub fn list(
             q.order((articles::updated_at.asc(), articles::id.asc()))
         }
     };
-    let columns = record_columns(conn);
+    let columns = record_columns();
     let rows = q.select(columns).limit(page.fetch()).load(conn)?;
     Ok((ArticleRecord::parse_all(rows)?, total))
 }
@@ -390,41 +390,17 @@ pub struct ArticleRecord {
     pub relations: ArticleRelations,
 }
 
-/// The relations of the selected article as one JSON text column,
-/// `[[author, …], [meeting_id, …], [[media_id, caption], …]]`: each is read by its index in the
-/// same statement as the row, so an article or a page of them costs one round trip.
-const RELATIONS_PG: &str = "'[' \
-    || COALESCE((SELECT json_agg(r.name ORDER BY r.position)::text FROM article_authors r \
-        WHERE r.article_id = articles.id), '[]') || ',' \
-    || COALESCE((SELECT json_agg(r.meeting_id ORDER BY r.position)::text FROM article_meetings r \
-        WHERE r.article_id = articles.id), '[]') || ',' \
-    || COALESCE((SELECT json_agg(json_build_array(r.media_id, r.caption) ORDER BY r.position)::text \
-        FROM article_media r WHERE r.article_id = articles.id), '[]') || ']'";
-const RELATIONS_SQLITE: &str = "'[' \
-    || (SELECT json_group_array(r.name ORDER BY r.position) FROM article_authors r \
-        WHERE r.article_id = articles.id) || ',' \
-    || (SELECT json_group_array(r.meeting_id ORDER BY r.position) FROM article_meetings r \
-        WHERE r.article_id = articles.id) || ',' \
-    || (SELECT json_group_array(json_array(r.media_id, r.caption) ORDER BY r.position) \
-        FROM article_media r WHERE r.article_id = articles.id) || ']'";
-
-type RelationsColumn = StaticSql<Text>;
-
-fn relations(conn: &DbConnection) -> RelationsColumn {
-    static_sql::<Text>(match conn {
-        DbConnection::Pg(_) => RELATIONS_PG,
-        DbConnection::Sqlite(_) => RELATIONS_SQLITE,
-    })
-}
-
-/// The columns of an [`ArticleRecord`].
+/// The columns of an [`ArticleRecord`]: the row and its `relations` column,
+/// `[[author, …], [meeting_id, …], [[media_id, caption], …]]`, which the database keeps in step
+/// with the relation tables (by triggers; see the `article_relations` migration), so that an
+/// article or a page of them is read as rows, in one statement.
 pub type RecordColumns = (
     diesel::helper_types::AsSelect<ArticleRow, MultiBackend>,
-    RelationsColumn,
+    articles::relations,
 );
 
-pub fn record_columns(conn: &DbConnection) -> RecordColumns {
-    (ArticleRow::as_select(), relations(conn))
+pub fn record_columns() -> RecordColumns {
+    (ArticleRow::as_select(), articles::relations)
 }
 
 /// `[[author, …], [meeting_id, …], [[media_id, caption], …]]`.
@@ -458,7 +434,7 @@ pub fn find_records(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Art
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let columns = record_columns(conn);
+    let columns = record_columns();
     ArticleRecord::parse_all(
         articles::table
             .filter(articles::id.eq_any(ids))
@@ -467,15 +443,6 @@ pub fn find_records(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Art
     )
 }
 
-crate::fixed_sql_expression!(
-    /// [`RELATIONS_PG`] as a type, for the most frequent read: one article by id.
-    RelationsPg: Text = RELATIONS_PG
-);
-crate::fixed_sql_expression!(
-    /// [`RELATIONS_SQLITE`] as a type.
-    RelationsSqlite: Text = RELATIONS_SQLITE
-);
-
 /// One article with its relations, by numeric id or else by slug, in one statement.
 pub fn find_record_by_key(
     conn: &mut DbConnection,
@@ -483,27 +450,16 @@ pub fn find_record_by_key(
 ) -> QueryResult<Option<ArticleRecord>> {
     let row: Option<(ArticleRow, FastText)> = match key.parse::<i64>() {
         // A statement of static type: cached by type, its SQL never written out again.
-        Ok(id) => {
-            let by_id = articles::table.find(id);
-            match conn {
-                DbConnection::Pg(_) => by_id
-                    .select((ArticleRow::as_select(), RelationsPg))
-                    .first(conn)
-                    .optional()?,
-                DbConnection::Sqlite(_) => by_id
-                    .select((ArticleRow::as_select(), RelationsSqlite))
-                    .first(conn)
-                    .optional()?,
-            }
-        }
-        Err(_) => {
-            let columns = record_columns(conn);
-            articles::table
-                .filter(articles::slug.eq(key))
-                .select(columns)
-                .first(conn)
-                .optional()?
-        }
+        Ok(id) => articles::table
+            .find(id)
+            .select(record_columns())
+            .first(conn)
+            .optional()?,
+        Err(_) => articles::table
+            .filter(articles::slug.eq(key))
+            .select(record_columns())
+            .first(conn)
+            .optional()?,
     };
     row.map(ArticleRecord::parse).transpose()
 }
@@ -563,26 +519,15 @@ mod statement_tests {
 
     #[test]
     fn the_read_by_id_is_cached_by_its_type() {
-        let pg = articles::table
+        let by_id = articles::table
             .find(1_i64)
-            .select((
-                <ArticleRow as SelectableHelper<MultiBackend>>::as_select(),
-                RelationsPg,
-            ))
+            .select(record_columns())
             .limit(1);
-        let sqlite = articles::table
-            .find(1_i64)
-            .select((
-                <ArticleRow as SelectableHelper<MultiBackend>>::as_select(),
-                RelationsSqlite,
-            ))
-            .limit(1);
-        assert!(has_static_id(&pg));
-        assert!(has_static_id(&sqlite));
+        assert!(has_static_id(&by_id));
         // Text fixed only at run time has none: its SQL is written out for each execution.
         let literal = articles::table
             .find(1_i64)
-            .select(static_sql::<Text>(RELATIONS_PG));
+            .select(static_sql::<diesel::sql_types::Text>("''"));
         assert!(!has_static_id(&literal));
     }
 }

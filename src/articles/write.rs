@@ -289,7 +289,7 @@ pub fn create(conn: &mut DbConnection, input: ArticleInput) -> ApiResult<Article
             updated_at: now,
             version: 1,
         })
-        .returning(articles::all_columns)
+        .returning(<ArticleRow as Selectable<crate::db::MultiBackend>>::construct_selection())
         .get_result(conn)?;
     replace_relations(conn, row.id, &input)?;
     search::refresh(conn, Resource::Articles, &[row.id])?;

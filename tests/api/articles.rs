@@ -280,3 +280,93 @@ db_test!(
         assert_eq!(after.status, 200, "a new article changes the list's ETag");
     }
 );
+
+/// Articles whose stored `relations` differ from what their relation tables hold now.
+async fn stale_relations(app: &TestApp) -> i64 {
+    match app.backend {
+        bantin::db::Backend::Postgres => {
+            app.count("SELECT COUNT(*) AS n FROM articles WHERE relations <> article_relations(id)")
+                .await
+        }
+        bantin::db::Backend::Sqlite => {
+            app.count(
+                "SELECT COUNT(*) AS n FROM articles a JOIN article_relations v \
+                 ON v.article_id = a.id WHERE a.relations <> v.relations",
+            )
+            .await
+        }
+    }
+}
+
+db_test!(
+    async fn the_stored_relations_follow_every_write_of_authors_meetings_and_gallery(app) {
+        assert_eq!(stale_relations(&app).await, 0, "after the demo data");
+        let token = app.user("editor").await.1;
+        let meetings = crate::helpers::ids_of(&app.get("/api/v1/meetings?limit=2").await.json());
+        let auth = format!("Bearer {token}");
+        let photo = app
+            .request(
+                Method::POST,
+                "/api/v1/media",
+                &[("Authorization", &auth), ("Content-Type", "image/png")],
+                Some(crate::media::png(6, 4).into()),
+            )
+            .await
+            .json()["id"]
+            .as_i64()
+            .unwrap();
+        let res = app
+            .json(
+                Method::POST,
+                "/api/v1/articles",
+                Some(&token),
+                &serde_json::json!({
+                    "title": "Thường trực Thị ủy làm việc với Đảng ủy phường",
+                    "body": "Nội dung",
+                    "status": "published",
+                    "authors": ["Thu Hường", "Văn Hiệp"],
+                    "meeting_ids": [meetings[1], meetings[0]],
+                    "media": [{"media_id": photo, "caption": "Toàn cảnh"}, {"media_id": photo}]
+                }),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        let id = res.json()["id"].as_i64().unwrap();
+        let path = format!("/api/v1/articles/{id}");
+        let read = app.get(&path).await.json();
+        assert_eq!(read["authors"], serde_json::json!(["Thu Hường", "Văn Hiệp"]));
+        assert_eq!(read["meeting_ids"], serde_json::json!([meetings[1], meetings[0]]));
+        assert_eq!(read["media"][0]["caption"], "Toàn cảnh");
+        assert_eq!(read["media"][1]["caption"], Value::Null);
+        assert_eq!(stale_relations(&app).await, 0, "after a create");
+
+        // One relation changed, the others kept; then each cleared.
+        for (patch, check) in [
+            (serde_json::json!({"authors": ["Văn Hiệp"]}), "authors"),
+            (serde_json::json!({"meeting_ids": null}), "meeting_ids"),
+            (serde_json::json!({"media": []}), "media"),
+        ] {
+            let res = app.json(Method::PATCH, &path, Some(&token), &patch).await;
+            assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+            let read = app.get(&path).await.json();
+            let expected = patch[check].clone();
+            let expected = if expected.is_null() { serde_json::json!([]) } else { expected };
+            assert_eq!(read[check], expected, "{check}: {read}");
+            assert_eq!(stale_relations(&app).await, 0, "after patching {check}");
+        }
+        assert_eq!(app.get(&path).await.json()["authors"], serde_json::json!(["Văn Hiệp"]));
+
+        // A write to the relation tables that is not the API's (an import, a fix by hand).
+        let sql = format!("INSERT INTO article_authors (article_id, position, name) VALUES ({id}, 7, 'Minh Anh')");
+        app.db
+            .run(move |conn| Ok(diesel::sql_query(sql).execute(conn)?))
+            .await
+            .unwrap();
+        assert_eq!(app.get(&path).await.json()["authors"], serde_json::json!(["Văn Hiệp", "Minh Anh"]));
+        assert_eq!(stale_relations(&app).await, 0, "after a write by hand");
+
+        let res = app.request(Method::DELETE, &path, &[("Authorization", &auth)], None).await;
+        assert_eq!(res.status, 204);
+        assert_eq!(stale_relations(&app).await, 0, "after a delete");
+    }
+);

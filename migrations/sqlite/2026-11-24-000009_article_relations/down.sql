@@ -1,0 +1,11 @@
+DROP TRIGGER article_authors_relations_insert;
+DROP TRIGGER article_authors_relations_delete;
+DROP TRIGGER article_authors_relations_update;
+DROP TRIGGER article_meetings_relations_insert;
+DROP TRIGGER article_meetings_relations_delete;
+DROP TRIGGER article_meetings_relations_update;
+DROP TRIGGER article_media_relations_insert;
+DROP TRIGGER article_media_relations_delete;
+DROP TRIGGER article_media_relations_update;
+ALTER TABLE articles DROP COLUMN relations;
+DROP VIEW article_relations;
