@@ -18,6 +18,8 @@
 #   BENCH_PGBENCH_SCALE   pgbench -i scale factor (default 10: a million accounts)
 #   BENCH_POSTGRES_URL    a PostgreSQL URL whose user may create and drop databases
 #                         (default postgres://postgres@127.0.0.1:5432/postgres; "skip" for SQLite only)
+#   BENCH_POSTGRES_PARAMS connection parameters added to the URLs of bantin and pgbench alike
+#                         (default sslmode=disable: no TLS on loopback; empty for libpq's default)
 # Exits non-zero when any scenario had a non-2xx answer or a socket error.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -30,6 +32,8 @@ CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
 PGBENCH_SCALE=${BENCH_PGBENCH_SCALE:-10}
 PG_ADMIN=${BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+# Connection parameters for bantin and pgbench alike: on loopback, TLS only adds cost to both.
+PG_PARAMS=${BENCH_POSTGRES_PARAMS-sslmode=disable}
 BIN=${CARGO_TARGET_DIR:-target}/release/bantin
 LOAD_DB=bantin_bench_load
 PGBENCH_DB=bantin_bench_pgbench
@@ -110,8 +114,9 @@ wrk_run() {
   # RESULT requests=… seconds=… rps=… p50_ms=… p99_ms=… non2xx=… socket_errors=…
   local requests seconds rps p50 p99 non2xx socket
   read -r requests seconds rps p50 p99 non2xx socket < <(sed 's/^RESULT //; s/[a-z0-9_]*=//g' <<<"$line")
-  printf '  %-26s %9s req/s   p50 %8s ms   p99 %8s ms   (%s requests in %s s' \
-    "$scenario" "$rps" "$p50" "$p99" "$requests" "$seconds"
+  printf '  %-26s %9s req/s   p50 %8s ms   p99 %8s ms   (%s requests in %s s, peak memory so far %s MiB' \
+    "$scenario" "$rps" "$p50" "$p99" "$requests" "$seconds" \
+    "$(awk '/^VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER/status")"
   if [ "$non2xx" != 0 ] || [ "$socket" != 0 ]; then
     printf '; FAILED: %s non-2xx answers, %s socket errors)\n' "$non2xx" "$socket"
     FAILED=1
@@ -221,7 +226,7 @@ PGBENCH_TPS=
 if [ "$PG_ADMIN" != skip ]; then
   step "pgbench -S on the same PostgreSQL (scale $PGBENCH_SCALE)"
   create_db "$PGBENCH_DB"
-  PGBENCH_URL=${PG_ADMIN%/*}/$PGBENCH_DB
+  PGBENCH_URL=${PG_ADMIN%/*}/$PGBENCH_DB${PG_PARAMS:+?$PG_PARAMS}
   pgbench -i -q -s "$PGBENCH_SCALE" "$PGBENCH_URL" >/dev/null 2>&1
   pgbench -S -n -c "$CONNECTIONS" -j "$THREADS" -T "$WARMUP" "$PGBENCH_URL" >/dev/null 2>&1
   mkdir -p "$WORK/pgbench"
@@ -251,7 +256,7 @@ rm -f "$WORK"/bench.db*
 if [ "$PG_ADMIN" != skip ]; then
   step "PostgreSQL"
   create_db "$LOAD_DB"
-  export BANTIN_DATABASE_URL=${PG_ADMIN%/*}/$LOAD_DB
+  export BANTIN_DATABASE_URL=${PG_ADMIN%/*}/$LOAD_DB${PG_PARAMS:+?$PG_PARAMS}
   fill
   psql "$BANTIN_DATABASE_URL" -qAt -c "VACUUM ANALYZE"
   measure postgres
