@@ -2,14 +2,18 @@
 -- `[[author, …], [meeting_id, …], [[media_id, caption], …]]`. The triggers below keep it in step
 -- with article_authors, article_meetings and article_media, whatever writes them (the API, an
 -- import, the demo data), so that reading an article, or a page of them, is reading rows.
+--
+-- Each list is aggregated from a subquery in position order rather than with an ORDER BY inside
+-- the aggregate, which SQLite parses only from 3.44: a schema that older SQLite cannot parse
+-- would make the whole database unreadable to the sqlite3 tools of most systems.
 CREATE VIEW article_relations AS
 SELECT a.id AS article_id, '['
-    || (SELECT json_group_array(r.name ORDER BY r.position)
-        FROM article_authors r WHERE r.article_id = a.id) || ','
-    || (SELECT json_group_array(r.meeting_id ORDER BY r.position)
-        FROM article_meetings r WHERE r.article_id = a.id) || ','
-    || (SELECT json_group_array(json_array(r.media_id, r.caption) ORDER BY r.position)
-        FROM article_media r WHERE r.article_id = a.id)
+    || (SELECT json_group_array(o.name) FROM (SELECT r.name FROM article_authors r
+        WHERE r.article_id = a.id ORDER BY r.position) o) || ','
+    || (SELECT json_group_array(o.meeting_id) FROM (SELECT r.meeting_id FROM article_meetings r
+        WHERE r.article_id = a.id ORDER BY r.position) o) || ','
+    || (SELECT json_group_array(json(o.item)) FROM (SELECT json_array(r.media_id, r.caption) AS item
+        FROM article_media r WHERE r.article_id = a.id ORDER BY r.position) o)
     || ']' AS relations
 FROM articles a;
 
