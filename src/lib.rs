@@ -1,6 +1,7 @@
 //! bantin: a headless JSON REST API for the news and working-meeting records of Vietnamese party
 //! committees and local governments.
 
+pub mod allocator;
 pub mod app;
 pub mod articles;
 pub mod attendees;

@@ -63,6 +63,7 @@ enum UserCommand {
 }
 
 fn main() -> ExitCode {
+    bantin::allocator::limit_arenas();
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(Command::Serve { no_demo: false });
     if let Command::Openapi { output } = command {
