@@ -9,6 +9,7 @@ use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
 
 use crate::db_test;
+use crate::helpers::problem_fields as fields;
 use crate::helpers::{ids_of, Options, TestApp};
 
 /// Today in these tests: 1 December 2021 in Vietnam (09:00 there, 02:00 UTC).
@@ -39,15 +40,6 @@ fn set(ids: impl IntoIterator<Item = i64>) -> BTreeSet<i64> {
 
 fn id(v: &Value) -> i64 {
     v["id"].as_i64().unwrap()
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 db_test!(with options();

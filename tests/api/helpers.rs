@@ -547,6 +547,16 @@ impl TestApp {
 }
 
 /// The `id` of each record of a list body (`{"data": [...]}`) or of a list of records.
+/// The `field` of each entry of a problem's `errors`, in order.
+pub fn problem_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .expect("a problem with errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("a field").to_owned())
+        .collect()
+}
+
 pub fn ids_of(v: &Value) -> Vec<i64> {
     v.get("data")
         .unwrap_or(v)

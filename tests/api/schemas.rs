@@ -90,11 +90,8 @@ impl Probe<'_> {
             200..=299 | 401 | 409 => BTreeSet::new(),
             _ => {
                 let problem = res.problem(422, "validation_failed");
-                problem["errors"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e["field"].as_str().unwrap().to_owned())
+                crate::helpers::problem_fields(&problem)
+                    .into_iter()
                     .collect()
             }
         }

@@ -22,11 +22,8 @@ fn id(v: &Value) -> i64 {
 }
 
 fn fields(problem: &Value) -> BTreeSet<String> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
+    crate::helpers::problem_fields(problem)
+        .into_iter()
         .collect()
 }
 

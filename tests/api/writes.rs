@@ -3,22 +3,14 @@
 
 use actix_web::http::Method;
 use actix_web::web::Bytes;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::db_test;
+use crate::helpers::problem_fields as fields;
 use crate::helpers::TestApp;
 
 async fn editor(app: &TestApp) -> String {
     app.user("editor").await.1
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 db_test!(
