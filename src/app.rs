@@ -35,6 +35,16 @@ pub struct AppState {
     pub request_timeout: Option<std::time::Duration>,
     /// Where the bytes of media files are kept (`BANTIN_MEDIA_STORE`).
     pub media: Arc<dyn crate::media::store::MediaStore>,
+    /// The proxies whose `X-Forwarded-For` names the client (`BANTIN_TRUSTED_PROXIES`).
+    pub trusted_proxies: crate::http::client::TrustedProxies,
+    /// The base of every absolute URL written into an answer: `BANTIN_PUBLIC_URL`, else the bind
+    /// address. Never taken from a request's headers.
+    pub public_base: String,
+    /// The bearer token `/metrics` asks for (`BANTIN_METRICS_TOKEN`).
+    pub metrics_token: Option<crate::config::Secret>,
+    /// The most documents a list filtered beyond the search index examines per request
+    /// ([`crate::search::MAX_EXAMINED`]; smaller in tests).
+    pub search_examine_limit: i64,
 }
 
 impl AppState {
@@ -50,6 +60,13 @@ impl AppState {
             metrics: Arc::default(),
             rate_limiter: crate::http::limits::RateLimiter::new(config.rate_limit).map(Arc::new),
             request_timeout: Some(config.request_timeout).filter(|t| !t.is_zero()),
+            trusted_proxies: config.trusted_proxies.clone(),
+            public_base: config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.bind)),
+            metrics_token: config.metrics_token.clone(),
+            search_examine_limit: crate::search::MAX_EXAMINED,
         }
     }
 
@@ -63,7 +80,7 @@ impl AppState {
 /// The spec exactly as the running App serves it, without a database.
 pub fn openapi_spec() -> utoipa::openapi::OpenApi {
     let (_, api) = routes(App::new().into_utoipa_app()).split_for_parts();
-    crate::openapi::finish(api)
+    crate::openapi::finish(api, None)
 }
 
 /// Every documented route, registered once for both the App and its spec.
@@ -99,12 +116,15 @@ where
 #[derive(Debug, Clone, Default)]
 pub struct AppSettings {
     pub cors_origins: Vec<String>,
+    /// `BANTIN_PUBLIC_URL`: the server the served spec names (relative when unset).
+    pub public_url: Option<String>,
 }
 
 impl From<&Config> for AppSettings {
     fn from(c: &Config) -> Self {
         Self {
             cors_origins: c.cors_origins.clone(),
+            public_url: c.public_url.clone(),
         }
     }
 }
@@ -131,7 +151,7 @@ pub fn build(
         .app_data(path_config())
         .into_utoipa_app();
     let (app, api) = routes(app).split_for_parts();
-    let api = crate::openapi::finish(api);
+    let api = crate::openapi::finish(api, settings.public_url.as_deref());
     let routes = web::Data::new(RouteTable::from_spec(&api));
     let spec = web::Data::new(Spec(Arc::new(api)));
     app.app_data(routes)
@@ -156,7 +176,9 @@ pub fn build(
         .wrap(from_fn(crate::http::problems::problems))
         .wrap(from_fn(crate::http::metrics::track))
         .wrap(Compress::default())
-        .wrap(tracing_actix_web::TracingLogger::default())
+        .wrap(tracing_actix_web::TracingLogger::<
+            crate::telemetry::RequestSpan,
+        >::new())
 }
 
 /// The generated spec, built once.

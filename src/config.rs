@@ -122,6 +122,13 @@ pub struct Config {
     pub rate_limit: u32,
     /// How long a read may take before it is answered 503; zero for no limit.
     pub request_timeout: Duration,
+    /// The base of every absolute URL bantin writes (`BANTIN_PUBLIC_URL`), without a trailing
+    /// slash; `None` when unset.
+    pub public_url: Option<String>,
+    /// The proxies whose `X-Forwarded-For` names the client (`BANTIN_TRUSTED_PROXIES`).
+    pub trusted_proxies: crate::http::client::TrustedProxies,
+    /// The bearer token `/metrics` asks for (`BANTIN_METRICS_TOKEN`); open when `None`.
+    pub metrics_token: Option<Secret>,
 }
 
 /// How webhook deliveries are sent.
@@ -159,6 +166,28 @@ impl Default for WebhookSettings {
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://bantin.db";
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const MIN_SECRET_BYTES: usize = 32;
+pub const MIN_METRICS_TOKEN_BYTES: usize = 16;
+
+/// `BANTIN_PUBLIC_URL`: an absolute http(s) URL with a host and nothing after its path, kept
+/// without a trailing slash (`https://api.tinhuy.example.vn`, `https://tinhuy.example.vn/bantin`).
+pub fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = url::Url::parse(raw).map_err(|e| {
+        format!("`{raw}` is not an absolute URL such as https://api.example.vn ({e})")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(format!("`{raw}` must be an http or https URL with a host"));
+    }
+    if url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(format!(
+            "`{raw}` must hold no query, fragment, user name or password"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
 
 impl Config {
     /// Reads the settings from the process environment.
@@ -330,7 +359,31 @@ impl Config {
             3_600_000,
         )?);
 
+        let public_url = get("BANTIN_PUBLIC_URL")
+            .map(|raw| parse_public_url(raw.trim()))
+            .transpose()
+            .map_err(|m| err("BANTIN_PUBLIC_URL", m))?;
+        let trusted_proxies = crate::http::client::TrustedProxies::parse(
+            &get("BANTIN_TRUSTED_PROXIES").unwrap_or_default(),
+        )
+        .map_err(|m| err("BANTIN_TRUSTED_PROXIES", m))?;
+        let metrics_token = match get("BANTIN_METRICS_TOKEN") {
+            None => None,
+            Some(t) if t.trim().len() >= MIN_METRICS_TOKEN_BYTES && t.trim().is_ascii() => {
+                Some(Secret::new(t.trim().as_bytes().to_vec()))
+            }
+            Some(_) => {
+                return Err(err(
+                    "BANTIN_METRICS_TOKEN",
+                    format!("must be at least {MIN_METRICS_TOKEN_BYTES} ASCII characters"),
+                ))
+            }
+        };
+
         Ok(Self {
+            public_url,
+            trusted_proxies,
+            metrics_token,
             media_store,
             database_url,
             bind,
@@ -466,6 +519,37 @@ mod tests {
         ] {
             let err = config(&[("BANTIN_JWT_SECRET", SECRET), (var, value)]).unwrap_err();
             assert_eq!(err.var, var);
+        }
+    }
+
+    #[test]
+    fn public_url_proxies_and_metrics_token_are_checked() {
+        let c = config(&[("BANTIN_JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(c.public_url, None);
+        assert!(c.trusted_proxies.is_empty());
+        assert!(c.metrics_token.is_none());
+        let c = config(&[
+            ("BANTIN_JWT_SECRET", SECRET),
+            ("BANTIN_PUBLIC_URL", "https://api.tinhuy.example.vn/"),
+            ("BANTIN_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+            ("BANTIN_METRICS_TOKEN", "scrape-0123456789abcdef"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.public_url.as_deref(),
+            Some("https://api.tinhuy.example.vn")
+        );
+        assert!(!c.trusted_proxies.is_empty());
+        assert!(c.metrics_token.is_some());
+        for (var, value) in [
+            ("BANTIN_PUBLIC_URL", "api.example.vn"),
+            ("BANTIN_PUBLIC_URL", "ftp://api.example.vn"),
+            ("BANTIN_PUBLIC_URL", "https://api.example.vn/?x=1"),
+            ("BANTIN_TRUSTED_PROXIES", "10.0.0.0/40"),
+            ("BANTIN_METRICS_TOKEN", "short"),
+        ] {
+            let e = config(&[("BANTIN_JWT_SECRET", SECRET), (var, value)]).unwrap_err();
+            assert_eq!(e.var, var, "{value}");
         }
     }
 

@@ -113,8 +113,14 @@ fn print_openapi(output: Option<std::path::PathBuf>) -> ExitCode {
     }
 }
 
+/// The database of a one-off command: one connection, so that no pooled connection races the
+/// command's own (a long import holds SQLite's write lock for its whole transaction).
 fn open_and_migrate(config: &Config) -> Result<Db, String> {
-    let db = Db::open(&config.database_url, config.pool_size, config.db_timeout)
+    open_and_migrate_with(config, 1)
+}
+
+fn open_and_migrate_with(config: &Config, pool_size: u32) -> Result<Db, String> {
+    let db = Db::open(&config.database_url, pool_size, config.db_timeout)
         .map_err(|e| format!("{e} (BANTIN_DATABASE_URL={:?})", config.database_url))?;
     let mut conn = db
         .pool()
@@ -283,7 +289,7 @@ fn serve(config: Config, no_demo: bool) -> Result<(), String> {
         DatabaseUrl::Sqlite(path) => !path.exists(),
         DatabaseUrl::Postgres(_) => false,
     };
-    let db = open_and_migrate(&config)?;
+    let db = open_and_migrate_with(&config, config.pool_size)?;
     if is_new_embedded && !no_demo {
         let mut conn = db.pool().get().map_err(|e| e.to_string())?;
         let loaded = bantin::demo::load(&mut conn)?;

@@ -74,12 +74,20 @@ fn problem_response(description: &str) -> Response {
 }
 
 /// Adds what every operation shares.
-pub fn finish(mut api: OpenApi) -> OpenApi {
+/// `public_url` is `BANTIN_PUBLIC_URL`; without it the server is relative (`/`), so "Try it out"
+/// works wherever the document is served from.
+pub fn finish(mut api: OpenApi, public_url: Option<&str>) -> OpenApi {
     api.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    api.servers = Some(vec![ServerBuilder::new()
-        .url("http://127.0.0.1:8080")
-        .description(Some("A local bantin (`cargo run`)"))
-        .build()]);
+    api.servers = Some(vec![match public_url {
+        Some(url) => ServerBuilder::new()
+            .url(url)
+            .description(Some("This bantin (`BANTIN_PUBLIC_URL`)"))
+            .build(),
+        None => ServerBuilder::new()
+            .url("/")
+            .description(Some("The server this document was fetched from"))
+            .build(),
+    }]);
     let components = api.components.get_or_insert_with(Default::default);
     components.security_schemes.insert(
         "bearer".to_owned(),
@@ -88,6 +96,17 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
                 .scheme(HttpAuthScheme::Bearer)
                 .bearer_format("JWT")
                 .description(Some("A token from `POST /api/v1/auth/token`."))
+                .build(),
+        )),
+    );
+    components.security_schemes.insert(
+        "metrics_token".to_owned(),
+        RefOr::T(SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(
+                    "`BANTIN_METRICS_TOKEN`, when the server sets one: for Prometheus scrapers.",
+                ))
                 .build(),
         )),
     );
@@ -106,7 +125,7 @@ pub fn finish(mut api: OpenApi) -> OpenApi {
             if has_id {
                 statuses.push("404");
             }
-            if method != Method::GET || op.security.is_some() {
+            if method != Method::GET || (op.security.is_some() && path.starts_with("/api/")) {
                 statuses.push("403");
             }
             if method != Method::GET {

@@ -147,6 +147,8 @@ pub struct ListArticlesQuery {
     /// diacritics (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word`
     /// excludes. Without `sort`, best match first: title matches, then the rest, each newest first.
     /// At most 200 characters; see `GET /search` for the whole syntax.
+    /// With other filters, each request examines at most 20,000 matches: a page may then hold
+    /// fewer records than `limit`, even none, and still a `next_cursor` to go on from.
     #[param(example = "dang uy \"tuan chau\" -covid")]
     pub q: Option<String>,
     /// Only articles with this status (anonymous callers see published articles only).
@@ -211,7 +213,11 @@ pub async fn list_articles(
     query: StrictQuery<ListArticlesQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let search = Matcher::from_param(q.q.as_deref(), state.db.backend())?;
+    let search = Matcher::from_param(
+        q.q.as_deref(),
+        state.db.backend(),
+        state.search_examine_limit,
+    )?;
     let ranked = search.clone().filter(|_| q.sort.is_none());
     let sort = q.sort.unwrap_or_default();
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;

@@ -40,7 +40,8 @@ const BAD_LOGIN: &str = "the username or password is wrong";
 /// Get a token
 ///
 /// Exchanges a username and password for a bearer token. After 5 failed attempts within a minute
-/// from one address or for one username, further attempts get 429 with `Retry-After`.
+/// from one client address, or for one username from one address, further attempts from there get
+/// 429 with `Retry-After`; attempts from elsewhere are not affected.
 #[utoipa::path(operation_id = "create_token", tag = "auth", request_body = TokenRequest, security(()),
     responses((status = 200, description = "A token", body = TokenResponse),
         (status = 401, description = "Wrong username or password", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -61,36 +62,41 @@ pub async fn create_token(
     let (Val::Set(username), Val::Set(pw)) = (username, pw) else {
         return Err(ApiError::internal("validated fields missing"));
     };
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
+    let address = crate::http::client::of_request(&req)
+        .map(|ip| crate::http::client::limit_key(ip).to_string())
         .unwrap_or_default();
-    let tokens = state.tokens.clone();
-    let token = state
+    // The attempt is counted before the password is checked; the check itself (argon2, tens of
+    // milliseconds) runs on a blocking thread with no database connection held.
+    let (attempt, user) = state
         .db
         .run(move |conn| {
-            throttle::check(conn, &address, &username)?;
+            let attempt = throttle::begin(conn, &address, &username)?;
             let user = crate::users::model::find_by_username(conn, &username)?;
-            // The same work whether or not the user exists: the answer and its timing agree.
-            let stored = user
-                .as_ref()
-                .map(|u| u.password_hash.as_str())
-                .unwrap_or(password::dummy_hash());
-            let matches = password::verify(&pw, stored);
-            match user {
-                Some(u) if matches && u.disabled_at.is_none() => {
-                    let role = super::Role::parse(&u.role).unwrap_or(super::Role::Viewer);
-                    tokens.issue(u.id, role).map_err(ApiError::internal)
-                }
-                _ => {
-                    crate::db::transaction(conn, |conn| {
-                        throttle::record_failure(conn, &address, &username)
-                    })?;
-                    Err(ApiError::Unauthorized(BAD_LOGIN.into()))
-                }
-            }
+            Ok((attempt, user))
         })
         .await?;
+    let verified = web::block(move || {
+        // The same work whether or not the user exists: the answer and its timing agree.
+        let stored = user
+            .as_ref()
+            .map(|u| u.password_hash.as_str())
+            .unwrap_or(password::dummy_hash());
+        let matches = password::verify(&pw, stored);
+        user.filter(|u| matches && u.disabled_at.is_none())
+    })
+    .await?;
+    let Some(user) = verified else {
+        return Err(ApiError::Unauthorized(BAD_LOGIN.into()));
+    };
+    state
+        .db
+        .run(move |conn| throttle::succeeded(conn, attempt))
+        .await?;
+    let role = super::Role::parse(&user.role).unwrap_or(super::Role::Viewer);
+    let token = state
+        .tokens
+        .issue(user.id, role)
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(TokenResponse {

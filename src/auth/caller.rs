@@ -1,6 +1,7 @@
 //! The caller of a request, as an extractor: anonymous, or a user with a role. A token is checked
 //! (signature, algorithm, expiry, issuer, audience) and its user looked up on every request, so a
-//! disabled user or a changed role takes effect at once.
+//! disabled user or a changed role takes effect at once, and a token issued before the account's
+//! `tokens_valid_after` (moved by a password change, a role change or a disable) is refused.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -113,7 +114,17 @@ impl FromRequest for Caller {
                 .db
                 .run(move |conn| Ok(crate::users::model::find(conn, id)?))
                 .await?;
+            let issued_ms = i64::try_from(claims.issued_at_ms()).unwrap_or(i64::MAX);
             match user {
+                Some(u)
+                    if u.tokens_valid_after.is_some_and(|after| {
+                        issued_ms < after.and_utc().timestamp_millis()
+                    }) =>
+                {
+                    Err(ApiError::Unauthorized(
+                        "the bearer token was issued before the account's password, role or state changed; get a new one".into(),
+                    ))
+                }
                 Some(u) if u.disabled_at.is_none() => Ok(Caller::User {
                     id: u.id,
                     role: Role::parse(&u.role).unwrap_or(Role::Viewer),

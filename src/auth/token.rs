@@ -20,6 +20,17 @@ pub struct Claims {
     pub aud: String,
     /// A unique id for this token.
     pub jti: String,
+    /// `iat` in milliseconds, to compare with the account's `tokens_valid_after` (a password
+    /// change and a login within the same second must still tell old tokens from new).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat_ms: Option<u64>,
+}
+
+impl Claims {
+    /// When the token was issued, in milliseconds since the epoch.
+    pub fn issued_at_ms(&self) -> u64 {
+        self.iat_ms.unwrap_or(self.iat.saturating_mul(1000))
+    }
 }
 
 /// Signs and checks tokens with the shared secret.
@@ -47,7 +58,8 @@ impl TokenKeys {
     }
 
     pub fn issue(&self, user_id: i64, role: Role) -> Result<String, String> {
-        let now = jsonwebtoken::get_current_timestamp();
+        let now_ms = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap_or_default();
+        let now = now_ms / 1000;
         let mut jti = [0u8; 16];
         rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut jti);
         let claims = Claims {
@@ -58,6 +70,7 @@ impl TokenKeys {
             iss: ISSUER.to_owned(),
             aud: AUDIENCE.to_owned(),
             jti: hex::encode(jti),
+            iat_ms: Some(now_ms),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
     }

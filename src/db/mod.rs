@@ -59,8 +59,10 @@ pub enum ConnectError {
 
 /// Set on every SQLite connection: WAL for readers beside one writer, foreign keys enforced, and a
 /// busy timeout instead of an immediate "database is locked".
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
+/// The busy timeout comes first, so that even switching to WAL waits for a writer (an import, a
+/// migration) instead of failing at once with "database is locked".
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
 impl Manager {
     fn new(url: &DatabaseUrl) -> Self {

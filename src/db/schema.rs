@@ -199,6 +199,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        tokens_valid_after -> Nullable<Timestamp>,
     }
 }
 
@@ -213,6 +214,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        author_name_is_login -> Bool,
     }
 }
 

@@ -150,6 +150,8 @@ pub struct ListDirectivesQuery {
     /// (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word` excludes.
     /// Without `sort`, best match first, latest first among equals. At most 200 characters; see
     /// `GET /search` for the whole syntax.
+    /// With other filters, each request examines at most 20,000 matches: a page may then hold
+    /// fewer records than `limit`, even none, and still a `next_cursor` to go on from.
     #[param(example = "quy hoach tuan chau")]
     pub q: Option<String>,
     /// Only directives given at this meeting.
@@ -196,6 +198,8 @@ pub struct ListMeetingDirectivesQuery {
     /// (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word` excludes.
     /// Without `sort`, best match first, latest first among equals. At most 200 characters; see
     /// `GET /search` for the whole syntax.
+    /// With other filters, each request examines at most 20,000 matches: a page may then hold
+    /// fewer records than `limit`, even none, and still a `next_cursor` to go on from.
     #[param(example = "quy hoach tuan chau")]
     pub q: Option<String>,
     /// Only directives with this status.
@@ -228,7 +232,7 @@ async fn list_page(
     paging: Paging<'_>,
     parent: Option<i64>,
 ) -> ApiResult<HttpResponse> {
-    let search = Matcher::from_param(paging.q, state.db.backend())?;
+    let search = Matcher::from_param(paging.q, state.db.backend(), state.search_examine_limit)?;
     let ranked = search.clone().filter(|_| paging.sort.is_none());
     let sort = paging.sort.unwrap_or(default_sort);
     let key = if ranked.is_some() { RANKED } else { sort.key() };
@@ -745,24 +749,27 @@ pub struct DirectiveUpdate {
     pub note: String,
     /// The status the directive was given with this note; `null` for a note alone.
     pub status: Option<DirectiveStatus>,
-    /// The user who wrote it (from their token).
+    /// The user who wrote it (from their token); `null` for anonymous readers.
     pub author_user_id: Option<i64>,
-    /// Their display name (or username) when they wrote it.
-    pub author_name: String,
+    /// Their display name when they wrote it; for signed-in readers, their username when they
+    /// had no display name (anonymous readers then get `null`: login names are not public).
+    pub author_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
 }
 
-impl From<DirectiveUpdateRow> for DirectiveUpdate {
-    fn from(row: DirectiveUpdateRow) -> Self {
+impl DirectiveUpdate {
+    /// The update as `caller` may see it: anonymous callers learn no login name or user id.
+    fn for_caller(row: DirectiveUpdateRow, caller: &Caller) -> Self {
+        let signed_in = caller.user_id().is_some();
         Self {
             id: row.id,
             directive_id: row.directive_id,
             note: row.note,
             status: row.status.as_deref().and_then(DirectiveStatus::parse),
-            author_user_id: row.author_user_id,
-            author_name: row.author_name,
+            author_user_id: row.author_user_id.filter(|_| signed_in),
+            author_name: Some(row.author_name).filter(|_| signed_in || !row.author_name_is_login),
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
             version: row.version,
@@ -784,6 +791,7 @@ impl From<DirectiveUpdateRow> for DirectiveUpdate {
 pub async fn list_directive_updates(
     req: HttpRequest,
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<i64>,
     query: StrictQuery<PagingQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -804,7 +812,7 @@ pub async fn list_directive_updates(
                 total,
                 &listing,
                 |r| (serde_json::Value::Null, r.id),
-                DirectiveUpdate::from,
+                |r| DirectiveUpdate::for_caller(r, &caller),
             ))
         })
         .await?;
@@ -827,6 +835,7 @@ pub async fn list_directive_updates(
 pub async fn get_directive_update(
     req: HttpRequest,
     state: web::Data<AppState>,
+    caller: Caller,
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (id, update_id) = path.into_inner();
@@ -834,7 +843,7 @@ pub async fn get_directive_update(
         .db
         .run(move |conn| {
             model::find_update(conn, id, update_id)?
-                .map(DirectiveUpdate::from)
+                .map(|r| DirectiveUpdate::for_caller(r, &caller))
                 .ok_or_else(|| {
                     ApiError::not_found(format!("no update {update_id} of directive {id}"))
                 })
@@ -894,8 +903,10 @@ pub async fn create_directive_update(
             }
             let input = write::read_update(body.0)?;
             idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
-                let update =
-                    DirectiveUpdate::from(write::add_update(conn, id, input, author, writer)?);
+                let update = DirectiveUpdate::for_caller(
+                    write::add_update(conn, id, input, author, writer)?,
+                    &caller,
+                );
                 Ok(Created {
                     location: format!("/api/v1/directives/{id}/updates/{}", update.id),
                     version: update.version,

@@ -728,6 +728,8 @@ pub struct DirectiveUpdateRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// `author_name` is the author's login name (they had no display name when they wrote it).
+    pub author_name_is_login: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -741,6 +743,7 @@ pub struct NewDirectiveUpdateRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    pub author_name_is_login: bool,
 }
 
 /// One page of a directive's updates, oldest first.

@@ -519,6 +519,7 @@ pub fn add_update(
             note: input.note,
             status: input.status.map(str::to_owned),
             author_user_id: Some(author_user_id),
+            author_name_is_login: display_name.is_none(),
             author_name: display_name.unwrap_or(username),
             created_at: writer.now,
             updated_at: writer.now,

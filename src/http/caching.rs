@@ -37,3 +37,6 @@ pub async fn cache_control(
     }
     Ok(res)
 }
+
+/// The `Content-Security-Policy` of stored files (photos): nothing in them may run or load.
+pub const STORED_FILE_CSP: &str = "default-src 'none'; sandbox";

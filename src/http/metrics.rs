@@ -9,9 +9,10 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 
 use crate::app::AppState;
+use crate::error::{ApiError, ApiResult};
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -38,7 +39,19 @@ impl Histogram {
 }
 
 /// The histograms of one route pattern, by method and status.
-type ByRoute = HashMap<(actix_web::http::Method, u16), Histogram>;
+type ByRoute = HashMap<(&'static str, u16), Histogram>;
+
+/// The methods the API serves; any other is counted as `OTHER`, so that made-up methods cannot
+/// add series.
+const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"];
+
+/// The label of a request's method.
+fn method_label(method: &actix_web::http::Method) -> &'static str {
+    METHODS
+        .into_iter()
+        .find(|m| *m == method.as_str())
+        .unwrap_or("OTHER")
+}
 
 /// The request metrics of one server, by route pattern.
 #[derive(Default)]
@@ -47,25 +60,27 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    fn observe(&self, route: &str, method: &actix_web::http::Method, status: u16, seconds: f64) {
+    /// `route` is a pattern the App declares (or `unmatched`), `method` one of [`METHODS`] or
+    /// `OTHER`, `status` a status code: every label is bounded by construction.
+    fn observe(&self, route: &str, method: &'static str, status: u16, seconds: f64) {
         let mut map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
         let by_route = match map.get_mut(route) {
             Some(m) => m,
             None => map.entry(route.to_owned()).or_default(),
         };
         by_route
-            .entry((method.clone(), status))
+            .entry((method, status))
             .or_default()
             .observe(seconds);
     }
 
     fn render(&self, out: &mut String) {
         let map = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        let mut rows: Vec<(&String, &(actix_web::http::Method, u16), &Histogram)> = map
+        let mut rows: Vec<(&String, &(&'static str, u16), &Histogram)> = map
             .iter()
             .flat_map(|(route, m)| m.iter().map(move |(k, h)| (route, k, h)))
             .collect();
-        rows.sort_by(|a, b| (a.0, a.1 .0.as_str(), a.1 .1).cmp(&(b.0, b.1 .0.as_str(), b.1 .1)));
+        rows.sort_by(|a, b| (a.0, a.1 .0, a.1 .1).cmp(&(b.0, b.1 .0, b.1 .1)));
         out.push_str(
             "# HELP bantin_http_requests_total Requests answered, by route, method and status.\n",
         );
@@ -124,13 +139,13 @@ pub async fn track(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let method = req.method().clone();
+    let method = method_label(req.method());
     let res = next.call(req).await?;
     if let Some(state) = state {
         let route = res.request().match_pattern();
         state.metrics.observe(
             route.as_deref().unwrap_or("unmatched"),
-            &method,
+            method,
             res.status().as_u16(),
             started.elapsed().as_secs_f64(),
         );
@@ -143,10 +158,31 @@ pub async fn track(
 /// Prometheus text: `bantin_http_requests_total` and `bantin_http_request_duration_seconds` by
 /// route, method and status; `bantin_db_pool_connections` and `bantin_db_pool_idle_connections`;
 /// `bantin_db_errors_total` (database failures answered as 500 or 503); `bantin_db_statements_total`.
-#[utoipa::path(operation_id = "metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain; version=0.0.4", body = String)))]
+///
+/// Open to anyone unless `BANTIN_METRICS_TOKEN` is set; then it needs
+/// `Authorization: Bearer <that token>` (a scraper's token, not a user's).
+#[utoipa::path(operation_id = "metrics", tag = "operations", security((), ("metrics_token" = [])),
+    responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain; version=0.0.4", body = String),
+        (status = 401, description = "`BANTIN_METRICS_TOKEN` is set and the request does not carry it", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/metrics")]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    if let Some(expected) = &state.metrics_token {
+        let given = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .unwrap_or_default();
+        if !crate::http::page::constant_time_eq(given.as_bytes(), expected.expose()) {
+            return Err(ApiError::Unauthorized(
+                "the metrics need `Authorization: Bearer <BANTIN_METRICS_TOKEN>`".into(),
+            ));
+        }
+    }
     let mut out = String::with_capacity(16 * 1024);
     state.metrics.render(&mut out);
     let pool = state.db.pool().state();
@@ -175,8 +211,8 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         "# HELP bantin_db_statements_total SQL statements run.\n# TYPE bantin_db_statements_total counter\nbantin_db_statements_total {}",
         state.db.statements()
     );
-    HttpResponse::Ok()
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
-        .body(out)
+        .body(out))
 }

@@ -2,6 +2,7 @@
 //! the problem+json layer.
 
 pub mod caching;
+pub mod client;
 pub mod etag;
 pub mod idempotency;
 pub mod include;

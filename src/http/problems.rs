@@ -1,5 +1,6 @@
 //! The outermost layer that makes every error, from any layer, an `application/problem+json`
-//! body carrying the request id, and sends `X-Request-Id` on every response.
+//! body carrying the request id, and sends `X-Request-Id` and `X-Content-Type-Options: nosniff` on
+//! every response.
 
 use actix_web::body::{to_bytes, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -58,6 +59,11 @@ async fn finish(response: HttpResponse<BoxBody>, request_id: &str) -> HttpRespon
     if let Ok(value) = HeaderValue::from_str(request_id) {
         response.headers_mut().insert(X_REQUEST_ID.clone(), value);
     }
+    // No browser reads an answer as another type than the one it is sent as.
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 

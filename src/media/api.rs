@@ -668,7 +668,8 @@ pub enum VariantName {
             (ImageFile = "image/webp")
         ),
         headers(("ETag" = String, description = "Strong: the file's SHA-256"),
-            ("Cache-Control" = String, description = "`public, max-age=31536000, immutable`"))),
+            ("Cache-Control" = String, description = "`public, max-age=31536000, immutable`"),
+            ("Content-Security-Policy" = String, description = "`default-src 'none'; sandbox`: nothing in the file may run"))),
         (status = 304, description = "The client's copy is current")))]
 #[get("/media/{id}/{variant}")]
 pub async fn get_media_file(
@@ -705,6 +706,10 @@ pub async fn get_media_file(
         .content_type(file.content_type)
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            crate::http::caching::STORED_FILE_CSP,
+        ))
         .body(bytes))
 }
 

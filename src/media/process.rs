@@ -208,6 +208,111 @@ pub fn process(bytes: &[u8], format: ImageFormat) -> ApiResult<Processed> {
     })
 }
 
+/// Drops the metadata of an already encoded image without decoding its pixels: JPEG APP1–APP15
+/// segments (EXIF, XMP, ICC, …; the Adobe APP14 that tells its colour transform is kept) and
+/// comments, PNG text, time and EXIF chunks, WebP EXIF and XMP chunks. Files this service wrote
+/// carry none, so they come back unchanged; `None` when the bytes are not a well-formed file of
+/// `format`.
+pub fn strip_metadata(bytes: &[u8], format: ImageFormat) -> Option<Vec<u8>> {
+    match format {
+        ImageFormat::Jpeg => strip_jpeg(bytes),
+        ImageFormat::Png => strip_png(bytes),
+        ImageFormat::WebP => strip_webp(bytes),
+        _ => None,
+    }
+}
+
+fn strip_jpeg(bytes: &[u8]) -> Option<Vec<u8>> {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&bytes[..2]);
+    let mut i = 2;
+    loop {
+        // Fill bytes (0xFF) may precede a marker.
+        while bytes.get(i) == Some(&0xFF) && bytes.get(i + 1) == Some(&0xFF) {
+            i += 1;
+        }
+        if *bytes.get(i)? != 0xFF {
+            return None;
+        }
+        let marker = *bytes.get(i + 1)?;
+        if marker == 0xDA || marker == 0xD9 {
+            // Start of scan (or an image that ends here): the rest is image data.
+            out.extend_from_slice(&bytes[i..]);
+            return Some(out);
+        }
+        let len = usize::from(u16::from_be_bytes([*bytes.get(i + 2)?, *bytes.get(i + 3)?]));
+        if len < 2 {
+            return None;
+        }
+        let end = i.checked_add(2 + len)?;
+        let segment = bytes.get(i..end)?;
+        let metadata = (0xE1..=0xEF).contains(&marker) && marker != 0xEE || marker == 0xFE;
+        if !metadata {
+            out.extend_from_slice(segment);
+        }
+        i = end;
+    }
+}
+
+fn strip_png(bytes: &[u8]) -> Option<Vec<u8>> {
+    const SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    if !bytes.starts_with(&SIGNATURE) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&SIGNATURE);
+    let mut i = SIGNATURE.len();
+    while i < bytes.len() {
+        let len =
+            usize::try_from(u32::from_be_bytes(bytes.get(i..i + 4)?.try_into().ok()?)).ok()?;
+        let kind = bytes.get(i + 4..i + 8)?;
+        let end = i.checked_add(12)?.checked_add(len)?;
+        let chunk = bytes.get(i..end)?;
+        if !matches!(kind, b"tEXt" | b"zTXt" | b"iTXt" | b"eXIf" | b"tIME") {
+            out.extend_from_slice(chunk);
+        }
+        i = end;
+        if kind == b"IEND" {
+            break;
+        }
+    }
+    Some(out)
+}
+
+fn strip_webp(bytes: &[u8]) -> Option<Vec<u8>> {
+    if bytes.len() < 12 || &bytes[..4] != b"RIFF" || &bytes[8..12] != b"WEBP" {
+        return None;
+    }
+    let mut body = Vec::with_capacity(bytes.len());
+    body.extend_from_slice(b"WEBP");
+    let mut i = 12;
+    while i + 8 <= bytes.len() {
+        let kind = &bytes[i..i + 4];
+        let len = usize::try_from(u32::from_le_bytes(bytes[i + 4..i + 8].try_into().ok()?)).ok()?;
+        let end = i.checked_add(8)?.checked_add(len + (len & 1))?;
+        let chunk = bytes.get(i..end.min(bytes.len()))?;
+        match kind {
+            b"EXIF" | b"XMP " => {}
+            b"VP8X" => {
+                let mut chunk = chunk.to_vec();
+                // The flags say which metadata chunks follow: none now.
+                *chunk.get_mut(8)? &= !(0x08 | 0x04);
+                body.extend_from_slice(&chunk);
+            }
+            _ => body.extend_from_slice(chunk),
+        }
+        i = end;
+    }
+    let mut out = Vec::with_capacity(body.len() + 8);
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&u32::try_from(body.len()).ok()?.to_le_bytes());
+    out.extend_from_slice(&body);
+    Some(out)
+}
+
 fn file(variant: Variant, content_type: &'static str, img: &DynamicImage, bytes: Vec<u8>) -> File {
     File {
         variant,
@@ -265,6 +370,42 @@ mod tests {
         let p = process(&png(500, 300), ImageFormat::Png).unwrap();
         let sizes: Vec<(u32, u32)> = p.files.iter().map(|f| (f.width, f.height)).collect();
         assert_eq!(sizes, [(500, 300), (320, 192), (500, 300), (500, 300)]);
+    }
+
+    #[test]
+    fn metadata_is_stripped_and_clean_files_come_back_unchanged() {
+        let p = process(&png(40, 30), ImageFormat::Png).unwrap();
+        for f in &p.files {
+            let format = sniff(&f.bytes).unwrap();
+            assert_eq!(
+                strip_metadata(&f.bytes, format).as_deref(),
+                Some(&f.bytes[..])
+            );
+        }
+        // A JPEG with an EXIF segment and a comment loses both, and still decodes.
+        let jpeg = &p.files[1].bytes;
+        let mut dirty = jpeg[..2].to_vec();
+        dirty.extend_from_slice(&[0xFF, 0xE1, 0x00, 0x10]);
+        dirty.extend_from_slice(b"Exif\0\0GPS-here");
+        dirty.extend_from_slice(&[0xFF, 0xFE, 0x00, 0x07]);
+        dirty.extend_from_slice(b"hello");
+        dirty.extend_from_slice(&jpeg[2..]);
+        let clean = strip_metadata(&dirty, ImageFormat::Jpeg).unwrap();
+        assert_eq!(&clean, jpeg);
+        // A PNG text chunk goes too.
+        let png_bytes = &p.files[0].bytes;
+        let mut dirty = png_bytes[..33].to_vec();
+        let text = b"Commenthidden";
+        dirty.extend_from_slice(&(text.len() as u32).to_be_bytes());
+        dirty.extend_from_slice(b"tEXt");
+        dirty.extend_from_slice(text);
+        dirty.extend_from_slice(&[0, 0, 0, 0]);
+        dirty.extend_from_slice(&png_bytes[33..]);
+        assert_eq!(
+            strip_metadata(&dirty, ImageFormat::Png).as_deref(),
+            Some(&png_bytes[..])
+        );
+        assert_eq!(strip_metadata(b"not an image", ImageFormat::Jpeg), None);
     }
 
     #[test]

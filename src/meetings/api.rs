@@ -267,6 +267,8 @@ pub struct ListMeetingsQuery {
     /// diacritics (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word`
     /// excludes. Without `sort`, best match first: title matches, then the rest, each latest first.
     /// At most 200 characters; see `GET /search` for the whole syntax.
+    /// With other filters, each request examines at most 20,000 matches: a page may then hold
+    /// fewer records than `limit`, even none, and still a `next_cursor` to go on from.
     #[param(example = "tuan chau")]
     pub q: Option<String>,
     /// Only meetings this organization took part in (as host or counterpart).
@@ -318,7 +320,11 @@ pub async fn list_meetings(
     query: StrictQuery<ListMeetingsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let search = Matcher::from_param(q.q.as_deref(), state.db.backend())?;
+    let search = Matcher::from_param(
+        q.q.as_deref(),
+        state.db.backend(),
+        state.search_examine_limit,
+    )?;
     let ranked = search.clone().filter(|_| q.sort.is_none());
     let sort = q.sort.unwrap_or_default();
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;

@@ -109,8 +109,12 @@ pub async fn search(
     query: StrictQuery<SearchQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let matcher = Matcher::from_param(q.q.as_deref(), state.db.backend())?
-        .ok_or_else(|| ApiError::bad_param("q", "is required"))?;
+    let matcher = Matcher::from_param(
+        q.q.as_deref(),
+        state.db.backend(),
+        state.search_examine_limit,
+    )?
+    .ok_or_else(|| ApiError::bad_param("q", "is required"))?;
     let scope = Scope {
         resources: parse_types(q.types.as_deref())?,
         public_only: !caller.sees_unpublished(),

@@ -248,6 +248,9 @@ pub type MatchingIds = Select<
 pub struct Matcher {
     query: Query,
     backend: Backend,
+    /// The most documents a narrowed list examines per request ([`MAX_EXAMINED`] unless a test
+    /// sets a smaller bound).
+    max_examined: i64,
 }
 
 /// Which matching documents a condition selects.
@@ -288,15 +291,26 @@ fn small_title_set(conn: &mut DbConnection, m: &Matcher) -> QueryResult<bool> {
 
 impl Matcher {
     pub fn new(query: Query, backend: Backend) -> Self {
-        Self { query, backend }
+        Self {
+            query,
+            backend,
+            max_examined: MAX_EXAMINED,
+        }
     }
 
     /// Reads the `q` parameter: `None` when absent, a 400 naming `q` when it has nothing to find
-    /// or is too long.
-    pub fn from_param(q: Option<&str>, backend: Backend) -> ApiResult<Option<Self>> {
+    /// or is too long. `max_examined` bounds the work of a narrowed list (see [`MAX_EXAMINED`]).
+    pub fn from_param(
+        q: Option<&str>,
+        backend: Backend,
+        max_examined: i64,
+    ) -> ApiResult<Option<Self>> {
         q.map(|q| {
             Query::parse(q)
-                .map(|query| Self::new(query, backend))
+                .map(|query| Self {
+                    max_examined: max_examined.clamp(1, MAX_EXAMINED),
+                    ..Self::new(query, backend)
+                })
                 .map_err(|e| ApiError::bad_param("q", e.to_string()))
         })
         .transpose()
@@ -547,6 +561,12 @@ pub struct Ranked<R> {
 /// The most hits read at once while a list's filter lets few through.
 const MAX_BATCH: i64 = 8_000;
 
+/// The most matching documents one request of a narrowed list examines. Past it, the page holds
+/// what was found (perhaps fewer records than asked, perhaps none) and a cursor that continues
+/// from the last document examined: a common word under a filter that lets nothing through costs
+/// a bounded amount of work per request.
+pub const MAX_EXAMINED: i64 = 20_000;
+
 /// A page of one resource's records in best-match order, narrowed by the list's `filter`: hits
 /// are read in order, in batches that grow while the filter lets few through, until the page is
 /// full. `load` reads the page's records by id.
@@ -568,11 +588,22 @@ pub fn ranked<R>(
     let want = page.fetch();
     let mut after = page.after.as_ref().map(After::decode).transpose()?;
     let mut hits: Vec<Hit> = Vec::new();
-    let mut batch = want;
+    // Unnarrowed, one read of `want` hits fills the page or ends the list; narrowed, the reads
+    // are bounded by `max_examined` in all.
+    let mut batch = if narrows {
+        want.min(m.max_examined)
+    } else {
+        want
+    };
+    let mut examined = 0i64;
+    // Set when the bound stops the walk before the page is full: where to continue.
+    let mut stopped_at: Option<Hit> = None;
     loop {
         let found = find(conn, m, scope, after, batch)?;
         let exhausted = (found.len() as i64) < batch;
+        examined += found.len() as i64;
         after = found.last().map(After::of);
+        let last = found.last().cloned();
         if narrows {
             let ids: Vec<i64> = found.iter().map(|h| h.resource_id).collect();
             let allowed: std::collections::HashSet<i64> =
@@ -588,10 +619,18 @@ pub fn ranked<R>(
         if hits.len() as i64 >= want || exhausted {
             break;
         }
-        batch = (batch * 4).min(MAX_BATCH);
+        if narrows && examined >= m.max_examined {
+            stopped_at = last;
+            break;
+        }
+        batch = (batch * 4).min(MAX_BATCH).min(m.max_examined - examined);
     }
     hits.truncate(want as usize);
-    let (hits, next_cursor) = page.cut(hits, listing, Hit::position);
+    let (hits, mut next_cursor) = page.cut(hits, listing, Hit::position);
+    if let (None, Some(last)) = (&next_cursor, stopped_at) {
+        let (value, id) = last.position();
+        next_cursor = Some(listing.cursor_at(value, id));
+    }
     let ids: Vec<i64> = hits.iter().map(|h| h.resource_id).collect();
     let mut by_id: HashMap<i64, R> = load(conn, &ids)?
         .into_iter()

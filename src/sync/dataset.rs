@@ -6,7 +6,7 @@
 //! `media_blobs` lines) only when they are kept in the database (`BANTIN_MEDIA_STORE=db`). With a
 //! directory or an S3 bucket, copy the files alongside the dataset.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Write};
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -154,10 +154,12 @@ records! {
     User(UserRecord) => users order (id) batched BATCH => {
         id: i64, username: String, display_name: Option<String>, password_hash: String, role: String,
         disabled_at: Option<NaiveDateTime>, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+        #[serde(default)] tokens_valid_after: Option<NaiveDateTime>,
     }
     DirectiveUpdate(DirectiveUpdateRecord) => directive_updates order (id) batched BATCH => {
         id: i64, directive_id: i64, note: String, status: Option<String>, author_user_id: Option<i64>, author_name: String,
         created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+        #[serde(default)] author_name_is_login: bool,
     }
     Target(TargetRecord) => targets order (id) batched BATCH => {
         id: i64, organization_id: i64, meeting_id: Option<i64>, indicator: String, unit: String, period_label: String,
@@ -226,6 +228,9 @@ fn general(message: impl Into<String>) -> ImportError {
 /// Rows inserted per statement.
 const INSERT_BATCH: usize = 500;
 
+/// The longest line read, in bytes: a 10 MiB media file in base64 with its record fits.
+pub const MAX_LINE_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Tables whose ids come from a sequence on PostgreSQL, with that column.
 const SERIAL: &[(&str, &str)] = &[
     ("organizations", "id"),
@@ -280,15 +285,24 @@ fn import_lines(
     let mut line_no = 0usize;
     let mut read = 0u64;
     let mut buf = String::new();
+    // The content type of each media file seen, which its bytes must match.
+    let mut media_types: HashMap<(i64, String), String> = HashMap::new();
+    let mut restamped: Vec<(i64, String, i64, String)> = Vec::new();
     loop {
         buf.clear();
-        let n = input
+        let n = std::io::Read::take(&mut *input, MAX_LINE_BYTES + 1)
             .read_line(&mut buf)
             .map_err(|e| general(format!("cannot read the input: {e}")))?;
         if n == 0 {
             break;
         }
         line_no += 1;
+        if n as u64 > MAX_LINE_BYTES {
+            return Err(at(
+                line_no,
+                format!("the line is longer than {MAX_LINE_BYTES} bytes"),
+            ));
+        }
         read += n as u64;
         if line_no % 1000 == 0 {
             progress(read);
@@ -299,6 +313,7 @@ fn import_lines(
         }
         let mut record: Record = serde_json::from_str(text)
             .map_err(|e| at(line_no, format!("not a record of a known type: {e}")))?;
+        check_media(&mut record, &mut media_types, &mut restamped).map_err(|m| at(line_no, m))?;
         if let Record::Organization(org) = &mut record {
             if org.parent_id.is_some() || org.successor_id.is_some() {
                 org_links.push((
@@ -323,6 +338,19 @@ fn import_lines(
         batch.push((line_no, record));
     }
     flush(conn, batch, &mut counts)?;
+    for (media_id, variant, byte_size, sha256) in restamped {
+        diesel::update(
+            media_files::table
+                .filter(media_files::media_id.eq(media_id))
+                .filter(media_files::variant.eq(&variant)),
+        )
+        .set((
+            media_files::byte_size.eq(byte_size),
+            media_files::sha256.eq(sha256),
+        ))
+        .execute(conn)
+        .map_err(|e| general(format!("media {media_id} {variant}: {e}")))?;
+    }
     for (line, id, parent, successor) in org_links {
         diesel::update(organizations::table.find(id))
             .set((
@@ -346,6 +374,89 @@ fn import_lines(
     }
     progress(read);
     Ok(counts)
+}
+
+/// Media come in as uploads do: only JPEG, PNG and WebP, known by their bytes, within the upload
+/// limits, with their metadata dropped (see [`crate::media::process::strip_metadata`]; files this
+/// service wrote have none, so an export imports unchanged).
+fn check_media(
+    record: &mut Record,
+    media_types: &mut HashMap<(i64, String), String>,
+    restamped: &mut Vec<(i64, String, i64, String)>,
+) -> Result<(), String> {
+    use crate::media::process;
+    let allowed = |content_type: &str| {
+        process::format_of_content_type(content_type).ok_or_else(|| {
+            format!("`{content_type}` is not an accepted image type (image/jpeg, image/png, image/webp)")
+        })
+    };
+    match record {
+        Record::Media(m) => {
+            allowed(&m.content_type)?;
+        }
+        Record::MediaFile(f) => {
+            allowed(&f.content_type)?;
+            if process::Variant::parse(&f.variant).is_none() {
+                return Err(format!("`{}` is not a media file variant", f.variant));
+            }
+            media_types.insert((f.media_id, f.variant.clone()), f.content_type.clone());
+        }
+        Record::MediaBlob(b) => {
+            let declared = media_types
+                .get(&(b.media_id, b.variant.clone()))
+                .ok_or_else(|| {
+                    format!(
+                        "media {} has no `{}` file before its bytes",
+                        b.media_id, b.variant
+                    )
+                })?;
+            if b.bytes.len() > process::MAX_BYTES * 2 {
+                return Err(format!(
+                    "media {} {}: {} bytes, more than any file an upload makes",
+                    b.media_id,
+                    b.variant,
+                    b.bytes.len()
+                ));
+            }
+            let format = process::sniff(&b.bytes)
+                .filter(|f| process::content_type(*f) == declared)
+                .ok_or_else(|| {
+                    format!(
+                        "media {} {}: the bytes are not the {declared} its file says",
+                        b.media_id, b.variant
+                    )
+                })?;
+            process::check_dimensions(&b.bytes, format).map_err(|e| {
+                let why = match e {
+                    crate::error::ApiError::Validation(errors) => errors
+                        .into_iter()
+                        .map(|f| format!("the file {}", f.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    other => other.to_string(),
+                };
+                format!("media {} {}: {why}", b.media_id, b.variant)
+            })?;
+            let clean = process::strip_metadata(&b.bytes, format).ok_or_else(|| {
+                format!(
+                    "media {} {}: not a well-formed {declared} file",
+                    b.media_id, b.variant
+                )
+            })?;
+            if clean != b.bytes {
+                // The file's size and hash (its ETag) follow the bytes kept.
+                restamped.push((
+                    b.media_id,
+                    b.variant.clone(),
+                    clean.len() as i64,
+                    process::sha256_hex(&clean),
+                ));
+                b.bytes = clean;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Inserts a batch; when it fails, finds the first failing line by inserting one record at a time.

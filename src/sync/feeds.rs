@@ -44,10 +44,11 @@ pub struct CalendarQuery {
     pub directives: Option<bool>,
 }
 
-/// The site's own address as the client reached it, for links inside feeds.
-fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+/// The base of links inside feeds: `BANTIN_PUBLIC_URL` (else the bind address), never a request
+/// header: feeds are publicly cacheable, so a forged `Host` or `X-Forwarded-Host` must not reach
+/// them.
+fn base_url(state: &AppState) -> &str {
+    &state.public_base
 }
 
 fn latest_articles(
@@ -107,7 +108,7 @@ pub async fn articles_rss(
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let items = state.db.run(move |conn| latest_articles(conn, &q)).await?;
-    let base = base_url(&req);
+    let base = base_url(&state);
     let channel = rss::ChannelBuilder::default()
         .title("bantin — tin mới")
         .link(format!("{base}/api/v1/articles"))
@@ -165,7 +166,7 @@ pub async fn articles_atom(
     use atom_syndication::{Entry, Feed, Link, Person, Text};
     let q = query.into_inner();
     let items = state.db.run(move |conn| latest_articles(conn, &q)).await?;
-    let base = base_url(&req);
+    let base = base_url(&state);
     let mut feed = Feed::default();
     feed.set_title(Text::plain("bantin — tin mới"));
     feed.set_id(format!("{base}/feeds/articles.atom"));
@@ -285,13 +286,10 @@ pub async fn meetings_ics(
         })
         .await?;
     // UIDs must stay the same whichever port or scheme a client used.
-    let host = req
-        .connection_info()
-        .host()
-        .split(':')
-        .next()
-        .unwrap_or("bantin")
-        .to_owned();
+    let host = url::Url::parse(base_url(&state))
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "bantin".to_owned());
     let mut calendar = icalendar::Calendar::new();
     calendar
         .name("bantin — lịch làm việc")

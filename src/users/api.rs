@@ -328,16 +328,28 @@ pub async fn update_user(
                 Val::Set(false) => None,
                 _ => current.disabled_at,
             };
+            let new_role = role
+                .into_option()
+                .unwrap_or(current.role.as_str())
+                .to_owned();
+            // Tokens issued before a password change, a role change or a disable stop working,
+            // and stay refused after the account is enabled again.
+            let revokes = hash.is_some()
+                || new_role != current.role
+                || (disabled_at.is_some() && current.disabled_at.is_none());
+            let tokens_valid_after = if revokes {
+                Some(now)
+            } else {
+                current.tokens_valid_after
+            };
             let n = diesel::update(
                 users::table
                     .find(id)
                     .filter(users::version.eq(current.version)),
             )
             .set((
-                users::role.eq(role
-                    .into_option()
-                    .unwrap_or(current.role.as_str())
-                    .to_owned()),
+                users::role.eq(new_role),
+                users::tokens_valid_after.eq(tokens_valid_after),
                 users::display_name.eq(display_name.apply(current.display_name.clone())),
                 users::password_hash.eq(hash.unwrap_or(current.password_hash.clone())),
                 users::disabled_at.eq(disabled_at),

@@ -18,6 +18,8 @@ pub struct UserRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
+    /// Tokens issued before this moment are refused (see [`crate::auth::token`]).
+    pub tokens_valid_after: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]

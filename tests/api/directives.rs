@@ -285,7 +285,10 @@ db_test!(with options();
         let history = app.get(&updates).await.json();
         assert_eq!(ids_of(&history), vec![id(&first), id(&second), id(&note)]);
         let one = format!("{updates}/{}", id(&first));
-        assert_eq!(app.get(&one).await.json(), first);
+        assert_eq!(app.get_as(&one, &editor).await.json(), first);
+        // Anonymous readers get no login name or user id.
+        let anonymous = app.get(&one).await.json();
+        assert_eq!((anonymous["author_user_id"].clone(), anonymous["author_name"].clone()), (Value::Null, Value::Null));
         // Never edited or deleted.
         let auth = format!("Bearer {editor}");
         app.json(Method::PATCH, &one, Some(&editor), &json!({"note": "khác"})).await.problem(405, "method_not_allowed");

@@ -123,6 +123,7 @@ async fn cors_answers_allowed_origins_only() {
     let options = Options {
         settings: AppSettings {
             cors_origins: vec!["https://tin.example.vn".into()],
+            ..AppSettings::default()
         },
         ..Options::default()
     };

@@ -147,6 +147,14 @@ pub struct Options {
     pub rate_limit: Option<u32>,
     /// The read time limit, in place of the default.
     pub request_timeout: Option<Duration>,
+    /// `BANTIN_TRUSTED_PROXIES`.
+    pub trusted_proxies: Option<&'static str>,
+    /// `BANTIN_METRICS_TOKEN`.
+    pub metrics_token: Option<&'static str>,
+    /// `BANTIN_PUBLIC_URL` (the spec's server and the base of absolute links).
+    pub public_url: Option<&'static str>,
+    /// The most documents a narrowed search list examines per request.
+    pub search_examine_limit: Option<i64>,
 }
 
 impl Drop for TestApp {
@@ -188,8 +196,23 @@ impl TestApp {
         if let Some(timeout) = options.request_timeout {
             state.request_timeout = Some(timeout);
         }
+        if let Some(proxies) = options.trusted_proxies {
+            state.trusted_proxies =
+                bantin::http::client::TrustedProxies::parse(proxies).expect("proxies");
+        }
+        if let Some(token) = options.metrics_token {
+            state.metrics_token = Some(bantin::config::Secret::new(token.as_bytes().to_vec()));
+        }
+        let mut settings = options.settings;
+        if let Some(url) = options.public_url {
+            state.public_base = url.to_owned();
+            settings.public_url = Some(url.to_owned());
+        }
+        if let Some(n) = options.search_examine_limit {
+            state.search_examine_limit = n;
+        }
         let state = web::Data::new(state);
-        let addr = serve_state(state.clone(), options.settings);
+        let addr = serve_state(state.clone(), settings);
         let worker = state
             .webhooks
             .worker

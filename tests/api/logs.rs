@@ -53,3 +53,26 @@ db_test!(
         }
     }
 );
+
+db_test!(
+    with crate::helpers::Options { trusted_proxies: Some("127.0.0.1/32"), ..Default::default() };
+    async fn the_logged_client_is_the_one_the_throttle_and_the_limit_see(app) {
+        let logs = captured();
+        let res = app.request(Method::GET, "/api/v1/organizations?limit=1", &[("X-Forwarded-For", "192.0.2.214")], None).await;
+        assert_eq!(res.status, 200);
+        let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+        assert!(text.contains("\"http.client_ip\":\"192.0.2.214\""), "the forwarded client is logged");
+    }
+);
+
+db_test!(
+    async fn a_forged_forwarded_header_never_reaches_the_log(app) {
+        let logs = captured();
+        let forged = [("X-Forwarded-For", "192.0.2.213"), ("Forwarded", "for=192.0.2.213"), ("X-Real-IP", "192.0.2.213")];
+        let res = app.request(Method::GET, "/api/v1/organizations?limit=1", &forged, None).await;
+        assert_eq!(res.status, 200);
+        let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).to_string();
+        assert!(text.contains("\"http.client_ip\":\"127.0.0.1\""), "the peer is logged");
+        assert!(!text.contains("192.0.2.213"), "a forged address reached the log");
+    }
+);

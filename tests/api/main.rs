@@ -10,6 +10,7 @@ mod directory;
 mod faults;
 mod feeds;
 mod foundation;
+mod hardening;
 mod limits;
 mod logs;
 mod media;

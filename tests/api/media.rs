@@ -44,7 +44,7 @@ fn webp(w: u32, h: u32) -> Vec<u8> {
 
 /// A JPEG whose EXIF block says "rotate 90° clockwise" and holds a GPS position, and which has a
 /// comment: what a phone camera writes.
-fn jpeg_with_exif_gps_and_comment(w: u32, h: u32) -> Vec<u8> {
+pub fn jpeg_with_exif_gps_and_comment(w: u32, h: u32) -> Vec<u8> {
     let base = jpeg(w, h);
     let mut tiff: Vec<u8> = b"II*\0".to_vec();
     tiff.extend(8u32.to_le_bytes());
@@ -108,7 +108,7 @@ fn png_bomb() -> Vec<u8> {
     out
 }
 
-async fn upload(app: &TestApp, token: &str, content_type: &str, bytes: Vec<u8>) -> Resp {
+pub async fn upload(app: &TestApp, token: &str, content_type: &str, bytes: Vec<u8>) -> Resp {
     let auth = format!("Bearer {token}");
     app.request(
         Method::POST,

@@ -7,7 +7,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use futures_util::future::LocalBoxFuture;
 
-/// Whether an address is one that a subscriber must not point at.
+/// Whether an address is one that a subscriber must not point at: anything but a global unicast
+/// address. IPv6 is read as an allow-list (only 2000::/3, less the blocks below), so that forms
+/// which carry an IPv4 address inside (IPv4-mapped `::ffff:0:0/96`, IPv4-compatible `::/96`,
+/// NAT64 `64:ff9b::/96`, 6to4 `2002::/16`, Teredo `2001::/32`) cannot reach an internal host.
 pub fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => internal_v4(v4),
@@ -15,15 +18,13 @@ pub fn is_internal(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return internal_v4(v4);
             }
-            let first = v6.segments()[0];
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (first & 0xffc0) == 0xfe80 // link-local fe80::/10
-                || (first & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated)
-                || v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0] // NAT64 of any v4
-                || first == 0x2001 && v6.segments()[1] == 0x0db8 // documentation
+            let s = v6.segments();
+            let global_unicast = (s[0] & 0xe000) == 0x2000; // 2000::/3
+            !global_unicast
+                || s[0] == 0x2002 // 6to4: an IPv4 address in bits 16..48
+                || (s[0] == 0x2001 && s[1] < 0x0200) // 2001::/23, IETF protocols: Teredo, benchmarking, ORCHID
+                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
+                || (s[0] == 0x3fff && s[1] < 0x1000) // documentation 3fff::/20
         }
     }
 }
@@ -41,6 +42,7 @@ fn internal_v4(ip: Ipv4Addr) -> bool {
         || (a == 100 && (64..128).contains(&b)) // shared address space 100.64.0.0/10
         || (a == 192 && b == 0 && ip.octets()[2] == 0) // IETF protocol assignments
         || (a == 198 && (b == 18 || b == 19)) // benchmarking
+        || (a == 192 && b == 88 && ip.octets()[2] == 99) // 6to4 relay anycast
         || a >= 240 // reserved
 }
 
@@ -142,6 +144,15 @@ mod tests {
             "64:ff9b::a00:1",
             "255.255.255.255",
             "224.0.0.1",
+            "::",
+            "::127.0.0.1",
+            "::a00:1",
+            "2002:7f00:1::1",
+            "2002:c0a8:101::",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "2001:db8::1",
+            "ff02::1",
+            "192.88.99.1",
         ] {
             assert!(is_internal(ip.parse().unwrap()), "{ip}");
         }
@@ -167,6 +178,10 @@ mod tests {
             "http://localhost:8080/",
             "http://10.0.0.5/",
             "http://user:pw@example.vn/",
+            "http://[::127.0.0.1]/",
+            "http://[2002:7f00:1::]/",
+            "http://[2001::1]/",
+            "http://[64:ff9b::7f00:1]/",
         ] {
             assert!(check_url(bad, false).is_err(), "{bad}");
         }
