@@ -12,8 +12,16 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::write::{Fields, IfMatch, Mode, Val};
-use crate::search::{self, Resource};
-use crate::sync::changes::{self, Action};
+use crate::versioned;
+
+crate::versioned!(
+    ArticleRow,
+    articles,
+    Articles,
+    "article",
+    find = model::find_by_id,
+    public = |row| row.status == "published"
+);
 
 const FIELDS: &[&str] = &[
     "slug",
@@ -292,16 +300,9 @@ pub fn create(conn: &mut DbConnection, input: ArticleInput) -> ApiResult<Article
         .returning(<ArticleRow as Selectable<crate::db::MultiBackend>>::construct_selection())
         .get_result(conn)?;
     replace_relations(conn, row.id, &input)?;
-    search::refresh(conn, Resource::Articles, &[row.id])?;
-    changes::record(
-        conn,
-        "articles",
-        row.id,
-        Action::Created,
-        row.version,
-        row.status == "published",
-    )?;
-    Ok(row)
+    // The relations are kept in the row by triggers: read it again.
+    let row = versioned::load(conn, row.id)?;
+    versioned::created(conn, row)
 }
 
 /// Applies a merge patch; call inside a transaction.
@@ -311,91 +312,63 @@ pub fn update(
     if_match: Option<IfMatch>,
     input: ArticleInput,
 ) -> ApiResult<ArticleRow> {
-    let current = model::find_by_id(conn, id)?
-        .ok_or_else(|| ApiError::not_found(format!("no article {id}")))?;
-    IfMatch::check(if_match, current.version)?;
-    check_references(conn, &input)?;
-    if let Val::Set(s) = &input.slug {
-        slug_taken(conn, s, Some(id))?;
-    }
-    let now = crate::time::now();
-    let status = input
-        .status
-        .clone()
-        .into_option()
-        .unwrap_or(current.status.as_str())
-        .to_owned();
-    let mut published_at = input.published_at.clone().apply(current.published_at);
-    if status == "published" && published_at.is_none() {
-        published_at = Some(now);
-    }
-    let n = diesel::update(
-        articles::table
-            .find(id)
-            .filter(articles::version.eq(current.version)),
-    )
-    .set((
-        articles::slug.eq(input
-            .slug
+    versioned::update(conn, id, if_match, |conn, current: &ArticleRow, next| {
+        check_references(conn, &input)?;
+        if let Val::Set(s) = &input.slug {
+            slug_taken(conn, s, Some(id))?;
+        }
+        let now = crate::time::now();
+        let status = input
+            .status
             .clone()
             .into_option()
-            .unwrap_or(current.slug.clone())),
-        articles::title.eq(input
-            .title
-            .clone()
-            .into_option()
-            .unwrap_or(current.title.clone())),
-        articles::summary.eq(input.summary.clone().apply(current.summary.clone())),
-        articles::body.eq(input
-            .body
-            .clone()
-            .into_option()
-            .unwrap_or(current.body.clone())),
-        articles::category.eq(input.category.clone().apply(current.category.clone())),
-        articles::source_name.eq(input.source_name.clone().apply(current.source_name.clone())),
-        articles::source_url.eq(input.source_url.clone().apply(current.source_url.clone())),
-        articles::status.eq(&status),
-        articles::published_at.eq(published_at),
-        articles::cover_media_id.eq(input.cover_media_id.clone().apply(current.cover_media_id)),
-        articles::updated_at.eq(now),
-        articles::version.eq(current.version + 1),
-    ))
-    .execute(conn)?;
-    crate::http::write::expect_written(n, "article")?;
-    replace_relations(conn, id, &input)?;
-    search::refresh(conn, Resource::Articles, &[id])?;
-    let public = current.status == "published" || status == "published";
-    changes::record(
-        conn,
-        "articles",
-        id,
-        Action::Updated,
-        current.version + 1,
-        public,
-    )?;
-    model::find_by_id(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no article {id}")))
+            .unwrap_or(current.status.as_str())
+            .to_owned();
+        let mut published_at = input.published_at.clone().apply(current.published_at);
+        if status == "published" && published_at.is_none() {
+            published_at = Some(now);
+        }
+        let written = diesel::update(
+            articles::table
+                .find(id)
+                .filter(articles::version.eq(current.version)),
+        )
+        .set((
+            articles::slug.eq(input
+                .slug
+                .clone()
+                .into_option()
+                .unwrap_or(current.slug.clone())),
+            articles::title.eq(input
+                .title
+                .clone()
+                .into_option()
+                .unwrap_or(current.title.clone())),
+            articles::summary.eq(input.summary.clone().apply(current.summary.clone())),
+            articles::body.eq(input
+                .body
+                .clone()
+                .into_option()
+                .unwrap_or(current.body.clone())),
+            articles::category.eq(input.category.clone().apply(current.category.clone())),
+            articles::source_name.eq(input.source_name.clone().apply(current.source_name.clone())),
+            articles::source_url.eq(input.source_url.clone().apply(current.source_url.clone())),
+            articles::status.eq(&status),
+            articles::published_at.eq(published_at),
+            articles::cover_media_id.eq(input.cover_media_id.clone().apply(current.cover_media_id)),
+            articles::updated_at.eq(now),
+            articles::version.eq(next),
+        ))
+        .execute(conn)?;
+        if written > 0 {
+            replace_relations(conn, id, &input)?;
+        }
+        Ok(written)
+    })
 }
 
 /// Deletes an article, leaving a tombstone in the change feed; call inside a transaction.
 pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
-    let current = model::find_by_id(conn, id)?
-        .ok_or_else(|| ApiError::not_found(format!("no article {id}")))?;
-    IfMatch::check(if_match, current.version)?;
-    let n = diesel::delete(
-        articles::table
-            .find(id)
-            .filter(articles::version.eq(current.version)),
-    )
-    .execute(conn)?;
-    crate::http::write::expect_written(n, "article")?;
-    search::remove(conn, Resource::Articles, id)?;
-    changes::record(
-        conn,
-        "articles",
-        id,
-        Action::Deleted,
-        current.version + 1,
-        current.status == "published",
-    )?;
+    versioned::delete(conn, id, if_match, |_, _: &ArticleRow| Ok(()))?;
     Ok(())
 }

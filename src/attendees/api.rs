@@ -5,15 +5,13 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{self, AttendeeFilter, AttendeeRole, AttendeeRow, NewAttendeeRow, ROLES};
+use super::model::{self, AttendeeFilter, AttendeeRole, AttendeeRow};
+use super::write::{self, AttendeeInput};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
-use crate::db::refs::{Kind, Refs};
-use crate::db::schema::attendees;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
@@ -21,9 +19,8 @@ use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::http::write::{IfMatch, JsonObject, Mode};
 use crate::people::api::Person;
-use crate::sync::changes::{self, Action};
 use crate::time::utc;
 
 /// Someone's presence at a meeting, with the role and title they held there.
@@ -292,114 +289,8 @@ pub struct AttendeeBody {
     pub organization_id: Option<i64>,
 }
 
-struct AttendeeInput {
-    meeting_id: Val<i64>,
-    person_id: Val<i64>,
-    role: Val<&'static str>,
-    title_at_meeting: Val<String>,
-    organization_id: Val<i64>,
-}
-
-fn read(body: JsonObject, mode: Mode, nested: bool) -> ApiResult<AttendeeInput> {
-    let allowed: &[&str] = match (mode, nested) {
-        (Mode::Create, false) => &[
-            "meeting_id",
-            "person_id",
-            "role",
-            "title_at_meeting",
-            "organization_id",
-        ],
-        (Mode::Create, true) => &["person_id", "role", "title_at_meeting", "organization_id"],
-        (Mode::Patch, _) => &["role", "title_at_meeting", "organization_id"],
-    };
-    let mut f = Fields::new(
-        body.0,
-        allowed,
-        &[
-            "id",
-            "meeting_id",
-            "person_id",
-            "created_at",
-            "updated_at",
-            "version",
-            "person",
-        ],
-        mode,
-    );
-    let meeting_id = if nested || mode == Mode::Patch {
-        Val::Absent
-    } else {
-        f.id("meeting_id")
-    };
-    let meeting_id = if nested || mode == Mode::Patch {
-        meeting_id
-    } else {
-        f.required("meeting_id", meeting_id)
-    };
-    let person_id = if mode == Mode::Create {
-        f.id("person_id")
-    } else {
-        Val::Absent
-    };
-    let person_id = if mode == Mode::Create {
-        f.required("person_id", person_id)
-    } else {
-        person_id
-    };
-    let role = f.choice("role", ROLES);
-    let input = AttendeeInput {
-        meeting_id,
-        person_id,
-        role: f.not_null("role", role),
-        title_at_meeting: f.text("title_at_meeting", 500),
-        organization_id: f.id("organization_id"),
-    };
-    f.finish()?;
-    Ok(input)
-}
-
 fn create(conn: &mut DbConnection, meeting_id: i64, input: AttendeeInput) -> ApiResult<Created> {
-    let person_id = input.person_id.into_option().unwrap_or_default();
-    Refs::new()
-        .one("meeting_id", Kind::Meeting, Some(meeting_id))
-        .one("person_id", Kind::Person, Some(person_id))
-        .one(
-            "organization_id",
-            Kind::Organization,
-            input.organization_id.as_set().copied(),
-        )
-        .check(conn)?;
-    let taken: Option<i64> = attendees::table
-        .filter(attendees::meeting_id.eq(meeting_id))
-        .filter(attendees::person_id.eq(person_id))
-        .select(attendees::id)
-        .first(conn)
-        .optional()?;
-    if let Some(existing) = taken {
-        return Err(ApiError::Conflict(format!(
-            "person {person_id} already attends meeting {meeting_id} (attendee {existing})"
-        )));
-    }
-    let now = crate::time::now();
-    let role = input.role.into_option().unwrap_or("attendee");
-    let row: AttendeeRow = diesel::insert_into(attendees::table)
-        .values(NewAttendeeRow {
-            meeting_id,
-            person_id,
-            role: role.to_owned(),
-            title_at_meeting: input.title_at_meeting.into_option(),
-            organization_id: input.organization_id.into_option(),
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        })
-        .returning(attendees::all_columns)
-        .get_result(conn)?;
-    changes::record(conn, "attendees", row.id, Action::Created, 1, true)?;
-    if role == "chair" {
-        crate::meetings::write::sync_chair(conn, meeting_id, Some(person_id), now)?;
-    }
-    let row = model::find(conn, row.id)?.ok_or_else(|| not_found(row.id))?;
+    let row = write::create(conn, meeting_id, input)?;
     let attendee = with_people(conn, vec![row])?
         .pop()
         .ok_or_else(|| ApiError::internal("attendee vanished"))?;
@@ -436,7 +327,7 @@ pub async fn create_attendee(
         key,
         "/attendees",
         body,
-        |b| read(JsonObject(b), Mode::Create, false),
+        |b| write::read(JsonObject(b), Mode::Create, false),
         move |conn, input| {
             let meeting_id = input.meeting_id.as_set().copied().unwrap_or_default();
             create(conn, meeting_id, input)
@@ -471,7 +362,7 @@ pub async fn create_meeting_attendee(
         key,
         &route,
         body,
-        |b| read(JsonObject(b), Mode::Create, true),
+        |b| write::read(JsonObject(b), Mode::Create, true),
         move |conn, input| {
             crate::meetings::model::find(conn, meeting_id)?
                 .ok_or_else(|| crate::meetings::api::not_found(meeting_id))?;
@@ -503,60 +394,11 @@ pub async fn update_attendee(
     caller.require(Role::Editor)?;
     let id = path.into_inner();
     let if_match = IfMatch::from_request(&req);
-    let input = read(body, Mode::Patch, false)?;
+    let input = write::read(body, Mode::Patch, false)?;
     let attendee = state
         .db
         .write(move |conn| {
-            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            IfMatch::check(if_match, current.version)?;
-            Refs::new()
-                .one(
-                    "organization_id",
-                    Kind::Organization,
-                    input.organization_id.as_set().copied(),
-                )
-                .check(conn)?;
-            let now = crate::time::now();
-            let role = input
-                .role
-                .into_option()
-                .unwrap_or(current.role.as_str())
-                .to_owned();
-            let n = diesel::update(
-                attendees::table
-                    .find(id)
-                    .filter(attendees::version.eq(current.version)),
-            )
-            .set((
-                attendees::role.eq(&role),
-                attendees::title_at_meeting.eq(input
-                    .title_at_meeting
-                    .apply(current.title_at_meeting.clone())),
-                attendees::organization_id.eq(input.organization_id.apply(current.organization_id)),
-                attendees::updated_at.eq(now),
-                attendees::version.eq(current.version + 1),
-            ))
-            .execute(conn)?;
-            crate::http::write::expect_written(n, "attendee")?;
-            changes::record(
-                conn,
-                "attendees",
-                id,
-                Action::Updated,
-                current.version + 1,
-                true,
-            )?;
-            if role == "chair" && current.role != "chair" {
-                crate::meetings::write::sync_chair(
-                    conn,
-                    current.meeting_id,
-                    Some(current.person_id),
-                    now,
-                )?;
-            } else if current.role == "chair" && role != "chair" {
-                crate::meetings::write::sync_chair(conn, current.meeting_id, None, now)?;
-            }
-            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            let row = write::update(conn, id, if_match, input)?;
             with_people(conn, vec![row])?
                 .pop()
                 .ok_or_else(|| not_found(id))
@@ -583,21 +425,7 @@ pub async fn delete_attendee(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-        let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        IfMatch::check(if_match, current.version)?;
-        diesel::delete(attendees::table.find(id)).execute(conn)?;
-        changes::record(
-            conn,
-            "attendees",
-            id,
-            Action::Deleted,
-            current.version + 1,
-            true,
-        )?;
-        if current.role == "chair" {
-            crate::meetings::write::sync_chair(conn, current.meeting_id, None, crate::time::now())?;
-        }
-        Ok(())
+        write::delete(conn, id, if_match)
     })
     .await
 }

@@ -26,9 +26,10 @@ fn from_bytes(bytes: &[u8]) -> deserialize::Result<FastText> {
     match simdutf8::basic::from_utf8(bytes) {
         Ok(s) => Ok(FastText(s.to_owned())),
         // The slow check again, only to say where the text goes wrong.
-        Err(_) => Err(Box::new(
-            std::str::from_utf8(bytes).expect_err("simdutf8 and std agree on validity"),
-        )),
+        Err(_) => match std::str::from_utf8(bytes) {
+            Err(e) => Err(Box::new(e)),
+            Ok(s) => Ok(FastText(s.to_owned())),
+        },
     }
 }
 

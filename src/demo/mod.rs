@@ -228,7 +228,14 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
                         })
                         .returning(organizations::id)
                         .get_result(conn)?;
-                    changes::record(conn, "organizations", id, Action::Created, 1, true)?;
+                    changes::record(
+                        conn,
+                        crate::resource::Resource::Organizations,
+                        id,
+                        Action::Created,
+                        1,
+                        true,
+                    )?;
                     loaded.organizations += 1;
                     id
                 }
@@ -288,7 +295,14 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
                     })
                     .returning(people::id)
                     .get_result(conn)?;
-                changes::record(conn, "people", id, Action::Created, 1, true)?;
+                changes::record(
+                    conn,
+                    crate::resource::Resource::People,
+                    id,
+                    Action::Created,
+                    1,
+                    true,
+                )?;
                 loaded.people += 1;
                 id
             }
@@ -354,7 +368,14 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
                         })
                         .execute(conn)?;
                 }
-                changes::record(conn, "meetings", id, Action::Created, 1, true)?;
+                changes::record(
+                    conn,
+                    crate::resource::Resource::Meetings,
+                    id,
+                    Action::Created,
+                    1,
+                    true,
+                )?;
                 loaded.meetings += 1;
                 id
             }
@@ -382,7 +403,14 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
                     })
                     .returning(attendees::id)
                     .get_result(conn)?;
-                changes::record(conn, "attendees", id, Action::Created, 1, true)?;
+                changes::record(
+                    conn,
+                    crate::resource::Resource::Attendees,
+                    id,
+                    Action::Created,
+                    1,
+                    true,
+                )?;
                 loaded.attendees += 1;
             }
         }
@@ -425,7 +453,14 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
                         })
                         .execute(conn)?;
                 }
-                changes::record(conn, "directives", id, Action::Created, 1, true)?;
+                changes::record(
+                    conn,
+                    crate::resource::Resource::Directives,
+                    id,
+                    Action::Created,
+                    1,
+                    true,
+                )?;
                 loaded.directives += 1;
             }
         }
@@ -464,7 +499,14 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
                     })
                     .returning(targets::id)
                     .get_result(conn)?;
-                changes::record(conn, "targets", id, Action::Created, 1, true)?;
+                changes::record(
+                    conn,
+                    crate::resource::Resource::Targets,
+                    id,
+                    Action::Created,
+                    1,
+                    true,
+                )?;
                 loaded.targets += 1;
             }
         }
@@ -520,7 +562,7 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
         let _ = article_media::table; // photos arrive with media uploads; captions are kept in demo.json
         changes::record(
             conn,
-            "articles",
+            crate::resource::Resource::Articles,
             id,
             Action::Created,
             1,

@@ -15,7 +15,17 @@ use crate::db::schema::{
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::write::{Fields, IfMatch, Mode, Val};
+use crate::resource::Resource;
 use crate::sync::changes::{self, Action};
+use crate::versioned;
+
+crate::versioned!(
+    DirectiveRow,
+    directives,
+    Directives,
+    "directive",
+    find = model::find_row
+);
 use crate::time::date_in_vietnam;
 
 const FIELDS: &[&str] = &[
@@ -280,7 +290,7 @@ fn replace_assignees(conn: &mut DbConnection, id: i64, ids: &[i64]) -> ApiResult
 pub fn create(conn: &mut DbConnection, input: DirectiveInput, writer: Writer) -> ApiResult<i64> {
     check_references(conn, &input, None)?;
     let closing = settle(None, &input.status, &input.completed_at, writer.now)?;
-    let id: i64 = diesel::insert_into(directives::table)
+    let row: DirectiveRow = diesel::insert_into(directives::table)
         .values(NewDirectiveRow {
             meeting_id: input.meeting_id.clone().into_option().unwrap_or_default(),
             ordinal: input.ordinal.clone().into_option(),
@@ -297,22 +307,12 @@ pub fn create(conn: &mut DbConnection, input: DirectiveInput, writer: Writer) ->
             updated_at: writer.now,
             version: 1,
         })
-        .returning(directives::id)
+        .returning(<DirectiveRow as Selectable<crate::db::MultiBackend>>::construct_selection())
         .get_result(conn)?;
     if let Val::Set(ids) = &input.assignee_organization_ids {
-        replace_assignees(conn, id, ids)?;
+        replace_assignees(conn, row.id, ids)?;
     }
-    crate::search::refresh(conn, crate::search::Resource::Directives, &[id])?;
-    changes::record(conn, "directives", id, Action::Created, 1, true)?;
-    Ok(id)
-}
-
-fn find_current(conn: &mut DbConnection, id: i64) -> ApiResult<DirectiveRow> {
-    model::find_row(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no directive {id}")))
-}
-
-fn changed_meanwhile() -> ApiError {
-    ApiError::PreconditionFailed("the directive changed meanwhile; read it again".into())
+    Ok(versioned::created(conn, row)?.id)
 }
 
 /// Applies a merge patch; call inside a transaction.
@@ -323,71 +323,62 @@ pub fn update(
     input: DirectiveInput,
     writer: Writer,
 ) -> ApiResult<()> {
-    let current = find_current(conn, id)?;
-    IfMatch::check(if_match, current.version)?;
-    check_not_final(&current, writer)?;
-    check_references(conn, &input, Some(&current))?;
-    let closing = settle(
-        Some(&current),
-        &input.status,
-        &input.completed_at,
-        writer.now,
-    )?;
-    let n = diesel::update(
-        directives::table
-            .find(id)
-            .filter(directives::version.eq(current.version)),
-    )
-    .set((
-        directives::meeting_id.eq(input
-            .meeting_id
-            .clone()
-            .into_option()
-            .unwrap_or(current.meeting_id)),
-        directives::ordinal.eq(input.ordinal.clone().apply(current.ordinal)),
-        directives::text.eq(input
-            .text
-            .clone()
-            .into_option()
-            .unwrap_or(current.text.clone())),
-        directives::issued_by_person_id.eq(input
-            .issued_by_person_id
-            .clone()
-            .apply(current.issued_by_person_id)),
-        directives::lead_organization_id.eq(input
-            .lead_organization_id
-            .clone()
-            .apply(current.lead_organization_id)),
-        directives::source_document.eq(input
-            .source_document
-            .clone()
-            .apply(current.source_document.clone())),
-        directives::due_date.eq(input.due_date.clone().apply(current.due_date)),
-        directives::status.eq(closing.status),
-        directives::completed_at.eq(closing.completed_at),
-        directives::completed_on.eq(closing.completed_on),
-        directives::cancelled_on.eq(closing.cancelled_on),
-        directives::updated_at.eq(writer.now),
-        directives::version.eq(current.version + 1),
-    ))
-    .execute(conn)?;
-    if n == 0 {
-        return Err(changed_meanwhile());
-    }
-    match &input.assignee_organization_ids {
-        Val::Set(ids) => replace_assignees(conn, id, ids)?,
-        Val::Null => replace_assignees(conn, id, &[])?,
-        Val::Absent => {}
-    }
-    crate::search::refresh(conn, crate::search::Resource::Directives, &[id])?;
-    changes::record(
-        conn,
-        "directives",
-        id,
-        Action::Updated,
-        current.version + 1,
-        true,
-    )?;
+    versioned::update(conn, id, if_match, |conn, current: &DirectiveRow, next| {
+        check_not_final(current, writer)?;
+        check_references(conn, &input, Some(current))?;
+        let closing = settle(
+            Some(current),
+            &input.status,
+            &input.completed_at,
+            writer.now,
+        )?;
+        let written = diesel::update(
+            directives::table
+                .find(id)
+                .filter(directives::version.eq(current.version)),
+        )
+        .set((
+            directives::meeting_id.eq(input
+                .meeting_id
+                .clone()
+                .into_option()
+                .unwrap_or(current.meeting_id)),
+            directives::ordinal.eq(input.ordinal.clone().apply(current.ordinal)),
+            directives::text.eq(input
+                .text
+                .clone()
+                .into_option()
+                .unwrap_or(current.text.clone())),
+            directives::issued_by_person_id.eq(input
+                .issued_by_person_id
+                .clone()
+                .apply(current.issued_by_person_id)),
+            directives::lead_organization_id.eq(input
+                .lead_organization_id
+                .clone()
+                .apply(current.lead_organization_id)),
+            directives::source_document.eq(input
+                .source_document
+                .clone()
+                .apply(current.source_document.clone())),
+            directives::due_date.eq(input.due_date.clone().apply(current.due_date)),
+            directives::status.eq(closing.status),
+            directives::completed_at.eq(closing.completed_at),
+            directives::completed_on.eq(closing.completed_on),
+            directives::cancelled_on.eq(closing.cancelled_on),
+            directives::updated_at.eq(writer.now),
+            directives::version.eq(next),
+        ))
+        .execute(conn)?;
+        if written > 0 {
+            match &input.assignee_organization_ids {
+                Val::Set(ids) => replace_assignees(conn, id, ids)?,
+                Val::Null => replace_assignees(conn, id, &[])?,
+                Val::Absent => {}
+            }
+        }
+        Ok(written)
+    })?;
     Ok(())
 }
 
@@ -399,41 +390,25 @@ pub fn delete(
     if_match: Option<IfMatch>,
     writer: Writer,
 ) -> ApiResult<()> {
-    let current = find_current(conn, id)?;
-    IfMatch::check(if_match, current.version)?;
-    check_not_final(&current, writer)?;
-    let updates: Vec<(i64, i64)> = directive_updates::table
-        .filter(directive_updates::directive_id.eq(id))
-        .select((directive_updates::id, directive_updates::version))
-        .load(conn)?;
-    let n = diesel::delete(
-        directives::table
-            .find(id)
-            .filter(directives::version.eq(current.version)),
-    )
-    .execute(conn)?;
-    if n == 0 {
-        return Err(changed_meanwhile());
-    }
-    crate::search::remove(conn, crate::search::Resource::Directives, id)?;
-    for (update_id, version) in updates {
-        changes::record(
-            conn,
-            "directive_updates",
-            update_id,
-            Action::Deleted,
-            version + 1,
-            true,
-        )?;
-    }
-    changes::record(
-        conn,
-        "directives",
-        id,
-        Action::Deleted,
-        current.version + 1,
-        true,
-    )?;
+    versioned::delete(conn, id, if_match, |conn, current: &DirectiveRow| {
+        check_not_final(current, writer)?;
+        // The history goes with the directive (ON DELETE CASCADE): a tombstone for each note.
+        let updates: Vec<(i64, i64)> = directive_updates::table
+            .filter(directive_updates::directive_id.eq(id))
+            .select((directive_updates::id, directive_updates::version))
+            .load(conn)?;
+        for (update_id, version) in updates {
+            changes::record(
+                conn,
+                Resource::DirectiveUpdates,
+                update_id,
+                Action::Deleted,
+                version + 1,
+                true,
+            )?;
+        }
+        Ok(())
+    })?;
     Ok(())
 }
 
@@ -479,34 +454,30 @@ pub fn add_update(
     author_user_id: i64,
     writer: Writer,
 ) -> ApiResult<DirectiveUpdateRow> {
-    let current = find_current(conn, directive_id)?;
+    let current: DirectiveRow = versioned::load(conn, directive_id)?;
     if let Some(status) = input.status.filter(|s| *s != current.status) {
-        check_not_final(&current, writer)?;
-        let closing = settle(Some(&current), &Val::Set(status), &Val::Absent, writer.now)?;
-        let n = diesel::update(
-            directives::table
-                .find(directive_id)
-                .filter(directives::version.eq(current.version)),
-        )
-        .set((
-            directives::status.eq(closing.status),
-            directives::completed_at.eq(closing.completed_at),
-            directives::completed_on.eq(closing.completed_on),
-            directives::cancelled_on.eq(closing.cancelled_on),
-            directives::updated_at.eq(writer.now),
-            directives::version.eq(current.version + 1),
-        ))
-        .execute(conn)?;
-        if n == 0 {
-            return Err(changed_meanwhile());
-        }
-        changes::record(
+        versioned::update(
             conn,
-            "directives",
             directive_id,
-            Action::Updated,
-            current.version + 1,
-            true,
+            None,
+            |conn, current: &DirectiveRow, next| {
+                check_not_final(current, writer)?;
+                let closing = settle(Some(current), &Val::Set(status), &Val::Absent, writer.now)?;
+                Ok(diesel::update(
+                    directives::table
+                        .find(directive_id)
+                        .filter(directives::version.eq(current.version)),
+                )
+                .set((
+                    directives::status.eq(closing.status),
+                    directives::completed_at.eq(closing.completed_at),
+                    directives::completed_on.eq(closing.completed_on),
+                    directives::cancelled_on.eq(closing.cancelled_on),
+                    directives::updated_at.eq(writer.now),
+                    directives::version.eq(next),
+                ))
+                .execute(conn)?)
+            },
         )?;
     }
     let (username, display_name): (String, Option<String>) = users::table
@@ -527,7 +498,14 @@ pub fn add_update(
         })
         .returning(directive_updates::all_columns)
         .get_result(conn)?;
-    changes::record(conn, "directive_updates", row.id, Action::Created, 1, true)?;
+    changes::record(
+        conn,
+        Resource::DirectiveUpdates,
+        row.id,
+        Action::Created,
+        1,
+        true,
+    )?;
     Ok(row)
 }
 

@@ -6,7 +6,6 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, patch, post, web, HttpMessage, HttpRequest, HttpResponse};
 use bytes::{Bytes, BytesMut};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -15,17 +14,16 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{self, FileRow, MediaFilter, MediaRow, MediaSort};
 use super::process::{self, Variant};
 use super::store::FileKey;
+use super::write;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
-use crate::db::schema::{media, media_files};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
-use crate::sync::changes::{self, Action};
+use crate::http::write::{Fields, IfMatch, JsonObject, Mode};
 use crate::time::utc;
 
 /// How long a file may be cached: its URL names its content for ever.
@@ -209,12 +207,7 @@ pub struct MediaUpload {
 
 const TEXT_FIELDS: &[&str] = &["caption", "alt_text", "credit"];
 
-/// The text fields of a record, as sent in a form or a patch.
-struct TextInput {
-    caption: Val<String>,
-    alt_text: Val<String>,
-    credit: Val<String>,
-}
+pub use super::write::TextInput;
 
 fn read_text(obj: Map<String, Value>, mode: Mode) -> ApiResult<TextInput> {
     let read_only = &[
@@ -505,15 +498,7 @@ pub async fn create_media(
                 return Ok(Stored::Existing(Box::new(load_one(conn, row)?)));
             }
             let (created, _) = idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
-                diesel::insert_into(media::table)
-                    .values(&row)
-                    .execute(conn)?;
-                for file in &files {
-                    diesel::insert_into(media_files::table)
-                        .values(file)
-                        .execute(conn)?;
-                }
-                changes::record(conn, "media", id, Action::Created, 1, false)?;
+                let row = write::create(conn, row, &files)?;
                 let media = Media::from_rows(row, files)?;
                 Ok(Created {
                     location: format!("/api/v1/media/{}", media.id),
@@ -755,31 +740,7 @@ pub async fn update_media(
     let media = state
         .db
         .write(move |conn| {
-            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            IfMatch::check(if_match, current.version)?;
-            let n = diesel::update(
-                media::table
-                    .find(id)
-                    .filter(media::version.eq(current.version)),
-            )
-            .set((
-                media::caption.eq(input.caption.apply(current.caption)),
-                media::alt_text.eq(input.alt_text.apply(current.alt_text)),
-                media::credit.eq(input.credit.apply(current.credit)),
-                media::updated_at.eq(crate::time::now()),
-                media::version.eq(current.version + 1),
-            ))
-            .execute(conn)?;
-            crate::http::write::expect_written(n, "media")?;
-            changes::record(
-                conn,
-                "media",
-                id,
-                Action::Updated,
-                current.version + 1,
-                false,
-            )?;
-            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+            let row = write::update(conn, id, if_match, input)?;
             load_one(conn, row)
         })
         .await?;
@@ -806,38 +767,7 @@ pub async fn delete_media(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let res = crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-        let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        IfMatch::check(if_match, current.version)?;
-        let users = model::used_by(conn, id)?;
-        if !users.is_empty() {
-            let list = users
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ");
-            let noun = if users.len() == 1 {
-                format!("article ({list})")
-            } else {
-                format!("articles ({list})")
-            };
-            crate::db::refs::in_use_error("media", id, &[(noun.as_str(), users.len() as i64)])?;
-        }
-        let n = diesel::delete(
-            media::table
-                .find(id)
-                .filter(media::version.eq(current.version)),
-        )
-        .execute(conn)?;
-        crate::http::write::expect_written(n, "media")?;
-        changes::record(
-            conn,
-            "media",
-            id,
-            Action::Deleted,
-            current.version + 1,
-            false,
-        )?;
-        Ok(())
+        write::delete(conn, id, if_match)
     })
     .await?;
     let keys: Vec<FileKey> = Variant::ALL

@@ -4,3 +4,4 @@ pub mod api;
 pub mod model;
 pub mod process;
 pub mod store;
+pub mod write;

@@ -8,32 +8,27 @@ use utoipa::ToSchema;
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::model::{
     self, MeetingFilter, MeetingKind, MeetingRow, MeetingSort, MeetingStatus, OrgRole, PartOfDay,
 };
+use super::write;
 use crate::app::AppState;
 use crate::articles::api::{visible_statuses, Article};
 use crate::attendees::api::Attendee;
 use crate::auth::{Caller, Role};
-use crate::db::refs::{self, Kind, Refs};
-use crate::db::schema::{
-    article_meetings, attendees, directives, meeting_organizations, meetings, targets,
-};
 use crate::db::DbConnection;
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::http::write::{IfMatch, JsonObject, Mode};
 use crate::organizations::api::Organization;
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
-use crate::sync::changes::{self, Action};
 use crate::time::utc;
 
 /// A meeting: most often a working session of a higher party body with lower ones.
@@ -458,148 +453,6 @@ pub struct MeetingBody {
     pub status: MeetingStatus,
 }
 
-struct MeetingInput {
-    title: Val<String>,
-    kind: Val<&'static str>,
-    date: Val<NaiveDate>,
-    part_of_day: Val<&'static str>,
-    starts_at: Val<chrono::NaiveDateTime>,
-    location: Val<String>,
-    hosts: Val<Vec<i64>>,
-    counterparts: Val<Vec<i64>>,
-    chair: Val<i64>,
-    topic: Val<String>,
-    period_label: Val<String>,
-    summary: Val<String>,
-    status: Val<&'static str>,
-}
-
-const KINDS: &[&str] = &["working_session", "conference", "inspection", "other"];
-const STATUSES: &[&str] = &["scheduled", "held", "cancelled"];
-const PARTS: &[&str] = &["morning", "afternoon", "evening"];
-
-fn read(body: JsonObject, mode: Mode) -> ApiResult<MeetingInput> {
-    let mut f = Fields::new(
-        body.0,
-        &[
-            "title",
-            "kind",
-            "date",
-            "part_of_day",
-            "starts_at",
-            "location",
-            "host_organization_ids",
-            "counterpart_organization_ids",
-            "chair_person_id",
-            "topic",
-            "period_label",
-            "summary",
-            "status",
-        ],
-        &[
-            "id",
-            "article_ids",
-            "created_at",
-            "updated_at",
-            "version",
-            "attendees",
-            "articles",
-            "organizations",
-            "directives",
-            "targets",
-        ],
-        mode,
-    );
-    let title = f.text("title", 500);
-    let kind = f.choice("kind", KINDS);
-    let date = f.date("date");
-    let status = f.choice("status", STATUSES);
-    let hosts = f.id_list("host_organization_ids", 50);
-    let counterparts = f.id_list("counterpart_organization_ids", 200);
-    let input = MeetingInput {
-        title: f.required("title", title),
-        kind: f.required("kind", kind),
-        date: f.required("date", date),
-        status: f.not_null("status", status),
-        hosts: f.not_null("host_organization_ids", hosts),
-        counterparts: f.not_null("counterpart_organization_ids", counterparts),
-        part_of_day: f.choice("part_of_day", PARTS),
-        starts_at: f.time("starts_at"),
-        location: f.text("location", 300),
-        chair: f.id("chair_person_id"),
-        topic: f.text("topic", 2000),
-        period_label: f.text("period_label", 200),
-        summary: f.text("summary", 10_000),
-    };
-    f.finish()?;
-    Ok(input)
-}
-
-/// 422 when an organization is both host and counterpart.
-fn check_sides(hosts: &[i64], counterparts: &[i64]) -> ApiResult<()> {
-    let errors: Vec<FieldError> = counterparts
-        .iter()
-        .enumerate()
-        .filter(|(_, id)| hosts.contains(id))
-        .map(|(i, id)| {
-            FieldError::new(
-                format!("counterpart_organization_ids[{i}]"),
-                format!("organization {id} is also a host"),
-            )
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
-fn replace_sides(
-    conn: &mut DbConnection,
-    id: i64,
-    hosts: &[i64],
-    counterparts: &[i64],
-) -> ApiResult<()> {
-    diesel::delete(meeting_organizations::table.filter(meeting_organizations::meeting_id.eq(id)))
-        .execute(conn)?;
-    let sides = hosts
-        .iter()
-        .map(|o| (o, OrgRole::Host))
-        .chain(counterparts.iter().map(|o| (o, OrgRole::Counterpart)));
-    for (position, (org, role)) in sides.enumerate() {
-        diesel::insert_into(meeting_organizations::table)
-            .values(model::NewMeetingOrganization {
-                meeting_id: id,
-                organization_id: *org,
-                role: role.as_str().to_owned(),
-                position: position as i32,
-            })
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
-fn refs_of(input: &MeetingInput) -> Refs {
-    let mut refs = Refs::new();
-    refs.many(
-        "host_organization_ids",
-        Kind::Organization,
-        input.hosts.as_set().map(Vec::as_slice),
-    )
-    .many(
-        "counterpart_organization_ids",
-        Kind::Organization,
-        input.counterparts.as_set().map(Vec::as_slice),
-    )
-    .one(
-        "chair_person_id",
-        Kind::Person,
-        input.chair.as_set().copied(),
-    );
-    refs
-}
-
 fn load_one(conn: &mut DbConnection, id: i64) -> ApiResult<Meeting> {
     let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
     to_dtos(conn, vec![row], None)?
@@ -635,47 +488,9 @@ pub async fn create_meeting(
         key,
         "/meetings",
         body,
-        |b| {
-            let input = read(JsonObject(b), Mode::Create)?;
-            check_sides(
-                input.hosts.as_set().map(Vec::as_slice).unwrap_or_default(),
-                input
-                    .counterparts
-                    .as_set()
-                    .map(Vec::as_slice)
-                    .unwrap_or_default(),
-            )?;
-            Ok(input)
-        },
+        |b| write::read(JsonObject(b), Mode::Create),
         move |conn, input| {
-            let hosts = input.hosts.clone().into_option().unwrap_or_default();
-            let counterparts = input.counterparts.clone().into_option().unwrap_or_default();
-            refs_of(&input).check(conn)?;
-            let now = crate::time::now();
-            let chair = input.chair.into_option();
-            let id: i64 = diesel::insert_into(meetings::table)
-                .values(model::NewMeetingRow {
-                    title: input.title.into_option().unwrap_or_default(),
-                    kind: input.kind.into_option().unwrap_or("other").to_owned(),
-                    date: input.date.into_option().unwrap_or_default(),
-                    part_of_day: input.part_of_day.into_option().map(str::to_owned),
-                    starts_at: input.starts_at.into_option(),
-                    location: input.location.into_option(),
-                    chair_person_id: chair,
-                    topic: input.topic.into_option(),
-                    period_label: input.period_label.into_option(),
-                    summary: input.summary.into_option(),
-                    status: input.status.into_option().unwrap_or("held").to_owned(),
-                    created_at: now,
-                    updated_at: now,
-                    version: 1,
-                })
-                .returning(meetings::id)
-                .get_result(conn)?;
-            replace_sides(conn, id, &hosts, &counterparts)?;
-            search::refresh(conn, Resource::Meetings, &[id])?;
-            changes::record(conn, "meetings", id, Action::Created, 1, true)?;
-            super::write::sync_chair(conn, id, chair, now)?;
+            let id = write::create(conn, input)?.id;
             let meeting = load_one(conn, id)?;
             Ok(Created {
                 location: format!("/api/v1/meetings/{id}"),
@@ -709,75 +524,11 @@ pub async fn update_meeting(
     caller.require(Role::Editor)?;
     let id = path.into_inner();
     let if_match = IfMatch::from_request(&req);
-    let input = read(body, Mode::Patch)?;
+    let input = write::read(body, Mode::Patch)?;
     let meeting = state
         .db
         .write(move |conn| {
-            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            IfMatch::check(if_match, current.version)?;
-            refs_of(&input).check(conn)?;
-            let sides_changed = !input.hosts.is_absent() || !input.counterparts.is_absent();
-            if sides_changed {
-                let (cur_hosts, cur_counterparts) = model::organizations_of(conn, &[id])?
-                    .remove(&id)
-                    .unwrap_or_default();
-                let hosts = input.hosts.clone().into_option().unwrap_or(cur_hosts);
-                let counterparts = input
-                    .counterparts
-                    .clone()
-                    .into_option()
-                    .unwrap_or(cur_counterparts);
-                check_sides(&hosts, &counterparts)?;
-                replace_sides(conn, id, &hosts, &counterparts)?;
-            }
-            let chair_changed = !input.chair.is_absent();
-            let chair = input.chair.apply(current.chair_person_id);
-            let now = crate::time::now();
-            let n = diesel::update(
-                meetings::table
-                    .find(id)
-                    .filter(meetings::version.eq(current.version)),
-            )
-            .set((
-                meetings::title.eq(input.title.into_option().unwrap_or(current.title.clone())),
-                meetings::kind.eq(input
-                    .kind
-                    .into_option()
-                    .unwrap_or(current.kind.as_str())
-                    .to_owned()),
-                meetings::date.eq(input.date.into_option().unwrap_or(current.date)),
-                meetings::part_of_day.eq(input
-                    .part_of_day
-                    .map(str::to_owned)
-                    .apply(current.part_of_day.clone())),
-                meetings::starts_at.eq(input.starts_at.apply(current.starts_at)),
-                meetings::location.eq(input.location.apply(current.location.clone())),
-                meetings::chair_person_id.eq(chair),
-                meetings::topic.eq(input.topic.apply(current.topic.clone())),
-                meetings::period_label.eq(input.period_label.apply(current.period_label.clone())),
-                meetings::summary.eq(input.summary.apply(current.summary.clone())),
-                meetings::status.eq(input
-                    .status
-                    .into_option()
-                    .unwrap_or(current.status.as_str())
-                    .to_owned()),
-                meetings::updated_at.eq(now),
-                meetings::version.eq(current.version + 1),
-            ))
-            .execute(conn)?;
-            crate::http::write::expect_written(n, "meeting")?;
-            search::refresh(conn, Resource::Meetings, &[id])?;
-            changes::record(
-                conn,
-                "meetings",
-                id,
-                Action::Updated,
-                current.version + 1,
-                true,
-            )?;
-            if chair_changed {
-                super::write::sync_chair(conn, id, chair, now)?;
-            }
+            write::update(conn, id, if_match, input)?;
             load_one(conn, id)
         })
         .await?;
@@ -809,55 +560,7 @@ pub async fn delete_meeting(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-        let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        IfMatch::check(if_match, current.version)?;
-        let directives: i64 = directives::table
-            .filter(directives::meeting_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let targets: i64 = targets::table
-            .filter(targets::meeting_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let articles: i64 = article_meetings::table
-            .filter(article_meetings::meeting_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        refs::in_use_error(
-            "meeting",
-            id,
-            &[
-                ("directives", directives),
-                ("targets", targets),
-                ("articles", articles),
-            ],
-        )?;
-        let gone: Vec<(i64, i64)> = attendees::table
-            .filter(attendees::meeting_id.eq(id))
-            .select((attendees::id, attendees::version))
-            .load(conn)?;
-        diesel::delete(attendees::table.filter(attendees::meeting_id.eq(id))).execute(conn)?;
-        for (attendee, version) in gone {
-            changes::record(
-                conn,
-                "attendees",
-                attendee,
-                Action::Deleted,
-                version + 1,
-                true,
-            )?;
-        }
-        diesel::delete(meetings::table.find(id)).execute(conn)?;
-        search::remove(conn, Resource::Meetings, id)?;
-        changes::record(
-            conn,
-            "meetings",
-            id,
-            Action::Deleted,
-            current.version + 1,
-            true,
-        )?;
-        Ok(())
+        write::delete(conn, id, if_match)
     })
     .await
 }

@@ -1,14 +1,29 @@
 //! Meeting writes, and the one rule that ties meetings to attendees: the meeting's
 //! `chair_person_id` and its attendee with role `chair` always name the same person.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::model::{self, MeetingRow, OrgRole};
 use crate::attendees::model::{AttendeeRow, NewAttendeeRow};
-use crate::db::schema::{attendees, meetings, people};
+use crate::db::refs::{self, Kind, Refs};
+use crate::db::schema::{
+    article_meetings, attendees, directives, meeting_organizations, meetings, people, targets,
+};
 use crate::db::DbConnection;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::resource::Resource;
 use crate::sync::changes::{self, Action};
+use crate::versioned;
+
+crate::versioned!(
+    MeetingRow,
+    meetings,
+    Meetings,
+    "meeting",
+    find = model::find
+);
 
 /// Makes the meeting and its attendees agree that `chair` (or nobody) chairs it: sets
 /// `chair_person_id`, turns any other `chair` attendee into an `attendee`, and makes the chair an
@@ -34,7 +49,7 @@ pub fn sync_chair(
             .execute(conn)?;
         changes::record(
             conn,
-            "meetings",
+            crate::resource::Resource::Meetings,
             meeting_id,
             Action::Updated,
             version + 1,
@@ -79,7 +94,14 @@ pub fn sync_chair(
                 })
                 .returning(attendees::id)
                 .get_result(conn)?;
-            changes::record(conn, "attendees", id, Action::Created, 1, true)?;
+            changes::record(
+                conn,
+                crate::resource::Resource::Attendees,
+                id,
+                Action::Created,
+                1,
+                true,
+            )?;
         }
     }
     Ok(())
@@ -100,11 +122,305 @@ fn set_role(
         .execute(conn)?;
     changes::record(
         conn,
-        "attendees",
+        crate::resource::Resource::Attendees,
         attendee.id,
         Action::Updated,
         attendee.version + 1,
         true,
     )?;
+    Ok(())
+}
+
+pub struct MeetingInput {
+    title: Val<String>,
+    kind: Val<&'static str>,
+    date: Val<NaiveDate>,
+    part_of_day: Val<&'static str>,
+    starts_at: Val<chrono::NaiveDateTime>,
+    location: Val<String>,
+    hosts: Val<Vec<i64>>,
+    counterparts: Val<Vec<i64>>,
+    chair: Val<i64>,
+    topic: Val<String>,
+    period_label: Val<String>,
+    summary: Val<String>,
+    status: Val<&'static str>,
+}
+
+const KINDS: &[&str] = &["working_session", "conference", "inspection", "other"];
+const STATUSES: &[&str] = &["scheduled", "held", "cancelled"];
+const PARTS: &[&str] = &["morning", "afternoon", "evening"];
+
+/// Reads a body; a create's organization lists are checked for a body on both sides.
+pub fn read(body: JsonObject, mode: Mode) -> ApiResult<MeetingInput> {
+    let mut f = Fields::new(
+        body.0,
+        &[
+            "title",
+            "kind",
+            "date",
+            "part_of_day",
+            "starts_at",
+            "location",
+            "host_organization_ids",
+            "counterpart_organization_ids",
+            "chair_person_id",
+            "topic",
+            "period_label",
+            "summary",
+            "status",
+        ],
+        &[
+            "id",
+            "article_ids",
+            "created_at",
+            "updated_at",
+            "version",
+            "attendees",
+            "articles",
+            "organizations",
+            "directives",
+            "targets",
+        ],
+        mode,
+    );
+    let title = f.text("title", 500);
+    let kind = f.choice("kind", KINDS);
+    let date = f.date("date");
+    let status = f.choice("status", STATUSES);
+    let hosts = f.id_list("host_organization_ids", 50);
+    let counterparts = f.id_list("counterpart_organization_ids", 200);
+    let input = MeetingInput {
+        title: f.required("title", title),
+        kind: f.required("kind", kind),
+        date: f.required("date", date),
+        status: f.not_null("status", status),
+        hosts: f.not_null("host_organization_ids", hosts),
+        counterparts: f.not_null("counterpart_organization_ids", counterparts),
+        part_of_day: f.choice("part_of_day", PARTS),
+        starts_at: f.time("starts_at"),
+        location: f.text("location", 300),
+        chair: f.id("chair_person_id"),
+        topic: f.text("topic", 2000),
+        period_label: f.text("period_label", 200),
+        summary: f.text("summary", 10_000),
+    };
+    f.finish()?;
+    if mode == Mode::Create {
+        check_sides(
+            input.hosts.as_set().map(Vec::as_slice).unwrap_or_default(),
+            input
+                .counterparts
+                .as_set()
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+        )?;
+    }
+    Ok(input)
+}
+
+/// 422 when an organization is both host and counterpart.
+fn check_sides(hosts: &[i64], counterparts: &[i64]) -> ApiResult<()> {
+    let errors: Vec<FieldError> = counterparts
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| hosts.contains(id))
+        .map(|(i, id)| {
+            FieldError::new(
+                format!("counterpart_organization_ids[{i}]"),
+                format!("organization {id} is also a host"),
+            )
+        })
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn replace_sides(
+    conn: &mut DbConnection,
+    id: i64,
+    hosts: &[i64],
+    counterparts: &[i64],
+) -> ApiResult<()> {
+    diesel::delete(meeting_organizations::table.filter(meeting_organizations::meeting_id.eq(id)))
+        .execute(conn)?;
+    let sides = hosts
+        .iter()
+        .map(|o| (o, OrgRole::Host))
+        .chain(counterparts.iter().map(|o| (o, OrgRole::Counterpart)));
+    for (position, (org, role)) in sides.enumerate() {
+        diesel::insert_into(meeting_organizations::table)
+            .values(model::NewMeetingOrganization {
+                meeting_id: id,
+                organization_id: *org,
+                role: role.as_str().to_owned(),
+                position: position as i32,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn references(input: &MeetingInput) -> Refs {
+    let mut refs = Refs::new();
+    refs.many(
+        "host_organization_ids",
+        Kind::Organization,
+        input.hosts.as_set().map(Vec::as_slice),
+    )
+    .many(
+        "counterpart_organization_ids",
+        Kind::Organization,
+        input.counterparts.as_set().map(Vec::as_slice),
+    )
+    .one(
+        "chair_person_id",
+        Kind::Person,
+        input.chair.as_set().copied(),
+    );
+    refs
+}
+
+/// Creates a meeting, and its chair as an attendee; call inside a transaction.
+pub fn create(conn: &mut DbConnection, input: MeetingInput) -> ApiResult<MeetingRow> {
+    let hosts = input.hosts.clone().into_option().unwrap_or_default();
+    let counterparts = input.counterparts.clone().into_option().unwrap_or_default();
+    references(&input).check(conn)?;
+    let now = crate::time::now();
+    let chair = input.chair.into_option();
+    let row: MeetingRow = diesel::insert_into(meetings::table)
+        .values(model::NewMeetingRow {
+            title: input.title.into_option().unwrap_or_default(),
+            kind: input.kind.into_option().unwrap_or("other").to_owned(),
+            date: input.date.into_option().unwrap_or_default(),
+            part_of_day: input.part_of_day.into_option().map(str::to_owned),
+            starts_at: input.starts_at.into_option(),
+            location: input.location.into_option(),
+            chair_person_id: chair,
+            topic: input.topic.into_option(),
+            period_label: input.period_label.into_option(),
+            summary: input.summary.into_option(),
+            status: input.status.into_option().unwrap_or("held").to_owned(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        })
+        .returning(<MeetingRow as Selectable<crate::db::MultiBackend>>::construct_selection())
+        .get_result(conn)?;
+    replace_sides(conn, row.id, &hosts, &counterparts)?;
+    let row = versioned::created(conn, row)?;
+    sync_chair(conn, row.id, chair, now)?;
+    versioned::load(conn, row.id)
+}
+
+/// Applies a merge patch; the organization lists are replaced whole, and a new chair moves the
+/// `chair` role among the attendees. Call inside a transaction.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: Option<IfMatch>,
+    input: MeetingInput,
+) -> ApiResult<MeetingRow> {
+    let chair_changed = !input.chair.is_absent();
+    let now = crate::time::now();
+    let after = versioned::update(conn, id, if_match, |conn, current: &MeetingRow, next| {
+        references(&input).check(conn)?;
+        if !input.hosts.is_absent() || !input.counterparts.is_absent() {
+            let (cur_hosts, cur_counterparts) = model::organizations_of(conn, &[id])?
+                .remove(&id)
+                .unwrap_or_default();
+            let hosts = input.hosts.clone().into_option().unwrap_or(cur_hosts);
+            let counterparts = input
+                .counterparts
+                .clone()
+                .into_option()
+                .unwrap_or(cur_counterparts);
+            check_sides(&hosts, &counterparts)?;
+            replace_sides(conn, id, &hosts, &counterparts)?;
+        }
+        Ok(diesel::update(
+            meetings::table
+                .find(id)
+                .filter(meetings::version.eq(current.version)),
+        )
+        .set((
+            meetings::title.eq(input.title.into_option().unwrap_or(current.title.clone())),
+            meetings::kind.eq(input
+                .kind
+                .into_option()
+                .unwrap_or(current.kind.as_str())
+                .to_owned()),
+            meetings::date.eq(input.date.into_option().unwrap_or(current.date)),
+            meetings::part_of_day.eq(input
+                .part_of_day
+                .map(str::to_owned)
+                .apply(current.part_of_day.clone())),
+            meetings::starts_at.eq(input.starts_at.apply(current.starts_at)),
+            meetings::location.eq(input.location.apply(current.location.clone())),
+            meetings::chair_person_id.eq(input.chair.apply(current.chair_person_id)),
+            meetings::topic.eq(input.topic.apply(current.topic.clone())),
+            meetings::period_label.eq(input.period_label.apply(current.period_label.clone())),
+            meetings::summary.eq(input.summary.apply(current.summary.clone())),
+            meetings::status.eq(input
+                .status
+                .into_option()
+                .unwrap_or(current.status.as_str())
+                .to_owned()),
+            meetings::updated_at.eq(now),
+            meetings::version.eq(next),
+        ))
+        .execute(conn)?)
+    })?;
+    if chair_changed {
+        sync_chair(conn, id, after.chair_person_id, now)?;
+    }
+    versioned::load(conn, id)
+}
+
+/// Deletes a meeting with its attendees (a tombstone each), refused while directives, targets or
+/// articles point to it; call inside a transaction.
+pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
+    versioned::delete(conn, id, if_match, |conn, _: &MeetingRow| {
+        let directives: i64 = directives::table
+            .filter(directives::meeting_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let targets: i64 = targets::table
+            .filter(targets::meeting_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let articles: i64 = article_meetings::table
+            .filter(article_meetings::meeting_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        refs::in_use_error(
+            "meeting",
+            id,
+            &[
+                ("directives", directives),
+                ("targets", targets),
+                ("articles", articles),
+            ],
+        )?;
+        let gone: Vec<(i64, i64)> = attendees::table
+            .filter(attendees::meeting_id.eq(id))
+            .select((attendees::id, attendees::version))
+            .load(conn)?;
+        diesel::delete(attendees::table.filter(attendees::meeting_id.eq(id))).execute(conn)?;
+        for (attendee, version) in gone {
+            changes::record(
+                conn,
+                Resource::Attendees,
+                attendee,
+                Action::Deleted,
+                version + 1,
+                true,
+            )?;
+        }
+        Ok(())
+    })?;
     Ok(())
 }

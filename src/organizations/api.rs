@@ -5,18 +5,13 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{self, OrgFilter, OrgKind, OrgLevel, OrgRow, OrgSort, KINDS, LEVELS};
+use super::model::{self, OrgFilter, OrgKind, OrgLevel, OrgRow, OrgSort};
+use super::write;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
-use crate::db::refs::{self, Kind, Refs};
-use crate::db::schema::{
-    attendees, directive_assignees, directives, meeting_organizations, organizations, people,
-    targets,
-};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
@@ -24,9 +19,8 @@ use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::http::write::{IfMatch, JsonObject, Mode};
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
-use crate::sync::changes::{self, Action};
 use crate::time::utc;
 
 /// A party committee, people's committee, agency or other body.
@@ -298,83 +292,6 @@ pub struct OrganizationBody {
     pub successor_id: Option<i64>,
 }
 
-struct OrgInput {
-    name: Val<String>,
-    short_name: Val<String>,
-    kind: Val<&'static str>,
-    level: Val<&'static str>,
-    parent_id: Val<i64>,
-    locality: Val<String>,
-    valid_from: Val<NaiveDate>,
-    valid_to: Val<NaiveDate>,
-    successor_id: Val<i64>,
-}
-
-fn read(body: JsonObject, mode: Mode) -> ApiResult<OrgInput> {
-    let mut f = Fields::new(
-        body.0,
-        &[
-            "name",
-            "short_name",
-            "kind",
-            "level",
-            "parent_id",
-            "locality",
-            "valid_from",
-            "valid_to",
-            "successor_id",
-        ],
-        &["id", "created_at", "updated_at", "version", "children"],
-        mode,
-    );
-    let name = f.text("name", 300);
-    let kind = f.choice("kind", KINDS);
-    let level = f.choice("level", LEVELS);
-    let input = OrgInput {
-        name: f.required("name", name),
-        kind: f.required("kind", kind),
-        level: f.required("level", level),
-        short_name: f.text("short_name", 100),
-        parent_id: f.id("parent_id"),
-        locality: f.text("locality", 200),
-        valid_from: f.date("valid_from"),
-        valid_to: f.date("valid_to"),
-        successor_id: f.id("successor_id"),
-    };
-    if let (Val::Set(from), Val::Set(to)) = (&input.valid_from, &input.valid_to) {
-        if to < from {
-            f.error("valid_to", "must not be before valid_from");
-        }
-    }
-    f.finish()?;
-    Ok(input)
-}
-
-/// 422 when `parent_id` would make a cycle (the organization itself or one of its descendants).
-fn check_parent(conn: &mut DbConnection, id: i64, parent: Option<i64>) -> ApiResult<()> {
-    let mut cursor = parent;
-    let mut steps = 0;
-    while let Some(p) = cursor {
-        if p == id {
-            return Err(ApiError::Validation(vec![crate::error::FieldError::new(
-                "parent_id",
-                "would make the organization its own ancestor",
-            )]));
-        }
-        steps += 1;
-        if steps > 64 {
-            break;
-        }
-        cursor = organizations::table
-            .find(p)
-            .select(organizations::parent_id)
-            .first::<Option<i64>>(conn)
-            .optional()?
-            .flatten();
-    }
-    Ok(())
-}
-
 fn to_created(org: Organization) -> ApiResult<Created> {
     Ok(Created {
         location: format!("/api/v1/organizations/{}", org.id),
@@ -405,44 +322,8 @@ pub async fn create_organization(
         key,
         "/organizations",
         body,
-        |b| read(JsonObject(b), Mode::Create),
-        move |conn, input| {
-            Refs::new()
-                .one(
-                    "parent_id",
-                    Kind::Organization,
-                    input.parent_id.clone().into_option(),
-                )
-                .one(
-                    "successor_id",
-                    Kind::Organization,
-                    input.successor_id.clone().into_option(),
-                )
-                .check(conn)?;
-            let now = crate::time::now();
-            let name = input.name.into_option().unwrap_or_default();
-            let short_name = input.short_name.into_option();
-            let row: OrgRow = diesel::insert_into(organizations::table)
-                .values(model::NewOrganizationRow {
-                    name,
-                    short_name,
-                    kind: input.kind.into_option().unwrap_or("other").to_owned(),
-                    level: input.level.into_option().unwrap_or("commune").to_owned(),
-                    parent_id: input.parent_id.into_option(),
-                    locality: input.locality.into_option(),
-                    valid_from: input.valid_from.into_option(),
-                    valid_to: input.valid_to.into_option(),
-                    successor_id: input.successor_id.into_option(),
-                    created_at: now,
-                    updated_at: now,
-                    version: 1,
-                })
-                .returning(organizations::all_columns)
-                .get_result(conn)?;
-            search::refresh(conn, Resource::Organizations, &[row.id])?;
-            changes::record(conn, "organizations", row.id, Action::Created, 1, true)?;
-            to_created(row.into())
-        },
+        |b| write::read(JsonObject(b), Mode::Create),
+        move |conn, input| to_created(write::create(conn, input)?.into()),
     )
     .await
 }
@@ -468,86 +349,13 @@ pub async fn update_organization(
     caller.require(Role::Editor)?;
     let id = path.into_inner();
     let if_match = IfMatch::from_request(&req);
-    let input = read(body, Mode::Patch)?;
+    let input = write::read(body, Mode::Patch)?;
     let org = state
         .db
         .write(move |conn| {
-            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            IfMatch::check(if_match, current.version)?;
-            Refs::new()
-                .one(
-                    "parent_id",
-                    Kind::Organization,
-                    input.parent_id.clone().into_option(),
-                )
-                .one(
-                    "successor_id",
-                    Kind::Organization,
-                    input.successor_id.clone().into_option(),
-                )
-                .check(conn)?;
-            let parent_id = input.parent_id.apply(current.parent_id);
-            check_parent(conn, id, parent_id)?;
-            let successor_id = input.successor_id.apply(current.successor_id);
-            if successor_id == Some(id) {
-                return Err(ApiError::Validation(vec![crate::error::FieldError::new(
-                    "successor_id",
-                    "cannot be the organization itself",
-                )]));
-            }
-            let valid_from = input.valid_from.apply(current.valid_from);
-            let valid_to = input.valid_to.apply(current.valid_to);
-            if let (Some(from), Some(to)) = (valid_from, valid_to) {
-                if to < from {
-                    return Err(ApiError::Validation(vec![crate::error::FieldError::new(
-                        "valid_to",
-                        "must not be before valid_from",
-                    )]));
-                }
-            }
-            let name = input.name.into_option().unwrap_or(current.name.clone());
-            let short_name = input.short_name.apply(current.short_name.clone());
-            let now = crate::time::now();
-            let n = diesel::update(
-                organizations::table
-                    .find(id)
-                    .filter(organizations::version.eq(current.version)),
-            )
-            .set((
-                organizations::name.eq(name),
-                organizations::short_name.eq(short_name),
-                organizations::kind.eq(input
-                    .kind
-                    .into_option()
-                    .unwrap_or(current.kind.as_str())
-                    .to_owned()),
-                organizations::level.eq(input
-                    .level
-                    .into_option()
-                    .unwrap_or(current.level.as_str())
-                    .to_owned()),
-                organizations::parent_id.eq(parent_id),
-                organizations::locality.eq(input.locality.apply(current.locality.clone())),
-                organizations::valid_from.eq(valid_from),
-                organizations::valid_to.eq(valid_to),
-                organizations::successor_id.eq(successor_id),
-                organizations::updated_at.eq(now),
-                organizations::version.eq(current.version + 1),
-            ))
-            .execute(conn)?;
-            crate::http::write::expect_written(n, "organization")?;
-            search::refresh(conn, Resource::Organizations, &[id])?;
-            changes::record(
-                conn,
-                "organizations",
-                id,
-                Action::Updated,
-                current.version + 1,
-                true,
-            )?;
-            Ok(Organization::from(
-                model::find(conn, id)?.ok_or_else(|| not_found(id))?,
-            ))
+            Ok(Organization::from(write::update(
+                conn, id, if_match, input,
+            )?))
         })
         .await?;
     json_response(&req, StatusCode::OK, &org, Tag::Version(org.version))
@@ -573,63 +381,7 @@ pub async fn delete_organization(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-        let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        IfMatch::check(if_match, current.version)?;
-        let meetings: i64 = meeting_organizations::table
-            .filter(meeting_organizations::organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let people: i64 = people::table
-            .filter(people::organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let attendees: i64 = attendees::table
-            .filter(attendees::organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let led: i64 = directives::table
-            .filter(directives::lead_organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let assigned: i64 = directive_assignees::table
-            .filter(directive_assignees::organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let targets: i64 = targets::table
-            .filter(targets::organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let children: i64 = organizations::table
-            .filter(
-                organizations::parent_id
-                    .eq(id)
-                    .or(organizations::successor_id.eq(id)),
-            )
-            .count()
-            .get_result(conn)?;
-        refs::in_use_error(
-            "organization",
-            id,
-            &[
-                ("meetings", meetings),
-                ("people", people),
-                ("attendees", attendees),
-                ("directives", led + assigned),
-                ("targets", targets),
-                ("organizations (as parent or successor)", children),
-            ],
-        )?;
-        diesel::delete(organizations::table.find(id)).execute(conn)?;
-        search::remove(conn, Resource::Organizations, id)?;
-        changes::record(
-            conn,
-            "organizations",
-            id,
-            Action::Deleted,
-            current.version + 1,
-            true,
-        )?;
-        Ok(())
+        write::delete(conn, id, if_match)
     })
     .await
 }

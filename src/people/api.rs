@@ -5,17 +5,15 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{self, NewPersonRow, PersonFilter, PersonRow, PersonSort};
+use super::model::{self, PersonFilter, PersonRow, PersonSort};
+use super::write;
 use crate::app::AppState;
 use crate::articles::api::visible_statuses;
 use crate::attendees::model::AttendeeRole;
 use crate::auth::{Caller, Role};
-use crate::db::refs::{self, Kind, Refs};
-use crate::db::schema::{attendees, directives, meetings, people};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
@@ -23,10 +21,9 @@ use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{link_next, Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::http::write::{IfMatch, JsonObject, Mode};
 use crate::meetings::api::Meeting;
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
-use crate::sync::changes::{self, Action};
 use crate::time::utc;
 
 /// A person named in the reports: a party secretary, a chairman, a ward representative.
@@ -268,29 +265,6 @@ pub struct PersonBody {
     pub organization_id: Option<i64>,
 }
 
-struct PersonInput {
-    full_name: Val<String>,
-    current_title: Val<String>,
-    organization_id: Val<i64>,
-}
-
-fn read(body: JsonObject, mode: Mode) -> ApiResult<PersonInput> {
-    let mut f = Fields::new(
-        body.0,
-        &["full_name", "current_title", "organization_id"],
-        &["id", "created_at", "updated_at", "version", "meetings"],
-        mode,
-    );
-    let full_name = f.text("full_name", 200);
-    let input = PersonInput {
-        full_name: f.required("full_name", full_name),
-        current_title: f.text("current_title", 500),
-        organization_id: f.id("organization_id"),
-    };
-    f.finish()?;
-    Ok(input)
-}
-
 /// Create a person
 ///
 /// Editor role or above.
@@ -313,31 +287,9 @@ pub async fn create_person(
         key,
         "/people",
         body,
-        |b| read(JsonObject(b), Mode::Create),
+        |b| write::read(JsonObject(b), Mode::Create),
         move |conn, input| {
-            Refs::new()
-                .one(
-                    "organization_id",
-                    Kind::Organization,
-                    input.organization_id.as_set().copied(),
-                )
-                .check(conn)?;
-            let now = crate::time::now();
-            let full_name = input.full_name.into_option().unwrap_or_default();
-            let row: PersonRow = diesel::insert_into(people::table)
-                .values(NewPersonRow {
-                    full_name,
-                    current_title: input.current_title.into_option(),
-                    organization_id: input.organization_id.into_option(),
-                    created_at: now,
-                    updated_at: now,
-                    version: 1,
-                })
-                .returning(people::all_columns)
-                .get_result(conn)?;
-            search::refresh(conn, Resource::People, &[row.id])?;
-            changes::record(conn, "people", row.id, Action::Created, 1, true)?;
-            let person = Person::from(row);
+            let person = Person::from(write::create(conn, input)?);
             Ok(Created {
                 location: format!("/api/v1/people/{}", person.id),
                 version: person.version,
@@ -369,51 +321,10 @@ pub async fn update_person(
     caller.require(Role::Editor)?;
     let id = path.into_inner();
     let if_match = IfMatch::from_request(&req);
-    let input = read(body, Mode::Patch)?;
+    let input = write::read(body, Mode::Patch)?;
     let person = state
         .db
-        .write(move |conn| {
-            let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            IfMatch::check(if_match, current.version)?;
-            Refs::new()
-                .one(
-                    "organization_id",
-                    Kind::Organization,
-                    input.organization_id.as_set().copied(),
-                )
-                .check(conn)?;
-            let now = crate::time::now();
-            let full_name = input
-                .full_name
-                .into_option()
-                .unwrap_or(current.full_name.clone());
-            let n = diesel::update(
-                people::table
-                    .find(id)
-                    .filter(people::version.eq(current.version)),
-            )
-            .set((
-                people::full_name.eq(full_name),
-                people::current_title.eq(input.current_title.apply(current.current_title.clone())),
-                people::organization_id.eq(input.organization_id.apply(current.organization_id)),
-                people::updated_at.eq(now),
-                people::version.eq(current.version + 1),
-            ))
-            .execute(conn)?;
-            crate::http::write::expect_written(n, "person")?;
-            search::refresh(conn, Resource::People, &[id])?;
-            changes::record(
-                conn,
-                "people",
-                id,
-                Action::Updated,
-                current.version + 1,
-                true,
-            )?;
-            Ok(Person::from(
-                model::find(conn, id)?.ok_or_else(|| not_found(id))?,
-            ))
-        })
+        .write(move |conn| Ok(Person::from(write::update(conn, id, if_match, input)?)))
         .await?;
     json_response(&req, StatusCode::OK, &person, Tag::Version(person.version))
 }
@@ -438,40 +349,7 @@ pub async fn delete_person(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-        let current = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-        IfMatch::check(if_match, current.version)?;
-        let attended: i64 = attendees::table
-            .filter(attendees::person_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let chaired: i64 = meetings::table
-            .filter(meetings::chair_person_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let issued: i64 = directives::table
-            .filter(directives::issued_by_person_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        refs::in_use_error(
-            "person",
-            id,
-            &[
-                ("attendees", attended),
-                ("meetings (as chair)", chaired),
-                ("directives", issued),
-            ],
-        )?;
-        diesel::delete(people::table.find(id)).execute(conn)?;
-        search::remove(conn, Resource::People, id)?;
-        changes::record(
-            conn,
-            "people",
-            id,
-            Action::Deleted,
-            current.version + 1,
-            true,
-        )?;
-        Ok(())
+        write::delete(conn, id, if_match)
     })
     .await
 }

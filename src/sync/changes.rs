@@ -4,9 +4,11 @@ use diesel::prelude::*;
 
 use crate::db::schema::changes;
 use crate::db::DbConnection;
+use crate::resource::Resource;
 
 /// What happened to a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     Created,
     Updated,
@@ -20,6 +22,12 @@ impl Action {
             Self::Updated => "updated",
             Self::Deleted => "deleted",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Created, Self::Updated, Self::Deleted]
+            .into_iter()
+            .find(|a| a.as_str() == s)
     }
 }
 
@@ -45,7 +53,7 @@ const FEED_LOCK: i64 = 0x6368_616e_6765;
 /// rollback). SQLite has one writer at a time already (BEGIN IMMEDIATE).
 pub fn record(
     conn: &mut DbConnection,
-    resource: &str,
+    resource: Resource,
     resource_id: i64,
     action: Action,
     version: i64,
@@ -56,7 +64,7 @@ pub fn record(
     }
     diesel::insert_into(changes::table)
         .values(NewChange {
-            resource,
+            resource: resource.as_str(),
             resource_id,
             action: action.as_str(),
             version,

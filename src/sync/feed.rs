@@ -14,20 +14,9 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::page::{CursorPos, Listing};
 use crate::http::query::StrictQuery;
+use crate::resource::Resource;
+use crate::sync::changes::Action;
 use crate::time::utc;
-
-/// The resources the feed covers.
-pub const RESOURCES: &[&str] = &[
-    "articles",
-    "meetings",
-    "attendees",
-    "directives",
-    "directive_updates",
-    "targets",
-    "organizations",
-    "people",
-    "media",
-];
 
 const DEFAULT_LIMIT: i64 = 100;
 const MAX_LIMIT: i64 = 1000;
@@ -39,11 +28,10 @@ pub struct Change {
     /// Position in the feed; grows with commit order.
     pub seq: i64,
     /// The collection (`articles`, `meetings`, …).
-    pub resource: String,
+    pub resource: Resource,
     /// The record's id.
     pub id: i64,
-    /// `created`, `updated` or `deleted`.
-    pub action: String,
+    pub action: Action,
     /// The record's version after this write (a deleted record's last version plus one).
     pub version: i64,
     pub changed_at: DateTime<Utc>,
@@ -105,18 +93,18 @@ pub async fn list_changes(
             format!("must be between 1 and {MAX_LIMIT}"),
         ));
     }
-    let resources: Option<Vec<String>> = match q.resources.as_deref() {
+    let resources: Option<Vec<&'static str>> = match q.resources.as_deref() {
         None => None,
         Some(raw) => {
             let mut list = Vec::new();
             for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                if !RESOURCES.contains(&name) {
-                    return Err(ApiError::bad_param(
+                let resource = Resource::parse(name).ok_or_else(|| {
+                    ApiError::bad_param(
                         "resources",
-                        format!("`{name}` is not one of: {}", RESOURCES.join(", ")),
-                    ));
-                }
-                list.push(name.to_owned());
+                        format!("`{name}` is not one of: {}", Resource::names()),
+                    )
+                })?;
+                list.push(resource.as_str());
             }
             Some(list)
         }
@@ -164,18 +152,27 @@ pub async fn list_changes(
             rows.truncate(limit as usize);
             let last = rows.last().map(|r| r.0).unwrap_or(after);
             let next_cursor = listing.cursor_at(serde_json::Value::Null, last);
-            Ok(ChangesPage {
-                data: rows
-                    .into_iter()
-                    .map(|(seq, resource, id, action, version, at)| Change {
+            let data = rows
+                .into_iter()
+                .map(|(seq, resource, id, action, version, at)| {
+                    Ok(Change {
                         seq,
-                        resource,
+                        resource: Resource::parse(&resource).ok_or_else(|| {
+                            ApiError::internal(format!(
+                                "change {seq} names no resource: {resource}"
+                            ))
+                        })?,
                         id,
-                        action,
+                        action: Action::parse(&action).ok_or_else(|| {
+                            ApiError::internal(format!("change {seq} has no action: {action}"))
+                        })?,
                         version,
                         changed_at: utc(at),
                     })
-                    .collect(),
+                })
+                .collect::<ApiResult<Vec<Change>>>()?;
+            Ok(ChangesPage {
+                data,
                 page: FeedPage {
                     limit,
                     next_cursor,

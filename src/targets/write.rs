@@ -10,7 +10,15 @@ use crate::db::schema::{meetings, organizations, targets};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::write::{Fields, IfMatch, Mode, Val};
-use crate::sync::changes::{self, Action};
+use crate::versioned;
+
+crate::versioned!(
+    TargetRow,
+    targets,
+    Targets,
+    "target",
+    find = model::find_row
+);
 
 const FIELDS: &[&str] = &[
     "organization_id",
@@ -181,7 +189,7 @@ fn check_references(conn: &mut DbConnection, input: &TargetInput) -> ApiResult<(
 pub fn create(conn: &mut DbConnection, input: TargetInput, now: NaiveDateTime) -> ApiResult<i64> {
     check_references(conn, &input)?;
     let indicator = input.indicator.clone().into_option().unwrap_or_default();
-    let id: i64 = diesel::insert_into(targets::table)
+    let row: TargetRow = diesel::insert_into(targets::table)
         .values(NewTargetRow {
             organization_id: input
                 .organization_id
@@ -210,18 +218,9 @@ pub fn create(conn: &mut DbConnection, input: TargetInput, now: NaiveDateTime) -
             updated_at: now,
             version: 1,
         })
-        .returning(targets::id)
+        .returning(<TargetRow as Selectable<crate::db::MultiBackend>>::construct_selection())
         .get_result(conn)?;
-    changes::record(conn, "targets", id, Action::Created, 1, true)?;
-    Ok(id)
-}
-
-fn find_current(conn: &mut DbConnection, id: i64) -> ApiResult<TargetRow> {
-    model::find_row(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no target {id}")))
-}
-
-fn changed_meanwhile() -> ApiError {
-    ApiError::PreconditionFailed("the target changed meanwhile; read it again".into())
+    Ok(versioned::created(conn, row)?.id)
 }
 
 /// Applies a merge patch; call inside a transaction.
@@ -232,19 +231,31 @@ pub fn update(
     input: TargetInput,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
-    let current = find_current(conn, id)?;
-    IfMatch::check(if_match, current.version)?;
-    let problems = Figures::after(&input, Some(&current)).problems();
+    versioned::update(conn, id, if_match, |conn, current: &TargetRow, next| {
+        write_changes(conn, id, current, next, &input, now)
+    })?;
+    Ok(())
+}
+
+fn write_changes(
+    conn: &mut DbConnection,
+    id: i64,
+    current: &TargetRow,
+    next: i64,
+    input: &TargetInput,
+    now: NaiveDateTime,
+) -> ApiResult<usize> {
+    let problems = Figures::after(input, Some(current)).problems();
     if !problems.is_empty() {
         return Err(ApiError::Validation(problems));
     }
-    check_references(conn, &input)?;
+    check_references(conn, input)?;
     let indicator = input
         .indicator
         .clone()
         .into_option()
         .unwrap_or(current.indicator.clone());
-    let n = diesel::update(
+    Ok(diesel::update(
         targets::table
             .find(id)
             .filter(targets::version.eq(current.version)),
@@ -285,43 +296,13 @@ pub fn update(
             .apply(current.reported_percent)),
         targets::note.eq(input.note.clone().apply(current.note.clone())),
         targets::updated_at.eq(now),
-        targets::version.eq(current.version + 1),
+        targets::version.eq(next),
     ))
-    .execute(conn)?;
-    if n == 0 {
-        return Err(changed_meanwhile());
-    }
-    changes::record(
-        conn,
-        "targets",
-        id,
-        Action::Updated,
-        current.version + 1,
-        true,
-    )?;
-    Ok(())
+    .execute(conn)?)
 }
 
 /// Deletes a target, leaving a tombstone in the change feed; call inside a transaction.
 pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
-    let current = find_current(conn, id)?;
-    IfMatch::check(if_match, current.version)?;
-    let n = diesel::delete(
-        targets::table
-            .find(id)
-            .filter(targets::version.eq(current.version)),
-    )
-    .execute(conn)?;
-    if n == 0 {
-        return Err(changed_meanwhile());
-    }
-    changes::record(
-        conn,
-        "targets",
-        id,
-        Action::Deleted,
-        current.version + 1,
-        true,
-    )?;
+    versioned::delete(conn, id, if_match, |_, _: &TargetRow| Ok(()))?;
     Ok(())
 }

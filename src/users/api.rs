@@ -3,14 +3,12 @@
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::model::{self, NewUserRow, UserRow};
 use crate::app::AppState;
 use crate::auth::{password, Caller, Role};
-use crate::db::schema::users;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
@@ -113,19 +111,7 @@ pub async fn list_users(
     let body = state
         .db
         .run(move |conn| {
-            let total = if page.count {
-                Some(users::table.count().get_result(conn)?)
-            } else {
-                None
-            };
-            let mut query = users::table.order(users::id).into_boxed();
-            if let Some(after) = &page.after {
-                query = query.filter(users::id.gt(after.id));
-            }
-            let rows = query
-                .select(UserRow::as_select())
-                .limit(page.fetch())
-                .load(conn)?;
+            let (rows, total) = model::page(conn, &page)?;
             Ok(paginate(
                 rows,
                 &page,
@@ -319,45 +305,13 @@ pub async fn update_user(
     let user = state
         .db
         .write(move |conn| {
-            let current = model::find(conn, id)?
-                .ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
-            IfMatch::check(if_match, current.version)?;
-            let now = crate::time::now();
-            let disabled_at = match disabled {
-                Val::Set(true) => current.disabled_at.or(Some(now)),
-                Val::Set(false) => None,
-                _ => current.disabled_at,
+            let change = model::Change {
+                role: role.into_option(),
+                disabled: disabled.into_option(),
+                display_name,
+                password_hash: hash,
             };
-            let new_role = role
-                .into_option()
-                .unwrap_or(current.role.as_str())
-                .to_owned();
-            // Tokens issued before a password change, a role change or a disable stop working,
-            // and stay refused after the account is enabled again.
-            let revokes = hash.is_some()
-                || new_role != current.role
-                || (disabled_at.is_some() && current.disabled_at.is_none());
-            let tokens_valid_after = if revokes {
-                Some(now)
-            } else {
-                current.tokens_valid_after
-            };
-            let n = diesel::update(
-                users::table
-                    .find(id)
-                    .filter(users::version.eq(current.version)),
-            )
-            .set((
-                users::role.eq(new_role),
-                users::tokens_valid_after.eq(tokens_valid_after),
-                users::display_name.eq(display_name.apply(current.display_name.clone())),
-                users::password_hash.eq(hash.unwrap_or(current.password_hash.clone())),
-                users::disabled_at.eq(disabled_at),
-                users::updated_at.eq(now),
-                users::version.eq(current.version + 1),
-            ))
-            .execute(conn)?;
-            crate::http::write::expect_written(n, "user")?;
+            model::update(conn, id, if_match, change)?;
             Ok(model::find(conn, id)?.map(User::from))
         })
         .await?

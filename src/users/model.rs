@@ -5,6 +5,9 @@ use diesel::prelude::*;
 
 use crate::db::schema::users;
 use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::http::page::PageRequest;
+use crate::http::write::{expect_written, IfMatch, Val};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -73,4 +76,79 @@ pub fn check_username(username: &str) -> Result<(), String> {
     } else {
         Err("must be 3 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit".into())
     }
+}
+
+/// One page of users by id, and their count when asked.
+pub fn page(
+    conn: &mut DbConnection,
+    page: &PageRequest,
+) -> QueryResult<(Vec<UserRow>, Option<i64>)> {
+    let total = if page.count {
+        Some(users::table.count().get_result(conn)?)
+    } else {
+        None
+    };
+    let mut query = users::table.order(users::id).into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(users::id.gt(after.id));
+    }
+    let rows = query
+        .select(UserRow::as_select())
+        .limit(page.fetch())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// What an admin changes in an account.
+pub struct Change {
+    pub role: Option<&'static str>,
+    pub disabled: Option<bool>,
+    pub display_name: Val<String>,
+    /// A new password, hashed.
+    pub password_hash: Option<String>,
+}
+
+/// Changes an account; call inside a transaction. Tokens issued before a password change, a role
+/// change or a disable stop working, and stay refused after the account is enabled again.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: Option<IfMatch>,
+    change: Change,
+) -> ApiResult<()> {
+    let current = find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no user {id}")))?;
+    IfMatch::check(if_match, current.version)?;
+    let now = crate::time::now();
+    let disabled_at = match change.disabled {
+        Some(true) => current.disabled_at.or(Some(now)),
+        Some(false) => None,
+        None => current.disabled_at,
+    };
+    let role = change.role.unwrap_or(current.role.as_str()).to_owned();
+    let revokes = change.password_hash.is_some()
+        || role != current.role
+        || (disabled_at.is_some() && current.disabled_at.is_none());
+    let tokens_valid_after = if revokes {
+        Some(now)
+    } else {
+        current.tokens_valid_after
+    };
+    let n = diesel::update(
+        users::table
+            .find(id)
+            .filter(users::version.eq(current.version)),
+    )
+    .set((
+        users::role.eq(role),
+        users::tokens_valid_after.eq(tokens_valid_after),
+        users::display_name.eq(change.display_name.apply(current.display_name.clone())),
+        users::password_hash.eq(change
+            .password_hash
+            .unwrap_or(current.password_hash.clone())),
+        users::disabled_at.eq(disabled_at),
+        users::updated_at.eq(now),
+        users::version.eq(current.version + 1),
+    ))
+    .execute(conn)?;
+    expect_written(n, "user")
 }

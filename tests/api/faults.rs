@@ -71,6 +71,7 @@ fn pg_admin_url() -> Option<String> {
 }
 
 #[actix_web::test]
+#[cfg_attr(not(postgres_tests), ignore = "BANTIN_TEST_POSTGRES_URL is not set")]
 async fn the_database_going_away_is_a_prompt_503_and_bantin_recovers_by_itself() {
     let Some((url, _database)) = helpers::fresh_database(Backend::Postgres) else {
         eprintln!("skipped: BANTIN_TEST_POSTGRES_URL is not set");
@@ -151,6 +152,7 @@ async fn the_database_going_away_is_a_prompt_503_and_bantin_recovers_by_itself()
 
 /// PostgreSQL only: its backends can be terminated from outside.
 #[actix_web::test]
+#[cfg_attr(not(postgres_tests), ignore = "BANTIN_TEST_POSTGRES_URL is not set")]
 async fn connections_killed_under_the_server_cost_at_most_a_503_each() {
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
         eprintln!("skipped: BANTIN_TEST_POSTGRES_URL is not set");
@@ -183,6 +185,7 @@ async fn connections_killed_under_the_server_cost_at_most_a_503_each() {
 
 /// PostgreSQL only: its backends can be terminated from outside.
 #[actix_web::test]
+#[cfg_attr(not(postgres_tests), ignore = "BANTIN_TEST_POSTGRES_URL is not set")]
 async fn a_write_cut_in_the_middle_leaves_nothing_behind() {
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
         eprintln!("skipped: BANTIN_TEST_POSTGRES_URL is not set");

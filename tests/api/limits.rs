@@ -38,6 +38,7 @@ db_test!(
 
 /// PostgreSQL only: a table lock makes a read wait as long as the test wants.
 #[actix_web::test]
+#[cfg_attr(not(postgres_tests), ignore = "BANTIN_TEST_POSTGRES_URL is not set")]
 async fn a_read_over_the_time_limit_is_a_503_not_a_hang() {
     let options = Options {
         request_timeout: Some(Duration::from_millis(500)),

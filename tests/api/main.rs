@@ -1,5 +1,8 @@
 //! The integration suite: the real App over HTTP, on both database backends.
 
+// Tests fail loudly: unwrapping is how they say what went wrong.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod helpers;
 
 mod articles;

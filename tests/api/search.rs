@@ -348,6 +348,7 @@ db_test!(
 
 /// The same data and the same queries on both backends give the same records in the same order.
 #[actix_web::test]
+#[cfg_attr(not(postgres_tests), ignore = "BANTIN_TEST_POSTGRES_URL is not set")]
 async fn both_backends_find_the_same_records() {
     let Some(pg) = TestApp::spawn(Backend::Postgres).await else {
         eprintln!("skipped: BANTIN_TEST_POSTGRES_URL is not set");

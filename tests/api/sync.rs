@@ -137,6 +137,7 @@ db_test!(
 );
 
 #[actix_web::test]
+#[cfg_attr(not(postgres_tests), ignore = "BANTIN_TEST_POSTGRES_URL is not set")]
 async fn concurrent_writers_on_postgresql_number_changes_in_commit_order() {
     let Some(app) = TestApp::spawn(Backend::Postgres).await else {
         eprintln!("skipped: BANTIN_TEST_POSTGRES_URL is not set");
@@ -154,7 +155,7 @@ async fn concurrent_writers_on_postgresql_number_changes_in_commit_order() {
         conn.batch_execute("BEGIN").unwrap();
         bantin::sync::changes::record(
             &mut conn,
-            "people",
+            bantin::resource::Resource::People,
             424242,
             bantin::sync::changes::Action::Updated,
             9,

@@ -26,7 +26,7 @@ use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::page::{link_next, paginate, Listing, Page, PageRequest, PagingQuery};
 use crate::http::query::StrictQuery;
 use crate::http::write::{expect_written, Fields, IfMatch, JsonObject, Mode, Val};
-use crate::sync::feed::RESOURCES;
+use crate::resource::Resource;
 use crate::time::utc;
 
 /// How long the secret before a rotation still signs deliveries.
@@ -264,13 +264,13 @@ fn read_input(
             f.error("url", m);
         }
     }
-    let resources = f.text_list("resources", RESOURCES.len(), 64);
+    let resources = f.text_list("resources", Resource::ALL.len(), 64);
     if let Val::Set(list) = &resources {
         for (i, r) in list.iter().enumerate() {
-            if !RESOURCES.contains(&r.as_str()) {
+            if Resource::parse(r).is_none() {
                 f.error(
                     format!("resources[{i}]"),
-                    format!("`{r}` is not one of: {}", RESOURCES.join(", ")),
+                    format!("`{r}` is not one of: {}", Resource::names()),
                 );
             }
         }
@@ -315,7 +315,7 @@ async fn check_resolved(url: &Val<String>, allow_private: bool) -> ApiResult<()>
 
 fn resources_text(list: Vec<String>) -> String {
     let mut list = list;
-    list.sort_unstable_by_key(|r| RESOURCES.iter().position(|k| k == r));
+    list.sort_unstable_by_key(|r| Resource::parse(r));
     list.dedup();
     list.join(",")
 }

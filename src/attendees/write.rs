@@ -1,0 +1,187 @@
+//! Writing attendees: reading a body, and the create, change and delete of the versioned write
+//! path, keeping the meeting's chair in step.
+
+use diesel::prelude::*;
+
+use super::model::{self, AttendeeRow, NewAttendeeRow, ROLES};
+use crate::db::refs::{Kind, Refs};
+use crate::db::schema::attendees;
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::meetings::write::sync_chair;
+use crate::versioned;
+
+crate::versioned!(
+    AttendeeRow,
+    attendees,
+    Attendees,
+    "attendee",
+    find = model::find
+);
+
+pub struct AttendeeInput {
+    pub meeting_id: Val<i64>,
+    person_id: Val<i64>,
+    role: Val<&'static str>,
+    title_at_meeting: Val<String>,
+    organization_id: Val<i64>,
+}
+
+/// Reads a body; `nested` when the meeting comes from the path.
+pub fn read(body: JsonObject, mode: Mode, nested: bool) -> ApiResult<AttendeeInput> {
+    let allowed: &[&str] = match (mode, nested) {
+        (Mode::Create, false) => &[
+            "meeting_id",
+            "person_id",
+            "role",
+            "title_at_meeting",
+            "organization_id",
+        ],
+        (Mode::Create, true) => &["person_id", "role", "title_at_meeting", "organization_id"],
+        (Mode::Patch, _) => &["role", "title_at_meeting", "organization_id"],
+    };
+    let mut f = Fields::new(
+        body.0,
+        allowed,
+        &[
+            "id",
+            "meeting_id",
+            "person_id",
+            "created_at",
+            "updated_at",
+            "version",
+            "person",
+        ],
+        mode,
+    );
+    let meeting_id = if nested || mode == Mode::Patch {
+        Val::Absent
+    } else {
+        let id = f.id("meeting_id");
+        f.required("meeting_id", id)
+    };
+    let person_id = if mode == Mode::Create {
+        let id = f.id("person_id");
+        f.required("person_id", id)
+    } else {
+        Val::Absent
+    };
+    let role = f.choice("role", ROLES);
+    let input = AttendeeInput {
+        meeting_id,
+        person_id,
+        role: f.not_null("role", role),
+        title_at_meeting: f.text("title_at_meeting", 500),
+        organization_id: f.id("organization_id"),
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+/// Adds an attendee to `meeting_id`; call inside a transaction.
+pub fn create(
+    conn: &mut DbConnection,
+    meeting_id: i64,
+    input: AttendeeInput,
+) -> ApiResult<AttendeeRow> {
+    let person_id = input.person_id.into_option().unwrap_or_default();
+    Refs::new()
+        .one("meeting_id", Kind::Meeting, Some(meeting_id))
+        .one("person_id", Kind::Person, Some(person_id))
+        .one(
+            "organization_id",
+            Kind::Organization,
+            input.organization_id.as_set().copied(),
+        )
+        .check(conn)?;
+    let taken: Option<i64> = attendees::table
+        .filter(attendees::meeting_id.eq(meeting_id))
+        .filter(attendees::person_id.eq(person_id))
+        .select(attendees::id)
+        .first(conn)
+        .optional()?;
+    if let Some(existing) = taken {
+        return Err(ApiError::Conflict(format!(
+            "person {person_id} already attends meeting {meeting_id} (attendee {existing})"
+        )));
+    }
+    let now = crate::time::now();
+    let role = input.role.into_option().unwrap_or("attendee");
+    let row: AttendeeRow = diesel::insert_into(attendees::table)
+        .values(NewAttendeeRow {
+            meeting_id,
+            person_id,
+            role: role.to_owned(),
+            title_at_meeting: input.title_at_meeting.into_option(),
+            organization_id: input.organization_id.into_option(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        })
+        .returning(attendees::all_columns)
+        .get_result(conn)?;
+    let row = versioned::created(conn, row)?;
+    if role == "chair" {
+        sync_chair(conn, meeting_id, Some(person_id), now)?;
+    }
+    versioned::load(conn, row.id)
+}
+
+/// Applies a merge patch; making someone `chair` moves the meeting's chair to them. Call inside a
+/// transaction.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: Option<IfMatch>,
+    input: AttendeeInput,
+) -> ApiResult<AttendeeRow> {
+    let mut before: Option<AttendeeRow> = None;
+    let after = versioned::update(conn, id, if_match, |conn, current: &AttendeeRow, next| {
+        Refs::new()
+            .one(
+                "organization_id",
+                Kind::Organization,
+                input.organization_id.as_set().copied(),
+            )
+            .check(conn)?;
+        before = Some(current.clone());
+        Ok(diesel::update(
+            attendees::table
+                .find(id)
+                .filter(attendees::version.eq(current.version)),
+        )
+        .set((
+            attendees::role.eq(input
+                .role
+                .into_option()
+                .unwrap_or(current.role.as_str())
+                .to_owned()),
+            attendees::title_at_meeting.eq(input
+                .title_at_meeting
+                .apply(current.title_at_meeting.clone())),
+            attendees::organization_id.eq(input.organization_id.apply(current.organization_id)),
+            attendees::updated_at.eq(crate::time::now()),
+            attendees::version.eq(next),
+        ))
+        .execute(conn)?)
+    })?;
+    let was_chair = before.is_some_and(|b| b.role == "chair");
+    let now = crate::time::now();
+    if after.role == "chair" && !was_chair {
+        sync_chair(conn, after.meeting_id, Some(after.person_id), now)?;
+    } else if was_chair && after.role != "chair" {
+        sync_chair(conn, after.meeting_id, None, now)?;
+    }
+    versioned::load(conn, id)
+}
+
+/// Removes an attendee; removing the chair leaves the meeting without one. Call inside a
+/// transaction.
+pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
+    let gone = versioned::delete(conn, id, if_match, |_, _: &AttendeeRow| Ok(()))?;
+    if gone.role == "chair" {
+        sync_chair(conn, gone.meeting_id, None, crate::time::now())?;
+    }
+    Ok(())
+}

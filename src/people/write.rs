@@ -1,0 +1,120 @@
+//! Writing people: reading a body, and the create, change and delete of the versioned write path.
+
+use diesel::prelude::*;
+
+use super::model::{self, NewPersonRow, PersonRow};
+use crate::db::refs::{self, Kind, Refs};
+use crate::db::schema::{attendees, directives, meetings, people};
+use crate::db::DbConnection;
+use crate::error::ApiResult;
+use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::versioned;
+
+crate::versioned!(PersonRow, people, People, "person", find = model::find);
+
+pub struct PersonInput {
+    full_name: Val<String>,
+    current_title: Val<String>,
+    organization_id: Val<i64>,
+}
+
+pub fn read(body: JsonObject, mode: Mode) -> ApiResult<PersonInput> {
+    let mut f = Fields::new(
+        body.0,
+        &["full_name", "current_title", "organization_id"],
+        &["id", "created_at", "updated_at", "version", "meetings"],
+        mode,
+    );
+    let full_name = f.text("full_name", 200);
+    let input = PersonInput {
+        full_name: f.required("full_name", full_name),
+        current_title: f.text("current_title", 500),
+        organization_id: f.id("organization_id"),
+    };
+    f.finish()?;
+    Ok(input)
+}
+
+fn check_references(conn: &mut DbConnection, input: &PersonInput) -> ApiResult<()> {
+    Refs::new()
+        .one(
+            "organization_id",
+            Kind::Organization,
+            input.organization_id.as_set().copied(),
+        )
+        .check(conn)
+}
+
+/// Creates a person; call inside a transaction.
+pub fn create(conn: &mut DbConnection, input: PersonInput) -> ApiResult<PersonRow> {
+    check_references(conn, &input)?;
+    let now = crate::time::now();
+    let row: PersonRow = diesel::insert_into(people::table)
+        .values(NewPersonRow {
+            full_name: input.full_name.into_option().unwrap_or_default(),
+            current_title: input.current_title.into_option(),
+            organization_id: input.organization_id.into_option(),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+        })
+        .returning(people::all_columns)
+        .get_result(conn)?;
+    versioned::created(conn, row)
+}
+
+/// Applies a merge patch; call inside a transaction.
+pub fn update(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: Option<IfMatch>,
+    input: PersonInput,
+) -> ApiResult<PersonRow> {
+    versioned::update(conn, id, if_match, |conn, current: &PersonRow, next| {
+        check_references(conn, &input)?;
+        Ok(diesel::update(
+            people::table
+                .find(id)
+                .filter(people::version.eq(current.version)),
+        )
+        .set((
+            people::full_name.eq(input
+                .full_name
+                .into_option()
+                .unwrap_or(current.full_name.clone())),
+            people::current_title.eq(input.current_title.apply(current.current_title.clone())),
+            people::organization_id.eq(input.organization_id.apply(current.organization_id)),
+            people::updated_at.eq(crate::time::now()),
+            people::version.eq(next),
+        ))
+        .execute(conn)?)
+    })
+}
+
+/// Deletes a person nothing refers to; call inside a transaction.
+pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
+    versioned::delete(conn, id, if_match, |conn, _: &PersonRow| {
+        let attended: i64 = attendees::table
+            .filter(attendees::person_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let chaired: i64 = meetings::table
+            .filter(meetings::chair_person_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        let issued: i64 = directives::table
+            .filter(directives::issued_by_person_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        refs::in_use_error(
+            "person",
+            id,
+            &[
+                ("attendees", attended),
+                ("meetings (as chair)", chaired),
+                ("directives", issued),
+            ],
+        )
+    })?;
+    Ok(())
+}

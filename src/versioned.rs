@@ -1,0 +1,175 @@
+//! The one versioned write path. Every resource creates, changes and deletes its records through
+//! [`created`], [`update`] and [`delete`], inside the caller's transaction:
+//!
+//! load the current row → check `If-Match` → the resource's own validation and write, with
+//! `version + 1` → check that the row was written (it did not change meanwhile) → refresh the
+//! record's search document → record the change in the change feed.
+//!
+//! A resource supplies only what is its own, by implementing [`Versioned`] for its row: how to
+//! find and delete it, its kind, its version, and whether anonymous readers may see it.
+
+use crate::db::DbConnection;
+use crate::error::{ApiError, ApiResult};
+use crate::http::write::{expect_written, IfMatch};
+use crate::resource::Resource;
+use crate::sync::changes::{self, Action};
+
+/// A row of a resource that is written through this path.
+pub trait Versioned: Sized {
+    const RESOURCE: Resource;
+    /// What one record is called in messages: "no {NOUN} 7", "the {NOUN} changed meanwhile".
+    const NOUN: &'static str;
+
+    fn find(conn: &mut DbConnection, id: i64) -> ApiResult<Option<Self>>;
+    fn id(&self) -> i64;
+    fn version(&self) -> i64;
+    /// Whether anonymous readers may see the record (and so its changes).
+    fn public(&self) -> bool {
+        true
+    }
+    /// Deletes the row if it is still at `version`; returns the rows deleted.
+    fn delete_row(conn: &mut DbConnection, id: i64, version: i64) -> ApiResult<usize>;
+}
+
+/// The 404 of a record that does not exist.
+pub fn not_found<R: Versioned>(id: i64) -> ApiError {
+    ApiError::not_found(format!("no {} {id}", R::NOUN))
+}
+
+/// The record, or a 404.
+pub fn load<R: Versioned>(conn: &mut DbConnection, id: i64) -> ApiResult<R> {
+    R::find(conn, id)?.ok_or_else(|| not_found::<R>(id))
+}
+
+/// The search index's name for a kind of record, when it is searched.
+fn searched(resource: Resource) -> Option<crate::search::Resource> {
+    use crate::search::Resource as S;
+    match resource {
+        Resource::Articles => Some(S::Articles),
+        Resource::Meetings => Some(S::Meetings),
+        Resource::Directives => Some(S::Directives),
+        Resource::People => Some(S::People),
+        Resource::Organizations => Some(S::Organizations),
+        Resource::Attendees | Resource::DirectiveUpdates | Resource::Targets | Resource::Media => {
+            None
+        }
+    }
+}
+
+/// Re-reads the search documents of `ids` of `resource` (a no-op for kinds that are not searched).
+pub fn refresh_search(conn: &mut DbConnection, resource: Resource, ids: &[i64]) -> ApiResult<()> {
+    if let Some(kind) = searched(resource) {
+        crate::search::refresh(conn, kind, ids)?;
+    }
+    Ok(())
+}
+
+/// A row just inserted: indexed and recorded as created.
+pub fn created<R: Versioned>(conn: &mut DbConnection, row: R) -> ApiResult<R> {
+    refresh_search(conn, R::RESOURCE, &[row.id()])?;
+    changes::record(
+        conn,
+        R::RESOURCE,
+        row.id(),
+        Action::Created,
+        row.version(),
+        row.public(),
+    )?;
+    Ok(row)
+}
+
+/// Changes record `id`: `write` gets the current row and the next version, writes the row with
+/// that version only where the current version still stands (`WHERE version = current`), and
+/// returns the rows it wrote. Answers the row as it now is.
+pub fn update<R: Versioned>(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: Option<IfMatch>,
+    write: impl FnOnce(&mut DbConnection, &R, i64) -> ApiResult<usize>,
+) -> ApiResult<R> {
+    let current = load::<R>(conn, id)?;
+    IfMatch::check(if_match, current.version())?;
+    let next = current.version() + 1;
+    let written = write(conn, &current, next)?;
+    expect_written(written, R::NOUN)?;
+    let after = load::<R>(conn, id)?;
+    refresh_search(conn, R::RESOURCE, &[id])?;
+    changes::record(
+        conn,
+        R::RESOURCE,
+        id,
+        Action::Updated,
+        next,
+        current.public() || after.public(),
+    )?;
+    Ok(after)
+}
+
+/// Deletes record `id`, leaving a tombstone in the change feed. `before` runs after the
+/// `If-Match` check and before the row goes: the resource's reference checks (a 409 naming what
+/// still uses it) and the records that go with it. Answers the row as it was.
+pub fn delete<R: Versioned>(
+    conn: &mut DbConnection,
+    id: i64,
+    if_match: Option<IfMatch>,
+    before: impl FnOnce(&mut DbConnection, &R) -> ApiResult<()>,
+) -> ApiResult<R> {
+    let current = load::<R>(conn, id)?;
+    IfMatch::check(if_match, current.version())?;
+    before(conn, &current)?;
+    let deleted = R::delete_row(conn, id, current.version())?;
+    expect_written(deleted, R::NOUN)?;
+    if let Some(kind) = searched(R::RESOURCE) {
+        crate::search::remove(conn, kind, id)?;
+    }
+    changes::record(
+        conn,
+        R::RESOURCE,
+        id,
+        Action::Deleted,
+        current.version() + 1,
+        current.public(),
+    )?;
+    Ok(current)
+}
+
+/// Implements [`Versioned`] for a row with `id` and `version` fields, given its table.
+#[macro_export]
+macro_rules! versioned {
+    ($row:ty, $table:ident, $resource:ident, $noun:literal, find = $find:path $(, public = $public:expr)? $(,)?) => {
+        impl $crate::versioned::Versioned for $row {
+            const RESOURCE: $crate::resource::Resource = $crate::resource::Resource::$resource;
+            const NOUN: &'static str = $noun;
+
+            fn find(
+                conn: &mut $crate::db::DbConnection,
+                id: i64,
+            ) -> $crate::error::ApiResult<Option<Self>> {
+                Ok($find(conn, id)?)
+            }
+            fn id(&self) -> i64 {
+                self.id
+            }
+            fn version(&self) -> i64 {
+                self.version
+            }
+            $(fn public(&self) -> bool {
+                let public: fn(&Self) -> bool = $public;
+                public(self)
+            })?
+            fn delete_row(
+                conn: &mut $crate::db::DbConnection,
+                id: i64,
+                version: i64,
+            ) -> $crate::error::ApiResult<usize> {
+                use diesel::prelude::*;
+                Ok(diesel::delete(
+                    $crate::db::schema::$table::table
+                        .find(id)
+                        .filter($crate::db::schema::$table::version.eq(version)),
+                )
+                .execute(conn)?)
+            }
+        }
+    };
+}
