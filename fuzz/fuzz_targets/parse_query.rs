@@ -43,9 +43,9 @@ fuzz_target!(|query: &str| {
     check::<bantin::people::api::ListPeopleQuery>(query, &sent);
     check::<bantin::people::api::GetPersonQuery>(query, &sent);
     check::<bantin::search::api::SearchQuery>(query, &sent);
-    check::<bantin::sync::feed::ChangesQuery>(query, &sent);
-    check::<bantin::sync::feeds::ArticleFeedQuery>(query, &sent);
-    check::<bantin::sync::feeds::CalendarQuery>(query, &sent);
+    check::<bantin::sync::change_feed::ChangesQuery>(query, &sent);
+    check::<bantin::sync::syndication::ArticleFeedQuery>(query, &sent);
+    check::<bantin::sync::syndication::CalendarQuery>(query, &sent);
     check::<bantin::sync::webhooks::ListDeliveriesQuery>(query, &sent);
     check::<bantin::targets::api::ListTargetsQuery>(query, &sent);
     check::<bantin::targets::api::TargetSummaryQuery>(query, &sent);

@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
-use crate::http::page::{link_next, Listing, Page, PageRequest};
+use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::params::{time_bound, Bound};
 use crate::http::query::StrictQuery;
 use crate::http::write::{IfMatch, JsonObject, Mode};
@@ -259,7 +259,7 @@ pub async fn list_articles(
                 None => {
                     let (rows, total) = model::list(conn, &filter, sort, &page_req)?;
                     let (rows, next_cursor) =
-                        page_req.cut(rows, &listing, |r| sort.position(&r.row));
+                        page_req.take_page(rows, &listing, |r| sort.position(&r.row));
                     (rows, total, next_cursor)
                 }
             };
@@ -274,9 +274,7 @@ pub async fn list_articles(
             Ok(page)
         })
         .await?;
-    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(&req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
 }
 
 /// Get an article

@@ -8,9 +8,9 @@ use diesel::sql_types::Bool;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::db::fast_text::FastText;
 use crate::db::schema::{article_authors, article_meetings, articles};
 use crate::db::sql::static_sql;
-use crate::db::text::FastText;
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::{CursorPos, PageRequest};
 use crate::search::{self, Doc, Matcher, Resource};

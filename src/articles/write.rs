@@ -11,7 +11,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::write::{Fields, IfMatch, Mode, Val};
+use crate::http::write::{BodyReader, IfMatch, Mode, Patch};
 use crate::versioned;
 
 crate::versioned!(
@@ -51,28 +51,28 @@ pub struct GalleryInput {
 /// A validated article body: every field as absent, null or set.
 #[derive(Debug, Default)]
 pub struct ArticleInput {
-    pub slug: Val<String>,
-    pub title: Val<String>,
-    pub summary: Val<String>,
-    pub body: Val<String>,
-    pub category: Val<String>,
-    pub authors: Val<Vec<String>>,
-    pub source_name: Val<String>,
-    pub source_url: Val<String>,
-    pub status: Val<&'static str>,
-    pub published_at: Val<NaiveDateTime>,
-    pub meeting_ids: Val<Vec<i64>>,
-    pub cover_media_id: Val<i64>,
-    pub media: Val<Vec<GalleryInput>>,
+    pub slug: Patch<String>,
+    pub title: Patch<String>,
+    pub summary: Patch<String>,
+    pub body: Patch<String>,
+    pub category: Patch<String>,
+    pub authors: Patch<Vec<String>>,
+    pub source_name: Patch<String>,
+    pub source_url: Patch<String>,
+    pub status: Patch<&'static str>,
+    pub published_at: Patch<NaiveDateTime>,
+    pub meeting_ids: Patch<Vec<i64>>,
+    pub cover_media_id: Patch<i64>,
+    pub media: Patch<Vec<GalleryInput>>,
 }
 
 /// Reads a create or patch body, reporting every field problem at once.
 pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<ArticleInput> {
-    let mut f = Fields::new(obj, FIELDS, READ_ONLY, mode);
+    let mut f = BodyReader::new(obj, FIELDS, READ_ONLY, mode);
     let title = f.text("title", 500);
     let body = f.text("body", 500_000);
     let slug = f.text("slug", 200);
-    if let Val::Set(s) = &slug {
+    if let Patch::Set(s) = &slug {
         if !is_slug(s) {
             f.error(
                 "slug",
@@ -81,7 +81,7 @@ pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<ArticleInput> {
         }
     }
     let source_url = f.text("source_url", 2000);
-    if let Val::Set(u) = &source_url {
+    if let Patch::Set(u) = &source_url {
         if !url::Url::parse(u)
             .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some())
         {
@@ -127,7 +127,7 @@ fn is_slug(s: &str) -> bool {
 /// 422 naming each referenced record that does not exist.
 fn check_references(conn: &mut DbConnection, input: &ArticleInput) -> ApiResult<()> {
     let mut errors = Vec::new();
-    if let Val::Set(ids) = &input.meeting_ids {
+    if let Patch::Set(ids) = &input.meeting_ids {
         let found: Vec<i64> = meetings::table
             .filter(meetings::id.eq_any(ids))
             .select(meetings::id)
@@ -142,10 +142,10 @@ fn check_references(conn: &mut DbConnection, input: &ArticleInput) -> ApiResult<
         }
     }
     let mut media_ids: Vec<(String, i64)> = Vec::new();
-    if let Val::Set(id) = input.cover_media_id {
+    if let Patch::Set(id) = input.cover_media_id {
         media_ids.push(("cover_media_id".into(), id));
     }
-    if let Val::Set(items) = &input.media {
+    if let Patch::Set(items) = &input.media {
         media_ids.extend(
             items
                 .iter()
@@ -218,7 +218,7 @@ fn replace_relations(conn: &mut DbConnection, id: i64, input: &ArticleInput) -> 
     if !input.authors.is_absent() {
         diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id)))
             .execute(conn)?;
-        if let Val::Set(names) = &input.authors {
+        if let Patch::Set(names) = &input.authors {
             for (position, name) in names.iter().enumerate() {
                 diesel::insert_into(article_authors::table)
                     .values((
@@ -233,7 +233,7 @@ fn replace_relations(conn: &mut DbConnection, id: i64, input: &ArticleInput) -> 
     if !input.meeting_ids.is_absent() {
         diesel::delete(article_meetings::table.filter(article_meetings::article_id.eq(id)))
             .execute(conn)?;
-        if let Val::Set(ids) = &input.meeting_ids {
+        if let Patch::Set(ids) = &input.meeting_ids {
             for (position, meeting_id) in ids.iter().enumerate() {
                 diesel::insert_into(article_meetings::table)
                     .values((
@@ -248,7 +248,7 @@ fn replace_relations(conn: &mut DbConnection, id: i64, input: &ArticleInput) -> 
     if !input.media.is_absent() {
         diesel::delete(article_media::table.filter(article_media::article_id.eq(id)))
             .execute(conn)?;
-        if let Val::Set(items) = &input.media {
+        if let Patch::Set(items) = &input.media {
             for (position, item) in items.iter().enumerate() {
                 diesel::insert_into(article_media::table)
                     .values((
@@ -269,7 +269,7 @@ pub fn create(conn: &mut DbConnection, input: ArticleInput) -> ApiResult<Article
     check_references(conn, &input)?;
     let title = input.title.clone().into_option().unwrap_or_default();
     let slug = match &input.slug {
-        Val::Set(s) => {
+        Patch::Set(s) => {
             slug_taken(conn, s, None)?;
             s.clone()
         }
@@ -314,7 +314,7 @@ pub fn update(
 ) -> ApiResult<ArticleRow> {
     versioned::update(conn, id, if_match, |conn, current: &ArticleRow, next| {
         check_references(conn, &input)?;
-        if let Val::Set(s) = &input.slug {
+        if let Patch::Set(s) = &input.slug {
             slug_taken(conn, s, Some(id))?;
         }
         let now = crate::time::now();

@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
-use crate::http::page::{link_next, Listing, Page, PageRequest};
+use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::{IfMatch, JsonObject, Mode};
 use crate::people::api::Person;
@@ -171,7 +171,7 @@ async fn list(
                     .ok_or_else(|| crate::meetings::api::not_found(meeting_id))?;
             }
             let (rows, total) = model::list(conn, &filter, &page)?;
-            let (rows, next) = page.cut(rows, &listing, |r| (serde_json::Value::Null, r.id));
+            let (rows, next) = page.take_page(rows, &listing, |r| (serde_json::Value::Null, r.id));
             let data = if includes.has("person") {
                 with_people(conn, rows)?
             } else {
@@ -180,9 +180,7 @@ async fn list(
             Ok(page.page(data, total, next))
         })
         .await?;
-    let mut res = json_response(req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::page_response(req, &body, body.page.next_cursor.as_deref())
 }
 
 /// List attendees

@@ -8,7 +8,7 @@ use crate::db::refs::{Kind, Refs};
 use crate::db::schema::attendees;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
 use crate::meetings::write::sync_chair;
 use crate::versioned;
 
@@ -21,11 +21,11 @@ crate::versioned!(
 );
 
 pub struct AttendeeInput {
-    pub meeting_id: Val<i64>,
-    person_id: Val<i64>,
-    role: Val<&'static str>,
-    title_at_meeting: Val<String>,
-    organization_id: Val<i64>,
+    pub meeting_id: Patch<i64>,
+    person_id: Patch<i64>,
+    role: Patch<&'static str>,
+    title_at_meeting: Patch<String>,
+    organization_id: Patch<i64>,
 }
 
 /// Reads a body; `nested` when the meeting comes from the path.
@@ -41,7 +41,7 @@ pub fn read(body: JsonObject, mode: Mode, nested: bool) -> ApiResult<AttendeeInp
         (Mode::Create, true) => &["person_id", "role", "title_at_meeting", "organization_id"],
         (Mode::Patch, _) => &["role", "title_at_meeting", "organization_id"],
     };
-    let mut f = Fields::new(
+    let mut f = BodyReader::new(
         body.0,
         allowed,
         &[
@@ -56,7 +56,7 @@ pub fn read(body: JsonObject, mode: Mode, nested: bool) -> ApiResult<AttendeeInp
         mode,
     );
     let meeting_id = if nested || mode == Mode::Patch {
-        Val::Absent
+        Patch::Absent
     } else {
         let id = f.id("meeting_id");
         f.required("meeting_id", id)
@@ -65,7 +65,7 @@ pub fn read(body: JsonObject, mode: Mode, nested: bool) -> ApiResult<AttendeeInp
         let id = f.id("person_id");
         f.required("person_id", id)
     } else {
-        Val::Absent
+        Patch::Absent
     };
     let role = f.choice("role", ROLES);
     let input = AttendeeInput {

@@ -9,7 +9,7 @@ use super::{password, throttle, Caller};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
-use crate::http::write::{Fields, JsonObject, Mode, Val};
+use crate::http::write::{BodyReader, JsonObject, Mode, Patch};
 use crate::users::api::User;
 
 /// A username and password.
@@ -53,13 +53,13 @@ pub async fn create_token(
     state: web::Data<AppState>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    let mut f = Fields::new(body.0, &["username", "password"], &[], Mode::Create);
+    let mut f = BodyReader::new(body.0, &["username", "password"], &[], Mode::Create);
     let username = f.text("username", 64);
     let username = f.required("username", username);
     let pw = f.text("password", password::MAX_PASSWORD_CHARS);
     let pw = f.required("password", pw);
     f.finish()?;
-    let (Val::Set(username), Val::Set(pw)) = (username, pw) else {
+    let (Patch::Set(username), Patch::Set(pw)) = (username, pw) else {
         return Err(ApiError::internal("validated fields missing"));
     };
     let address = crate::http::client::of_request(&req)

@@ -1,12 +1,12 @@
 //! Database access: the pool, the backend enum, migrations and the one way handlers reach it.
 
 mod conn;
+pub mod fast_text;
 pub mod migrate;
 pub mod refs;
 pub mod schema;
 pub mod sql;
 mod sqlite_tuning;
-pub mod text;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -20,7 +20,7 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
-use crate::http::page::{link_next, paginate, Listing, Page, PageRequest, PagingQuery};
+use crate::http::page::{paginate, Listing, Page, PageRequest, PagingQuery};
 use crate::http::query::StrictQuery;
 use crate::http::write::{IfMatch, JsonObject, Mode};
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
@@ -267,7 +267,8 @@ async fn list_page(
                 }
                 None => {
                     let (rows, total) = model::list(conn, &filter, sort, &page, today)?;
-                    let (rows, next_cursor) = page.cut(rows, &listing, |(r, _)| sort.position(r));
+                    let (rows, next_cursor) =
+                        page.take_page(rows, &listing, |(r, _)| sort.position(r));
                     (rows, total, next_cursor)
                 }
             };
@@ -280,9 +281,7 @@ async fn list_page(
             Ok(page.page(data, total, next_cursor))
         })
         .await?;
-    let mut res = json_response(req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::page_response(req, &body, body.page.next_cursor.as_deref())
 }
 
 fn require_meeting(conn: &mut DbConnection, id: i64) -> ApiResult<()> {
@@ -816,9 +815,7 @@ pub async fn list_directive_updates(
             ))
         })
         .await?;
-    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(&req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
 }
 
 /// Get a directive update

@@ -14,7 +14,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::write::{Fields, IfMatch, Mode, Val};
+use crate::http::write::{BodyReader, IfMatch, Mode, Patch};
 use crate::resource::Resource;
 use crate::sync::changes::{self, Action};
 use crate::versioned;
@@ -55,16 +55,16 @@ pub struct Writer {
 /// A validated directive body: every field as absent, null or set.
 #[derive(Debug, Default)]
 pub struct DirectiveInput {
-    pub meeting_id: Val<i64>,
-    pub ordinal: Val<i32>,
-    pub text: Val<String>,
-    pub issued_by_person_id: Val<i64>,
-    pub lead_organization_id: Val<i64>,
-    pub assignee_organization_ids: Val<Vec<i64>>,
-    pub source_document: Val<String>,
-    pub due_date: Val<NaiveDate>,
-    pub status: Val<&'static str>,
-    pub completed_at: Val<NaiveDateTime>,
+    pub meeting_id: Patch<i64>,
+    pub ordinal: Patch<i32>,
+    pub text: Patch<String>,
+    pub issued_by_person_id: Patch<i64>,
+    pub lead_organization_id: Patch<i64>,
+    pub assignee_organization_ids: Patch<Vec<i64>>,
+    pub source_document: Patch<String>,
+    pub due_date: Patch<NaiveDate>,
+    pub status: Patch<&'static str>,
+    pub completed_at: Patch<NaiveDateTime>,
 }
 
 /// Reads a create or patch body, reporting every field problem at once. `meeting_id` comes from
@@ -86,9 +86,9 @@ pub fn read(
         ),
         None => (FIELDS.to_vec(), READ_ONLY.to_vec()),
     };
-    let mut f = Fields::new(obj, &fields, &read_only, mode);
+    let mut f = BodyReader::new(obj, &fields, &read_only, mode);
     let meeting_id = match meeting_from_path {
-        Some(id) => Val::Set(id),
+        Some(id) => Patch::Set(id),
         None => {
             let v = f.id("meeting_id");
             f.required("meeting_id", v)
@@ -97,7 +97,7 @@ pub fn read(
     let text = f.text("text", 10_000);
     let status = f.choice("status", STATUSES);
     let completed_at = f.time("completed_at");
-    if let Val::Set(t) = completed_at {
+    if let Patch::Set(t) = completed_at {
         if t > now {
             f.error("completed_at", "must not be in the future");
         }
@@ -126,12 +126,12 @@ fn check_references(
     current: Option<&DirectiveRow>,
 ) -> ApiResult<()> {
     let mut errors = Vec::new();
-    if let Val::Set(id) = input.meeting_id {
+    if let Patch::Set(id) = input.meeting_id {
         if !model::meeting_exists(conn, id)? {
             errors.push(FieldError::new("meeting_id", format!("no meeting {id}")));
         }
     }
-    if let Val::Set(id) = input.issued_by_person_id {
+    if let Patch::Set(id) = input.issued_by_person_id {
         let n: i64 = people::table
             .filter(people::id.eq(id))
             .count()
@@ -144,10 +144,10 @@ fn check_references(
         }
     }
     let mut wanted: Vec<(String, i64)> = Vec::new();
-    if let Val::Set(id) = input.lead_organization_id {
+    if let Patch::Set(id) = input.lead_organization_id {
         wanted.push(("lead_organization_id".into(), id));
     }
-    if let Val::Set(ids) = &input.assignee_organization_ids {
+    if let Patch::Set(ids) = &input.assignee_organization_ids {
         wanted.extend(
             ids.iter()
                 .enumerate()
@@ -173,8 +173,8 @@ fn check_references(
         .apply(current.and_then(|c| c.lead_organization_id));
     if let Some(lead) = lead {
         let assignees = match (&input.assignee_organization_ids, current) {
-            (Val::Set(ids), _) => ids.clone(),
-            (Val::Absent, Some(c)) => model::assignees_of(conn, &[c.id])?
+            (Patch::Set(ids), _) => ids.clone(),
+            (Patch::Absent, Some(c)) => model::assignees_of(conn, &[c.id])?
                 .remove(&c.id)
                 .unwrap_or_default(),
             _ => Vec::new(),
@@ -211,24 +211,24 @@ struct Closing {
 /// a cancellation is dated.
 fn settle(
     current: Option<&DirectiveRow>,
-    status: &Val<&'static str>,
-    completed_at: &Val<NaiveDateTime>,
+    status: &Patch<&'static str>,
+    completed_at: &Patch<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> ApiResult<Closing> {
     let current_status = current
         .and_then(|c| STATUSES.iter().find(|s| **s == c.status))
         .copied();
     let status = match status {
-        Val::Set(s) => *s,
+        Patch::Set(s) => *s,
         _ => current_status.unwrap_or("open"),
     };
     let was = |s: &str| current_status == Some(s);
     let completed_at = if status == "done" {
         match completed_at {
-            Val::Set(t) => Some(*t),
-            Val::Absent if was("done") => current.and_then(|c| c.completed_at).or(Some(now)),
-            Val::Absent => Some(now),
-            Val::Null => {
+            Patch::Set(t) => Some(*t),
+            Patch::Absent if was("done") => current.and_then(|c| c.completed_at).or(Some(now)),
+            Patch::Absent => Some(now),
+            Patch::Null => {
                 return Err(ApiError::Validation(vec![FieldError::new(
                     "completed_at",
                     "must not be null while the directive is done; leave it out to stamp the current time",
@@ -236,7 +236,7 @@ fn settle(
             }
         }
     } else {
-        if let Val::Set(_) = completed_at {
+        if let Patch::Set(_) = completed_at {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "completed_at",
                 "is kept only for a done directive; set status to done as well",
@@ -309,7 +309,7 @@ pub fn create(conn: &mut DbConnection, input: DirectiveInput, writer: Writer) ->
         })
         .returning(<DirectiveRow as Selectable<crate::db::MultiBackend>>::construct_selection())
         .get_result(conn)?;
-    if let Val::Set(ids) = &input.assignee_organization_ids {
+    if let Patch::Set(ids) = &input.assignee_organization_ids {
         replace_assignees(conn, row.id, ids)?;
     }
     Ok(versioned::created(conn, row)?.id)
@@ -372,9 +372,9 @@ pub fn update(
         .execute(conn)?;
         if written > 0 {
             match &input.assignee_organization_ids {
-                Val::Set(ids) => replace_assignees(conn, id, ids)?,
-                Val::Null => replace_assignees(conn, id, &[])?,
-                Val::Absent => {}
+                Patch::Set(ids) => replace_assignees(conn, id, ids)?,
+                Patch::Null => replace_assignees(conn, id, &[])?,
+                Patch::Absent => {}
             }
         }
         Ok(written)
@@ -421,7 +421,7 @@ pub struct UpdateInput {
 
 /// Reads the body of `POST /directives/{id}/updates`.
 pub fn read_update(obj: Map<String, Value>) -> ApiResult<UpdateInput> {
-    let mut f = Fields::new(
+    let mut f = BodyReader::new(
         obj,
         &["note", "status"],
         &[
@@ -462,7 +462,12 @@ pub fn add_update(
             None,
             |conn, current: &DirectiveRow, next| {
                 check_not_final(current, writer)?;
-                let closing = settle(Some(current), &Val::Set(status), &Val::Absent, writer.now)?;
+                let closing = settle(
+                    Some(current),
+                    &Patch::Set(status),
+                    &Patch::Absent,
+                    writer.now,
+                )?;
                 Ok(diesel::update(
                     directives::table
                         .find(directive_id)
@@ -540,7 +545,7 @@ mod tests {
     #[test]
     fn done_is_stamped_now_and_dated_in_vietnam() {
         let now = at("2021-12-31 17:30:00");
-        let c = settle(None, &Val::Set("done"), &Val::Absent, now).unwrap();
+        let c = settle(None, &Patch::Set("done"), &Patch::Absent, now).unwrap();
         assert_eq!(c.completed_at, Some(now));
         assert_eq!(c.completed_on, NaiveDate::from_ymd_opt(2022, 1, 1));
     }
@@ -550,8 +555,8 @@ mod tests {
         let current = row("done", Some(at("2021-11-02 03:00:00")));
         let c = settle(
             Some(&current),
-            &Val::Set("open"),
-            &Val::Absent,
+            &Patch::Set("open"),
+            &Patch::Absent,
             at("2021-11-03 00:00:00"),
         )
         .unwrap();
@@ -562,10 +567,10 @@ mod tests {
     fn completed_at_needs_done() {
         let current = row("open", None);
         let now = at("2021-11-03 00:00:00");
-        assert!(settle(Some(&current), &Val::Absent, &Val::Set(now), now).is_err());
+        assert!(settle(Some(&current), &Patch::Absent, &Patch::Set(now), now).is_err());
         let done = row("done", Some(now));
-        assert!(settle(Some(&done), &Val::Absent, &Val::Null, now).is_err());
-        let kept = settle(Some(&done), &Val::Absent, &Val::Absent, now).unwrap();
+        assert!(settle(Some(&done), &Patch::Absent, &Patch::Null, now).is_err());
+        let kept = settle(Some(&done), &Patch::Absent, &Patch::Absent, now).unwrap();
         assert_eq!(kept.completed_at, Some(now));
     }
 }

@@ -195,7 +195,7 @@ pub struct Page<T: ToSchema> {
 
 impl PageRequest {
     /// Cuts the extra row and makes the next cursor from the last row kept.
-    pub fn cut<R>(
+    pub fn take_page<R>(
         &self,
         mut rows: Vec<R>,
         listing: &Listing,
@@ -241,11 +241,65 @@ pub fn paginate<R, T: ToSchema>(
     position: impl Fn(&R) -> (serde_json::Value, i64),
     to_dto: impl FnMut(R) -> T,
 ) -> Page<T> {
-    let (rows, next_cursor) = req.cut(rows, listing, position);
+    let (rows, next_cursor) = req.take_page(rows, listing, position);
     req.page(rows.into_iter().map(to_dto).collect(), total, next_cursor)
 }
 
 /// Adds `Link: <…>; rel="next"` (relative to this server) when another page follows.
+/// A page as the answer: its JSON with an ETag (304 on `If-None-Match`), and a `Link` to the next
+/// page when there is one.
+pub fn page_response(
+    req: &HttpRequest,
+    page: &impl Serialize,
+    next_cursor: Option<&str>,
+) -> ApiResult<HttpResponse> {
+    let mut res = crate::http::etag::json_response(
+        req,
+        actix_web::http::StatusCode::OK,
+        page,
+        crate::http::etag::Tag::Body,
+    )?;
+    link_next(req, &mut res, next_cursor);
+    Ok(res)
+}
+
+/// A list in id order (users, webhooks): `read` loads one page of rows after the cursor and
+/// their count when asked; `to` makes each row its wire type.
+pub async fn list_by_id<R, T>(
+    req: &HttpRequest,
+    db: &crate::db::Db,
+    listing: Listing,
+    query: PagingQuery,
+    read: impl FnOnce(
+            &mut crate::db::DbConnection,
+            &PageRequest,
+        ) -> diesel::QueryResult<(Vec<R>, Option<i64>)>
+        + Send
+        + 'static,
+    id_of: fn(&R) -> i64,
+    to: fn(R) -> T,
+) -> ApiResult<HttpResponse>
+where
+    R: Send + 'static,
+    T: ToSchema + Serialize + Send + 'static,
+{
+    let page = PageRequest::new(query.limit, query.cursor.as_deref(), query.count, &listing)?;
+    let body = db
+        .run(move |conn| {
+            let (rows, total) = read(conn, &page)?;
+            Ok(paginate(
+                rows,
+                &page,
+                total,
+                &listing,
+                |r| (serde_json::Value::Null, id_of(r)),
+                to,
+            ))
+        })
+        .await?;
+    page_response(req, &body, body.page.next_cursor.as_deref())
+}
+
 pub fn link_next(req: &HttpRequest, res: &mut HttpResponse, next_cursor: Option<&str>) {
     let Some(cursor) = next_cursor else { return };
     let mut query = form_urlencoded::Serializer::new(String::new());

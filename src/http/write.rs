@@ -36,14 +36,14 @@ impl FromRequest for JsonObject {
 
 /// A field of a merge patch (RFC 7396): absent keeps, `null` clears, a value sets.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub enum Val<T> {
+pub enum Patch<T> {
     #[default]
     Absent,
     Null,
     Set(T),
 }
 
-impl<T> Val<T> {
+impl<T> Patch<T> {
     pub fn is_absent(&self) -> bool {
         matches!(self, Self::Absent)
     }
@@ -73,11 +73,11 @@ impl<T> Val<T> {
         }
     }
 
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Val<U> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Patch<U> {
         match self {
-            Self::Absent => Val::Absent,
-            Self::Null => Val::Null,
-            Self::Set(v) => Val::Set(f(v)),
+            Self::Absent => Patch::Absent,
+            Self::Null => Patch::Null,
+            Self::Set(v) => Patch::Set(f(v)),
         }
     }
 }
@@ -91,13 +91,13 @@ pub enum Mode {
 
 /// Reads the fields of a JSON object body, collecting every problem instead of stopping at the
 /// first, and refusing fields the resource does not have.
-pub struct Fields {
+pub struct BodyReader {
     obj: Map<String, Value>,
     mode: Mode,
     errors: Vec<FieldError>,
 }
 
-impl Fields {
+impl BodyReader {
     pub fn new(obj: Map<String, Value>, allowed: &[&str], read_only: &[&str], mode: Mode) -> Self {
         let mut errors = Vec::new();
         for key in obj.keys() {
@@ -140,36 +140,36 @@ impl Fields {
         }
     }
 
-    fn raw(&mut self, name: &str) -> Val<Value> {
+    fn raw(&mut self, name: &str) -> Patch<Value> {
         match self.obj.remove(name) {
-            None => Val::Absent,
-            Some(Value::Null) => Val::Null,
-            Some(v) => Val::Set(v),
+            None => Patch::Absent,
+            Some(Value::Null) => Patch::Null,
+            Some(v) => Patch::Set(v),
         }
     }
 
     /// A field that must have a value on create and may not be cleared.
-    pub fn required<T>(&mut self, name: &str, value: Val<T>) -> Val<T> {
+    pub fn required<T>(&mut self, name: &str, value: Patch<T>) -> Patch<T> {
         match (&value, self.mode) {
-            (Val::Absent, Mode::Create) => {
+            (Patch::Absent, Mode::Create) => {
                 if !self.has_error(name) {
                     self.error(name, "is required");
                 }
-                Val::Absent
+                Patch::Absent
             }
-            (Val::Null, _) => {
+            (Patch::Null, _) => {
                 self.error(name, "must not be null");
-                Val::Absent
+                Patch::Absent
             }
             _ => value,
         }
     }
 
     /// A field that may be left out but not set to `null`.
-    pub fn not_null<T>(&mut self, name: &str, value: Val<T>) -> Val<T> {
-        if let Val::Null = value {
+    pub fn not_null<T>(&mut self, name: &str, value: Patch<T>) -> Patch<T> {
+        if let Patch::Null = value {
             self.error(name, "must not be null");
-            return Val::Absent;
+            return Patch::Absent;
         }
         value
     }
@@ -179,15 +179,15 @@ impl Fields {
         name: &str,
         expected: &str,
         read: impl FnOnce(&Value) -> Option<T>,
-    ) -> Val<T> {
+    ) -> Patch<T> {
         match self.raw(name) {
-            Val::Absent => Val::Absent,
-            Val::Null => Val::Null,
-            Val::Set(v) => match read(&v) {
-                Some(t) => Val::Set(t),
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
+            Patch::Set(v) => match read(&v) {
+                Some(t) => Patch::Set(t),
                 None => {
                     self.error(name, format!("must be {expected}"));
-                    Val::Absent
+                    Patch::Absent
                 }
             },
         }
@@ -195,57 +195,57 @@ impl Fields {
 
     /// Text, NFC-normalised, at most `max_chars` characters; blank text and control characters
     /// are refused (see [`text_problem`]).
-    pub fn text(&mut self, name: &str, max_chars: usize) -> Val<String> {
+    pub fn text(&mut self, name: &str, max_chars: usize) -> Patch<String> {
         let v = self.typed(name, "a string", |v| v.as_str().map(crate::text::nfc));
         match v {
-            Val::Set(s) => match text_problem(&s, max_chars) {
+            Patch::Set(s) => match text_problem(&s, max_chars) {
                 Some(problem) => {
                     self.error(name, problem);
-                    Val::Absent
+                    Patch::Absent
                 }
-                None => Val::Set(s),
+                None => Patch::Set(s),
             },
             other => other,
         }
     }
 
     /// One of `allowed`.
-    pub fn choice(&mut self, name: &str, allowed: &[&'static str]) -> Val<&'static str> {
+    pub fn choice(&mut self, name: &str, allowed: &[&'static str]) -> Patch<&'static str> {
         let v = self.typed(name, "a string", |v| v.as_str().map(str::to_owned));
         match v {
-            Val::Set(s) => match allowed.iter().find(|a| **a == s) {
-                Some(a) => Val::Set(*a),
+            Patch::Set(s) => match allowed.iter().find(|a| **a == s) {
+                Some(a) => Patch::Set(*a),
                 None => {
                     self.error(name, format!("must be one of: {}", allowed.join(", ")));
-                    Val::Absent
+                    Patch::Absent
                 }
             },
-            Val::Absent => Val::Absent,
-            Val::Null => Val::Null,
+            Patch::Absent => Patch::Absent,
+            Patch::Null => Patch::Null,
         }
     }
 
     /// An id: a positive whole number below 2^53.
-    pub fn id(&mut self, name: &str) -> Val<i64> {
+    pub fn id(&mut self, name: &str) -> Patch<i64> {
         self.typed(name, "a positive whole number", as_id)
     }
 
-    pub fn boolean(&mut self, name: &str) -> Val<bool> {
+    pub fn boolean(&mut self, name: &str) -> Patch<bool> {
         self.typed(name, "true or false", Value::as_bool)
     }
 
-    pub fn number(&mut self, name: &str) -> Val<f64> {
+    pub fn number(&mut self, name: &str) -> Patch<f64> {
         self.typed(name, "a number", |v| v.as_f64().filter(|f| f.is_finite()))
     }
 
-    pub fn integer(&mut self, name: &str, min: i64, max: i64) -> Val<i64> {
+    pub fn integer(&mut self, name: &str, min: i64, max: i64) -> Patch<i64> {
         self.typed(name, &format!("a whole number from {min} to {max}"), |v| {
             v.as_i64().filter(|n| (min..=max).contains(n))
         })
     }
 
     /// An RFC 3339 time, stored in UTC to the microsecond.
-    pub fn time(&mut self, name: &str) -> Val<NaiveDateTime> {
+    pub fn time(&mut self, name: &str) -> Patch<NaiveDateTime> {
         self.typed(name, "an RFC 3339 time such as 2021-11-07T20:42:00Z", |v| {
             v.as_str()
                 .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
@@ -254,7 +254,7 @@ impl Fields {
     }
 
     /// A calendar date, `YYYY-MM-DD`.
-    pub fn date(&mut self, name: &str) -> Val<NaiveDate> {
+    pub fn date(&mut self, name: &str) -> Patch<NaiveDate> {
         self.typed(name, "a date such as 2021-11-08", |v| {
             v.as_str()
                 .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
@@ -267,7 +267,7 @@ impl Fields {
         name: &str,
         max_items: usize,
         max_chars: usize,
-    ) -> Val<Vec<String>> {
+    ) -> Patch<Vec<String>> {
         let v = self.typed(name, "an array of strings", |v| {
             v.as_array().map(|items| {
                 items
@@ -276,12 +276,12 @@ impl Fields {
                     .collect::<Vec<_>>()
             })
         });
-        let Val::Set(items) = v else {
+        let Patch::Set(items) = v else {
             return v.map(|_| Vec::new());
         };
         if items.len() > max_items {
             self.error(name, format!("must have at most {max_items} items"));
-            return Val::Absent;
+            return Patch::Absent;
         }
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
@@ -301,21 +301,21 @@ impl Fields {
             }
         }
         if ok {
-            Val::Set(out)
+            Patch::Set(out)
         } else {
-            Val::Absent
+            Patch::Absent
         }
     }
 
     /// An array of distinct ids.
-    pub fn id_list(&mut self, name: &str, max_items: usize) -> Val<Vec<i64>> {
+    pub fn id_list(&mut self, name: &str, max_items: usize) -> Patch<Vec<i64>> {
         let v = self.typed(name, "an array of ids", |v| v.as_array().cloned());
-        let Val::Set(items) = v else {
+        let Patch::Set(items) = v else {
             return v.map(|_| Vec::new());
         };
         if items.len() > max_items {
             self.error(name, format!("must have at most {max_items} items"));
-            return Val::Absent;
+            return Patch::Absent;
         }
         let mut out: Vec<i64> = Vec::with_capacity(items.len());
         let mut ok = true;
@@ -333,9 +333,9 @@ impl Fields {
             }
         }
         if ok {
-            Val::Set(out)
+            Patch::Set(out)
         } else {
-            Val::Absent
+            Patch::Absent
         }
     }
 
@@ -344,15 +344,15 @@ impl Fields {
         &mut self,
         name: &str,
         max_items: usize,
-        mut read: impl FnMut(&mut Fields, usize) -> Option<T>,
-    ) -> Val<Vec<T>> {
+        mut read: impl FnMut(&mut BodyReader, usize) -> Option<T>,
+    ) -> Patch<Vec<T>> {
         let v = self.typed(name, "an array of objects", |v| v.as_array().cloned());
-        let Val::Set(items) = v else {
+        let Patch::Set(items) = v else {
             return v.map(|_| Vec::new());
         };
         if items.len() > max_items {
             self.error(name, format!("must have at most {max_items} items"));
-            return Val::Absent;
+            return Patch::Absent;
         }
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
@@ -362,7 +362,7 @@ impl Fields {
                 ok = false;
                 continue;
             };
-            let mut inner = Fields {
+            let mut inner = BodyReader {
                 obj,
                 mode: Mode::Create,
                 errors: Vec::new(),
@@ -385,9 +385,9 @@ impl Fields {
             }
         }
         if ok {
-            Val::Set(out)
+            Patch::Set(out)
         } else {
-            Val::Absent
+            Patch::Absent
         }
     }
 }

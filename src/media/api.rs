@@ -21,9 +21,9 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
-use crate::http::page::{link_next, Listing, Page, PageRequest};
+use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{Fields, IfMatch, JsonObject, Mode};
+use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode};
 use crate::time::utc;
 
 /// How long a file may be cached: its URL names its content for ever.
@@ -224,7 +224,7 @@ fn read_text(obj: Map<String, Value>, mode: Mode) -> ApiResult<TextInput> {
         "updated_at",
         "version",
     ];
-    let mut f = Fields::new(obj, TEXT_FIELDS, read_only, mode);
+    let mut f = BodyReader::new(obj, TEXT_FIELDS, read_only, mode);
     let input = TextInput {
         caption: f.text("caption", 1000),
         alt_text: f.text("alt_text", 1000),
@@ -588,7 +588,7 @@ pub async fn list_media(
             let (rows, total) = model::list(conn, &filter, sort, &page)?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let mut files = model::files_of(conn, &ids)?;
-            let (rows, next_cursor) = page.cut(rows, &listing, |r| sort.position(r));
+            let (rows, next_cursor) = page.take_page(rows, &listing, |r| sort.position(r));
             let data = rows
                 .into_iter()
                 .map(|row| {
@@ -599,9 +599,7 @@ pub async fn list_media(
             Ok(page.page(data, total, next_cursor))
         })
         .await?;
-    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(&req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
 }
 
 /// Get a media record

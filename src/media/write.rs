@@ -7,7 +7,7 @@ use super::model::{self, FileRow, MediaRow};
 use crate::db::schema::{media, media_files};
 use crate::db::DbConnection;
 use crate::error::ApiResult;
-use crate::http::write::{IfMatch, Val};
+use crate::http::write::{IfMatch, Patch};
 use crate::versioned;
 
 crate::versioned!(
@@ -21,9 +21,9 @@ crate::versioned!(
 
 /// The text fields of a record, as sent in a form or a patch.
 pub struct TextInput {
-    pub caption: Val<String>,
-    pub alt_text: Val<String>,
-    pub credit: Val<String>,
+    pub caption: Patch<String>,
+    pub alt_text: Patch<String>,
+    pub credit: Patch<String>,
 }
 
 /// Stores a new record and its files' metadata (the bytes are already in the store); call inside

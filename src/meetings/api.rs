@@ -24,7 +24,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
-use crate::http::page::{link_next, Listing, Page, PageRequest};
+use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::{IfMatch, JsonObject, Mode};
 use crate::organizations::api::Organization;
@@ -364,7 +364,7 @@ pub async fn list_meetings(
                 }
                 None => {
                     let (rows, total) = model::list(conn, &filter, sort, &page)?;
-                    let (rows, next_cursor) = page.cut(rows, &listing, |r| sort.position(r));
+                    let (rows, next_cursor) = page.take_page(rows, &listing, |r| sort.position(r));
                     (rows, total, next_cursor)
                 }
             };
@@ -373,9 +373,7 @@ pub async fn list_meetings(
             Ok(page.page(dtos, total, next_cursor))
         })
         .await?;
-    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(&req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
 }
 
 /// Get a meeting

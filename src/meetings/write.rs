@@ -12,7 +12,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
 use crate::resource::Resource;
 use crate::sync::changes::{self, Action};
 use crate::versioned;
@@ -132,19 +132,19 @@ fn set_role(
 }
 
 pub struct MeetingInput {
-    title: Val<String>,
-    kind: Val<&'static str>,
-    date: Val<NaiveDate>,
-    part_of_day: Val<&'static str>,
-    starts_at: Val<chrono::NaiveDateTime>,
-    location: Val<String>,
-    hosts: Val<Vec<i64>>,
-    counterparts: Val<Vec<i64>>,
-    chair: Val<i64>,
-    topic: Val<String>,
-    period_label: Val<String>,
-    summary: Val<String>,
-    status: Val<&'static str>,
+    title: Patch<String>,
+    kind: Patch<&'static str>,
+    date: Patch<NaiveDate>,
+    part_of_day: Patch<&'static str>,
+    starts_at: Patch<chrono::NaiveDateTime>,
+    location: Patch<String>,
+    hosts: Patch<Vec<i64>>,
+    counterparts: Patch<Vec<i64>>,
+    chair: Patch<i64>,
+    topic: Patch<String>,
+    period_label: Patch<String>,
+    summary: Patch<String>,
+    status: Patch<&'static str>,
 }
 
 const KINDS: &[&str] = &["working_session", "conference", "inspection", "other"];
@@ -153,7 +153,7 @@ const PARTS: &[&str] = &["morning", "afternoon", "evening"];
 
 /// Reads a body; a create's organization lists are checked for a body on both sides.
 pub fn read(body: JsonObject, mode: Mode) -> ApiResult<MeetingInput> {
-    let mut f = Fields::new(
+    let mut f = BodyReader::new(
         body.0,
         &[
             "title",

@@ -12,7 +12,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
 use crate::versioned;
 
 crate::versioned!(
@@ -24,19 +24,19 @@ crate::versioned!(
 );
 
 pub struct OrgInput {
-    name: Val<String>,
-    short_name: Val<String>,
-    kind: Val<&'static str>,
-    level: Val<&'static str>,
-    parent_id: Val<i64>,
-    locality: Val<String>,
-    valid_from: Val<NaiveDate>,
-    valid_to: Val<NaiveDate>,
-    successor_id: Val<i64>,
+    name: Patch<String>,
+    short_name: Patch<String>,
+    kind: Patch<&'static str>,
+    level: Patch<&'static str>,
+    parent_id: Patch<i64>,
+    locality: Patch<String>,
+    valid_from: Patch<NaiveDate>,
+    valid_to: Patch<NaiveDate>,
+    successor_id: Patch<i64>,
 }
 
 pub fn read(body: JsonObject, mode: Mode) -> ApiResult<OrgInput> {
-    let mut f = Fields::new(
+    let mut f = BodyReader::new(
         body.0,
         &[
             "name",
@@ -66,7 +66,7 @@ pub fn read(body: JsonObject, mode: Mode) -> ApiResult<OrgInput> {
         valid_to: f.date("valid_to"),
         successor_id: f.id("successor_id"),
     };
-    if let (Val::Set(from), Val::Set(to)) = (&input.valid_from, &input.valid_to) {
+    if let (Patch::Set(from), Patch::Set(to)) = (&input.valid_from, &input.valid_to) {
         if to < from {
             f.error("valid_to", "must not be before valid_from");
         }

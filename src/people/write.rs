@@ -7,19 +7,19 @@ use crate::db::refs::{self, Kind, Refs};
 use crate::db::schema::{attendees, directives, meetings, people};
 use crate::db::DbConnection;
 use crate::error::ApiResult;
-use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
 use crate::versioned;
 
 crate::versioned!(PersonRow, people, People, "person", find = model::find);
 
 pub struct PersonInput {
-    full_name: Val<String>,
-    current_title: Val<String>,
-    organization_id: Val<i64>,
+    full_name: Patch<String>,
+    current_title: Patch<String>,
+    organization_id: Patch<i64>,
 }
 
 pub fn read(body: JsonObject, mode: Mode) -> ApiResult<PersonInput> {
-    let mut f = Fields::new(
+    let mut f = BodyReader::new(
         body.0,
         &["full_name", "current_title", "organization_id"],
         &["id", "created_at", "updated_at", "version", "meetings"],

@@ -1,6 +1,5 @@
 //! `GET /search`: one ranked list across resources.
 
-use actix_web::http::StatusCode;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -9,8 +8,7 @@ use super::{snippet, After, Matcher, Resource, Scope, RANKED};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::http::etag::{json_response, Tag};
-use crate::http::page::{link_next, Listing, Page, PageInfo, PageRequest};
+use crate::http::page::{Listing, Page, PageInfo, PageRequest};
 use crate::http::query::StrictQuery;
 
 /// One record found.
@@ -131,7 +129,7 @@ pub async fn search(
             };
             let after = page.after.as_ref().map(After::decode).transpose()?;
             let hits = super::find(conn, &matcher, &scope, after, page.fetch())?;
-            let (hits, next_cursor) = page.cut(hits, &listing, super::Hit::position);
+            let (hits, next_cursor) = page.take_page(hits, &listing, super::Hit::position);
             let ids: Vec<i64> = hits.iter().map(|h| h.doc_id).collect();
             let mut texts = super::originals(conn, &ids)?;
             let terms: Vec<Vec<String>> = matcher
@@ -158,9 +156,7 @@ pub async fn search(
             Ok(SearchResults { data, page })
         })
         .await?;
-    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(&req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

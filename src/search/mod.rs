@@ -626,7 +626,7 @@ pub fn ranked<R>(
         batch = (batch * 4).min(MAX_BATCH).min(m.max_examined - examined);
     }
     hits.truncate(want as usize);
-    let (hits, mut next_cursor) = page.cut(hits, listing, Hit::position);
+    let (hits, mut next_cursor) = page.take_page(hits, listing, Hit::position);
     if let (None, Some(last)) = (&next_cursor, stopped_at) {
         let (value, id) = last.position();
         next_cursor = Some(listing.cursor_at(value, id));

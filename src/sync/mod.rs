@@ -1,6 +1,6 @@
+pub mod change_feed;
 pub mod changes;
 pub mod dataset;
-pub mod feed;
-pub mod feeds;
 pub mod import_api;
+pub mod syndication;
 pub mod webhooks;

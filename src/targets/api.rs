@@ -16,7 +16,7 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
-use crate::http::page::{link_next, paginate, Listing, Page, PageInfo, PageRequest};
+use crate::http::page::{paginate, Listing, Page, PageInfo, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::{IfMatch, JsonObject, Mode};
 use crate::time::utc;
@@ -223,9 +223,7 @@ pub async fn list_targets(
             ))
         })
         .await?;
-    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(&req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
 }
 
 /// Get a target
@@ -495,9 +493,7 @@ pub async fn summarize_targets(
             Ok(TargetSummaryPage { data, page })
         })
         .await?;
-    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(&req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
 }
 
 /// Registers the routes (and their spec) of this resource. The summary comes before

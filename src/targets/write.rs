@@ -9,7 +9,7 @@ use super::model::{self, NewTargetRow, TargetRow};
 use crate::db::schema::{meetings, organizations, targets};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::write::{Fields, IfMatch, Mode, Val};
+use crate::http::write::{BodyReader, IfMatch, Mode, Patch};
 use crate::versioned;
 
 crate::versioned!(
@@ -48,19 +48,19 @@ const DIRECTIONS: &[&str] = &["higher_is_better", "lower_is_better"];
 /// A validated target body: every field as absent, null or set.
 #[derive(Debug, Default)]
 pub struct TargetInput {
-    pub organization_id: Val<i64>,
-    pub meeting_id: Val<i64>,
-    pub indicator: Val<String>,
-    pub unit: Val<String>,
-    pub period_label: Val<String>,
-    pub period_start: Val<NaiveDate>,
-    pub period_end: Val<NaiveDate>,
-    pub plan_value: Val<f64>,
-    pub actual_value: Val<f64>,
-    pub as_of: Val<NaiveDate>,
-    pub direction: Val<&'static str>,
-    pub reported_percent: Val<f64>,
-    pub note: Val<String>,
+    pub organization_id: Patch<i64>,
+    pub meeting_id: Patch<i64>,
+    pub indicator: Patch<String>,
+    pub unit: Patch<String>,
+    pub period_label: Patch<String>,
+    pub period_start: Patch<NaiveDate>,
+    pub period_end: Patch<NaiveDate>,
+    pub plan_value: Patch<f64>,
+    pub actual_value: Patch<f64>,
+    pub as_of: Patch<NaiveDate>,
+    pub direction: Patch<&'static str>,
+    pub reported_percent: Patch<f64>,
+    pub note: Patch<String>,
 }
 
 /// The figures that must agree with each other, as they will be stored.
@@ -120,14 +120,14 @@ impl Figures {
 /// Reads a create or patch body, reporting every field problem at once (on create, the figures
 /// are checked together here too).
 pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<TargetInput> {
-    let mut f = Fields::new(obj, FIELDS, READ_ONLY, mode);
+    let mut f = BodyReader::new(obj, FIELDS, READ_ONLY, mode);
     let organization_id = f.id("organization_id");
     let indicator = f.text("indicator", 500);
     let unit = f.text("unit", 100);
     let period_label = f.text("period_label", 200);
     let direction = f.choice("direction", DIRECTIONS);
     let reported_percent = f.number("reported_percent");
-    if matches!(reported_percent, Val::Set(p) if p < 0.0) {
+    if matches!(reported_percent, Patch::Set(p) if p < 0.0) {
         f.error("reported_percent", "must not be negative");
     }
     let input = TargetInput {
@@ -157,7 +157,7 @@ pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<TargetInput> {
 /// 422 naming each referenced record that does not exist.
 fn check_references(conn: &mut DbConnection, input: &TargetInput) -> ApiResult<()> {
     let mut errors = Vec::new();
-    if let Val::Set(id) = input.organization_id {
+    if let Patch::Set(id) = input.organization_id {
         let n: i64 = organizations::table
             .filter(organizations::id.eq(id))
             .count()
@@ -169,7 +169,7 @@ fn check_references(conn: &mut DbConnection, input: &TargetInput) -> ApiResult<(
             ));
         }
     }
-    if let Val::Set(id) = input.meeting_id {
+    if let Patch::Set(id) = input.meeting_id {
         let n: i64 = meetings::table
             .filter(meetings::id.eq(id))
             .count()

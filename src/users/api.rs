@@ -12,9 +12,9 @@ use crate::auth::{password, Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
-use crate::http::page::{link_next, paginate, Listing, Page, PageRequest, PagingQuery};
+use crate::http::page::{Listing, Page, PagingQuery};
 use crate::http::query::StrictQuery;
-use crate::http::write::{Fields, IfMatch, JsonObject, Mode, Val};
+use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
 use crate::time::utc;
 
 /// An account. The password is never returned.
@@ -105,26 +105,17 @@ pub async fn list_users(
     query: StrictQuery<PagingQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Admin)?;
-    let q = query.into_inner();
     let listing = Listing::new(&state.cursor_key, "users", "id");
-    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
-    let body = state
-        .db
-        .run(move |conn| {
-            let (rows, total) = model::page(conn, &page)?;
-            Ok(paginate(
-                rows,
-                &page,
-                total,
-                &listing,
-                |r| (serde_json::Value::Null, r.id),
-                User::from,
-            ))
-        })
-        .await?;
-    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(&req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::list_by_id(
+        &req,
+        &state.db,
+        listing,
+        query.into_inner(),
+        model::page,
+        |r| r.id,
+        User::from,
+    )
+    .await
 }
 
 /// Get a user
@@ -169,7 +160,7 @@ pub async fn create_user(
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Admin)?;
     let raw = serde_json::Value::Object(body.0.clone());
-    let mut f = Fields::new(
+    let mut f = BodyReader::new(
         body.0,
         &["username", "password", "role", "display_name"],
         &[],
@@ -177,14 +168,14 @@ pub async fn create_user(
     );
     let username = f.text("username", 64);
     let username = f.required("username", username);
-    if let Val::Set(u) = &username {
+    if let Patch::Set(u) = &username {
         if let Err(m) = model::check_username(u) {
             f.error("username", m);
         }
     }
     let pw = f.text("password", password::MAX_PASSWORD_CHARS);
     let pw = f.required("password", pw);
-    if let Val::Set(p) = &pw {
+    if let Patch::Set(p) = &pw {
         if let Err(m) = password::check_strength(p) {
             f.error("password", m);
         }
@@ -193,7 +184,7 @@ pub async fn create_user(
     let role = f.required("role", role);
     let display_name = f.text("display_name", 200);
     f.finish()?;
-    let (Val::Set(username), Val::Set(pw), Val::Set(role)) = (username, pw, role) else {
+    let (Patch::Set(username), Patch::Set(pw), Patch::Set(role)) = (username, pw, role) else {
         return Err(ApiError::internal("validated fields missing"));
     };
     let hash = web::block(move || password::hash(&pw))
@@ -256,7 +247,7 @@ pub async fn update_user(
     caller.require(Role::Admin)?;
     let id = path.into_inner();
     let if_match = IfMatch::from_request(&req);
-    let mut f = Fields::new(
+    let mut f = BodyReader::new(
         body.0,
         &["role", "disabled", "display_name", "password"],
         &[
@@ -276,16 +267,16 @@ pub async fn update_user(
     let display_name = f.text("display_name", 200);
     let pw = f.text("password", password::MAX_PASSWORD_CHARS);
     let pw = f.required("password", pw);
-    if let Val::Set(p) = &pw {
+    if let Patch::Set(p) = &pw {
         if let Err(m) = password::check_strength(p) {
             f.error("password", m);
         }
     }
     if caller.user_id() == Some(id)
-        && (matches!(disabled, Val::Set(true)) || matches!(role, Val::Set(r) if r != "admin"))
+        && (matches!(disabled, Patch::Set(true)) || matches!(role, Patch::Set(r) if r != "admin"))
     {
         f.error(
-            if matches!(disabled, Val::Set(true)) {
+            if matches!(disabled, Patch::Set(true)) {
                 "disabled"
             } else {
                 "role"
@@ -295,7 +286,7 @@ pub async fn update_user(
     }
     f.finish()?;
     let hash = match pw {
-        Val::Set(p) => Some(
+        Patch::Set(p) => Some(
             web::block(move || password::hash(&p))
                 .await?
                 .map_err(ApiError::internal)?,

@@ -7,7 +7,7 @@ use crate::db::schema::users;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::page::PageRequest;
-use crate::http::write::{expect_written, IfMatch, Val};
+use crate::http::write::{expect_written, IfMatch, Patch};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = users)]
@@ -103,7 +103,7 @@ pub fn page(
 pub struct Change {
     pub role: Option<&'static str>,
     pub disabled: Option<bool>,
-    pub display_name: Val<String>,
+    pub display_name: Patch<String>,
     /// A new password, hashed.
     pub password_hash: Option<String>,
 }

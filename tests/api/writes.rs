@@ -242,3 +242,27 @@ db_test!(
         assert_eq!(one["version"], 1);
     }
 );
+
+db_test!(
+    async fn a_stale_if_match_is_a_412_that_writes_nothing_for_every_resource(app) {
+        let token = editor(&app).await;
+        let auth = format!("Bearer {token}");
+        let org = app.json(Method::POST, "/api/v1/organizations", Some(&token), &json!({"name": "Đảng ủy xã Thử Nghiệm", "kind": "party_committee", "level": "commune"})).await.json();
+        let person = app.json(Method::POST, "/api/v1/people", Some(&token), &json!({"full_name": "Nguyễn Văn Thử"})).await.json();
+        let attendee = app.json(Method::POST, "/api/v1/attendees", Some(&token), &json!({"meeting_id": 1, "person_id": person["id"]})).await.json();
+        for (path, change) in [
+            (format!("/api/v1/organizations/{}", org["id"]), json!({"short_name": "ĐU xã"})),
+            (format!("/api/v1/people/{}", person["id"]), json!({"current_title": "Bí thư"})),
+            (format!("/api/v1/attendees/{}", attendee["id"]), json!({"title_at_meeting": "Bí thư"})),
+        ] {
+            let ok = app.json_with(Method::PATCH, &path, Some(&token), &change, &[("If-Match", "\"1\"")]).await;
+            assert_eq!(ok.status, 200, "{path}");
+            let after = app.get(&path).await.body;
+            let stale = app.json_with(Method::PATCH, &path, Some(&token), &json!({}), &[("If-Match", "\"1\"")]).await;
+            stale.problem(412, "precondition_failed");
+            let del = app.request(Method::DELETE, &path, &[("Authorization", &auth), ("If-Match", "\"1\"")], None).await;
+            del.problem(412, "precondition_failed");
+            assert_eq!(app.get(&path).await.body, after, "{path}: a refused write changed nothing");
+        }
+    }
+);

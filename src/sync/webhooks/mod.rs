@@ -23,9 +23,9 @@ use crate::db::schema::{webhook_attempts, webhook_deliveries, webhooks};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
-use crate::http::page::{link_next, paginate, Listing, Page, PageRequest, PagingQuery};
+use crate::http::page::{paginate, Listing, Page, PageRequest, PagingQuery};
 use crate::http::query::StrictQuery;
-use crate::http::write::{expect_written, Fields, IfMatch, JsonObject, Mode, Val};
+use crate::http::write::{expect_written, BodyReader, IfMatch, JsonObject, Mode, Patch};
 use crate::resource::Resource;
 use crate::time::utc;
 
@@ -230,10 +230,10 @@ fn not_found(id: i64) -> ApiError {
 
 /// The fields of a create or a patch, read and checked (all problems at once).
 struct Input {
-    url: Val<String>,
-    resources: Val<Vec<String>>,
-    active: Val<bool>,
-    description: Val<String>,
+    url: Patch<String>,
+    resources: Patch<Vec<String>>,
+    active: Patch<bool>,
+    description: Patch<String>,
 }
 
 fn read_input(
@@ -241,7 +241,7 @@ fn read_input(
     mode: Mode,
     allow_private: bool,
 ) -> ApiResult<Input> {
-    let mut f = Fields::new(
+    let mut f = BodyReader::new(
         body,
         &["url", "resources", "active", "description"],
         &[
@@ -259,13 +259,13 @@ fn read_input(
     );
     let url = f.text("url", MAX_URL_CHARS);
     let url = f.required("url", url);
-    if let Val::Set(u) = &url {
+    if let Patch::Set(u) = &url {
         if let Err(m) = guard::check_url(u.trim(), allow_private) {
             f.error("url", m);
         }
     }
     let resources = f.text_list("resources", Resource::ALL.len(), 64);
-    if let Val::Set(list) = &resources {
+    if let Patch::Set(list) = &resources {
         for (i, r) in list.iter().enumerate() {
             if Resource::parse(r).is_none() {
                 f.error(
@@ -290,8 +290,8 @@ fn read_input(
 /// The addresses a subscriber's host name resolves to now must not be internal either (checked
 /// again on every connection). A name that does not resolve yet is accepted: its deliveries will
 /// fail and say so.
-async fn check_resolved(url: &Val<String>, allow_private: bool) -> ApiResult<()> {
-    let Val::Set(raw) = url else { return Ok(()) };
+async fn check_resolved(url: &Patch<String>, allow_private: bool) -> ApiResult<()> {
+    let Patch::Set(raw) = url else { return Ok(()) };
     if allow_private {
         return Ok(());
     }
@@ -334,38 +334,17 @@ pub async fn list_webhooks(
     query: StrictQuery<PagingQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Admin)?;
-    let q = query.into_inner();
     let listing = Listing::new(&state.cursor_key, "webhooks", "id");
-    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
-    let body = state
-        .db
-        .run(move |conn| {
-            let total = if page.count {
-                Some(webhooks::table.count().get_result(conn)?)
-            } else {
-                None
-            };
-            let mut query = webhooks::table.order(webhooks::id).into_boxed();
-            if let Some(after) = &page.after {
-                query = query.filter(webhooks::id.gt(after.id));
-            }
-            let rows = query
-                .select(WebhookRow::as_select())
-                .limit(page.fetch())
-                .load(conn)?;
-            Ok(paginate(
-                rows,
-                &page,
-                total,
-                &listing,
-                |r| (serde_json::Value::Null, r.id),
-                Webhook::from,
-            ))
-        })
-        .await?;
-    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(&req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::list_by_id(
+        &req,
+        &state.db,
+        listing,
+        query.into_inner(),
+        model::page,
+        |r| r.id,
+        Webhook::from,
+    )
+    .await
 }
 
 /// Get a webhook
@@ -429,7 +408,7 @@ pub async fn create_webhook(
         JsonObject(raw),
         |_| Ok(input),
         |conn, input| {
-            let Val::Set(url) = input.url else {
+            let Patch::Set(url) = input.url else {
                 return Err(ApiError::internal("validated url missing"));
             };
             let now = crate::time::now();
@@ -504,9 +483,9 @@ pub async fn update_webhook(
                 webhooks::url.eq(input.url.into_option().unwrap_or(current.url.clone())),
                 webhooks::description.eq(input.description.apply(current.description.clone())),
                 webhooks::resources.eq(match input.resources {
-                    Val::Set(list) => resources_text(list),
-                    Val::Null => String::new(),
-                    Val::Absent => current.resources.clone(),
+                    Patch::Set(list) => resources_text(list),
+                    Patch::Null => String::new(),
+                    Patch::Absent => current.resources.clone(),
                 }),
                 webhooks::active.eq(active),
                 webhooks::disabled_at.eq(if resumed { None } else { current.disabled_at }),
@@ -706,9 +685,7 @@ pub async fn list_webhook_deliveries(
             ))
         })
         .await?;
-    let mut res = json_response(&req, StatusCode::OK, &body, Tag::Body)?;
-    link_next(&req, &mut res, body.page.next_cursor.as_deref());
-    Ok(res)
+    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
 }
 
 /// Every attempt at each of `ids`, oldest first: one query.

@@ -137,3 +137,24 @@ pub fn feed_head(conn: &mut DbConnection) -> QueryResult<i64> {
         .first::<Option<i64>>(conn)
         .map(Option::unwrap_or_default)
 }
+
+/// One page of webhooks by id, and their count when asked.
+pub fn page(
+    conn: &mut DbConnection,
+    page: &crate::http::page::PageRequest,
+) -> QueryResult<(Vec<WebhookRow>, Option<i64>)> {
+    let total = if page.count {
+        Some(webhooks::table.count().get_result(conn)?)
+    } else {
+        None
+    };
+    let mut query = webhooks::table.order(webhooks::id).into_boxed();
+    if let Some(after) = &page.after {
+        query = query.filter(webhooks::id.gt(after.id));
+    }
+    let rows = query
+        .select(WebhookRow::as_select())
+        .limit(page.fetch())
+        .load(conn)?;
+    Ok((rows, total))
+}
