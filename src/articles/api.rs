@@ -17,7 +17,7 @@ use crate::http::include::Includes;
 use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::params::{time_bound, Bound};
 use crate::http::query::StrictQuery;
-use crate::http::write::{IfMatch, JsonObject, Mode};
+use crate::http::write::{JsonObject, Mode};
 use crate::media::api::Media;
 use crate::meetings::api::Meeting;
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
@@ -239,30 +239,20 @@ pub async fn list_articles(
     let body = state
         .db
         .run(move |conn| {
-            let (rows, total, next_cursor) = match &ranked {
-                Some(m) => {
-                    let scope = Scope {
-                        resources: vec![Resource::Articles],
-                        public_only: filter.public_only(),
-                    };
-                    let r = search::ranked(
-                        conn,
-                        m,
-                        &scope,
-                        &filter,
-                        (&page_req, &listing),
-                        model::find_records,
-                        |r| r.row.id,
-                    )?;
-                    (r.rows, r.total, r.next_cursor)
-                }
-                None => {
-                    let (rows, total) = model::list(conn, &filter, sort, &page_req)?;
-                    let (rows, next_cursor) =
-                        page_req.take_page(rows, &listing, |r| sort.position(&r.row));
-                    (rows, total, next_cursor)
-                }
-            };
+            let (rows, total, next_cursor) = search::list_page(
+                conn,
+                ranked.as_ref(),
+                Scope {
+                    resources: vec![Resource::Articles],
+                    public_only: filter.public_only(),
+                },
+                &filter,
+                (&page_req, &listing),
+                model::find_records,
+                |r| r.row.id,
+                |conn| model::list(conn, &filter, sort, &page_req),
+                |r| sort.position(&r.row),
+            )?;
             let data = rows.into_iter().map(Article::from_record).collect();
             let mut page = page_req.page(data, total, next_cursor);
             if includes.has("meetings") {
@@ -459,24 +449,20 @@ pub async fn update_article(
     path: web::Path<String>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let key = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    let input = write::read(body.0, Mode::Patch)?;
-    let article = state
-        .db
-        .write(move |conn| {
+    crate::http::write::update(
+        &req,
+        &state,
+        &caller,
+        || write::read(body.0, Mode::Patch),
+        move |conn, if_match, input| {
             let id = resolve(conn, &key)?;
             let row = write::update(conn, id, if_match, input)?;
             load_one(conn, row.id)
-        })
-        .await?;
-    json_response(
-        &req,
-        StatusCode::OK,
-        &article,
-        Tag::Version(article.version),
+        },
+        |article| Tag::Version(article.version),
     )
+    .await
 }
 
 /// Delete an article

@@ -19,7 +19,7 @@ use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{IfMatch, JsonObject, Mode};
+use crate::http::write::{JsonObject, Mode};
 use crate::people::api::Person;
 use crate::time::utc;
 
@@ -389,20 +389,21 @@ pub async fn update_attendee(
     path: web::Path<i64>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    let input = write::read(body, Mode::Patch, false)?;
-    let attendee = state
-        .db
-        .write(move |conn| {
+    crate::http::write::update(
+        &req,
+        &state,
+        &caller,
+        || write::read(body, Mode::Patch, false),
+        move |conn, if_match, input| {
             let row = write::update(conn, id, if_match, input)?;
             with_people(conn, vec![row])?
                 .pop()
                 .ok_or_else(|| not_found(id))
-        })
-        .await?;
-    json_response(&req, StatusCode::OK, &attendee, Tag::Body)
+        },
+        |_| Tag::Body,
+    )
+    .await
 }
 
 /// Remove an attendee

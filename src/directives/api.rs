@@ -22,7 +22,7 @@ use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::page::{paginate, Listing, Page, PageRequest, PagingQuery};
 use crate::http::query::StrictQuery;
-use crate::http::write::{IfMatch, JsonObject, Mode};
+use crate::http::write::{JsonObject, Mode};
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
 use crate::time::utc;
 
@@ -248,30 +248,20 @@ async fn list_page(
             if let Some(id) = parent {
                 require_meeting(conn, id)?;
             }
-            let (rows, total, next_cursor) = match &ranked {
-                Some(m) => {
-                    let scope = Scope {
-                        resources: vec![Resource::Directives],
-                        public_only: false,
-                    };
-                    let r = search::ranked(
-                        conn,
-                        m,
-                        &scope,
-                        &filter.on(AsOf::Today(today)),
-                        (&page, &listing),
-                        |conn, ids| model::by_ids(conn, ids, today),
-                        |(r, _)| r.id,
-                    )?;
-                    (r.rows, r.total, r.next_cursor)
-                }
-                None => {
-                    let (rows, total) = model::list(conn, &filter, sort, &page, today)?;
-                    let (rows, next_cursor) =
-                        page.take_page(rows, &listing, |(r, _)| sort.position(r));
-                    (rows, total, next_cursor)
-                }
-            };
+            let (rows, total, next_cursor) = search::list_page(
+                conn,
+                ranked.as_ref(),
+                Scope {
+                    resources: vec![Resource::Directives],
+                    public_only: false,
+                },
+                &filter.on(AsOf::Today(today)),
+                (&page, &listing),
+                |conn, ids| model::by_ids(conn, ids, today),
+                |(r, _)| r.id,
+                |conn| model::list(conn, &filter, sort, &page, today),
+                |(r, _)| sort.position(r),
+            )?;
             let ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
             let mut assignees = model::assignees_of(conn, &ids)?;
             let data = rows
@@ -555,20 +545,21 @@ pub async fn update_directive(
     path: web::Path<i64>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
     let writer = writer(&state, &caller);
     let today = state.clock.today();
-    let input = write::read(body.0, Mode::Patch, None, writer.now)?;
-    let directive = state
-        .db
-        .write(move |conn| {
+    crate::http::write::update(
+        &req,
+        &state,
+        &caller,
+        || write::read(body.0, Mode::Patch, None, writer.now),
+        move |conn, if_match, input| {
             write::update(conn, id, if_match, input, writer)?;
             load_one(conn, id, today)
-        })
-        .await?;
-    json_response(&req, StatusCode::OK, &directive, Tag::Body)
+        },
+        |_| Tag::Body,
+    )
+    .await
 }
 
 /// Delete a directive

@@ -500,6 +500,30 @@ pub async fn create<I: Send + 'static>(
     Ok(created.into_response(replayed))
 }
 
+/// The shared shape of every `PATCH` of content: editors and up, the body read by `read` (every
+/// field problem at once), `If-Match`, one transaction running `update`, and the record as it now
+/// is with the ETag `etag` gives it.
+pub async fn update<I: Send + 'static, T: serde::Serialize + Send + 'static>(
+    req: &HttpRequest,
+    state: &crate::app::AppState,
+    caller: &crate::auth::Caller,
+    read: impl FnOnce() -> ApiResult<I>,
+    update: impl FnOnce(&mut crate::db::DbConnection, Option<IfMatch>, I) -> ApiResult<T>
+        + Send
+        + 'static,
+    etag: impl FnOnce(&T) -> crate::http::etag::Tag,
+) -> ApiResult<actix_web::HttpResponse> {
+    caller.require(crate::auth::Role::Editor)?;
+    let if_match = IfMatch::from_request(req);
+    let input = read()?;
+    let record = state
+        .db
+        .write(move |conn| update(conn, if_match, input))
+        .await?;
+    let tag = etag(&record);
+    crate::http::etag::json_response(req, actix_web::http::StatusCode::OK, &record, tag)
+}
+
 /// The shared shape of every `DELETE` of content: editors and up.
 pub async fn delete(
     req: &HttpRequest,

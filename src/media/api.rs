@@ -23,7 +23,7 @@ use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode};
+use crate::http::write::{BodyReader, JsonObject, Mode};
 use crate::time::utc;
 
 /// How long a file may be cached: its URL names its content for ever.
@@ -731,18 +731,19 @@ pub async fn update_media(
     path: web::Path<i64>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    let input = read_text(body.0, Mode::Patch)?;
-    let media = state
-        .db
-        .write(move |conn| {
+    crate::http::write::update(
+        &req,
+        &state,
+        &caller,
+        || read_text(body.0, Mode::Patch),
+        move |conn, if_match, input| {
             let row = write::update(conn, id, if_match, input)?;
             load_one(conn, row)
-        })
-        .await?;
-    json_response(&req, StatusCode::OK, &media, Tag::Version(media.version))
+        },
+        |media| Tag::Version(media.version),
+    )
+    .await
 }
 
 /// Delete a media record

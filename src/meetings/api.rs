@@ -26,7 +26,7 @@ use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{IfMatch, JsonObject, Mode};
+use crate::http::write::{JsonObject, Mode};
 use crate::organizations::api::Organization;
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
 use crate::time::utc;
@@ -345,29 +345,20 @@ pub async fn list_meetings(
     let body = state
         .db
         .run(move |conn| {
-            let (rows, total, next_cursor) = match &ranked {
-                Some(m) => {
-                    let scope = Scope {
-                        resources: vec![Resource::Meetings],
-                        public_only: false,
-                    };
-                    let r = search::ranked(
-                        conn,
-                        m,
-                        &scope,
-                        &filter,
-                        (&page, &listing),
-                        model::find_by_ids,
-                        |r| r.id,
-                    )?;
-                    (r.rows, r.total, r.next_cursor)
-                }
-                None => {
-                    let (rows, total) = model::list(conn, &filter, sort, &page)?;
-                    let (rows, next_cursor) = page.take_page(rows, &listing, |r| sort.position(r));
-                    (rows, total, next_cursor)
-                }
-            };
+            let (rows, total, next_cursor) = search::list_page(
+                conn,
+                ranked.as_ref(),
+                Scope {
+                    resources: vec![Resource::Meetings],
+                    public_only: false,
+                },
+                &filter,
+                (&page, &listing),
+                model::find_by_ids,
+                |r| r.id,
+                |conn| model::list(conn, &filter, sort, &page),
+                |r| sort.position(r),
+            )?;
             let mut dtos = to_dtos(conn, rows, visible.as_deref())?;
             embed(conn, &mut dtos, &includes, today)?;
             Ok(page.page(dtos, total, next_cursor))
@@ -519,23 +510,19 @@ pub async fn update_meeting(
     path: web::Path<i64>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    let input = write::read(body, Mode::Patch)?;
-    let meeting = state
-        .db
-        .write(move |conn| {
+    crate::http::write::update(
+        &req,
+        &state,
+        &caller,
+        || write::read(body, Mode::Patch),
+        move |conn, if_match, input| {
             write::update(conn, id, if_match, input)?;
             load_one(conn, id)
-        })
-        .await?;
-    json_response(
-        &req,
-        StatusCode::OK,
-        &meeting,
-        Tag::Version(meeting.version),
+        },
+        |meeting| Tag::Version(meeting.version),
     )
+    .await
 }
 
 /// Delete a meeting

@@ -19,7 +19,7 @@ use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{IfMatch, JsonObject, Mode};
+use crate::http::write::{JsonObject, Mode};
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
 use crate::time::utc;
 
@@ -188,29 +188,20 @@ pub async fn list_organizations(
     let body = state
         .db
         .run(move |conn| {
-            let (rows, total, next_cursor) = match &ranked {
-                Some(m) => {
-                    let scope = Scope {
-                        resources: vec![Resource::Organizations],
-                        public_only: false,
-                    };
-                    let r = search::ranked(
-                        conn,
-                        m,
-                        &scope,
-                        &filter,
-                        (&page, &listing),
-                        model::find_many,
-                        |r| r.id,
-                    )?;
-                    (r.rows, r.total, r.next_cursor)
-                }
-                None => {
-                    let (rows, total) = model::list(conn, &filter, sort, &page)?;
-                    let (rows, next_cursor) = page.take_page(rows, &listing, |r| sort.position(r));
-                    (rows, total, next_cursor)
-                }
-            };
+            let (rows, total, next_cursor) = search::list_page(
+                conn,
+                ranked.as_ref(),
+                Scope {
+                    resources: vec![Resource::Organizations],
+                    public_only: false,
+                },
+                &filter,
+                (&page, &listing),
+                model::find_many,
+                |r| r.id,
+                |conn| model::list(conn, &filter, sort, &page),
+                |r| sort.position(r),
+            )?;
             let data = rows.into_iter().map(Organization::from).collect();
             let mut page = page.page(data, total, next_cursor);
             if includes.has("children") {
@@ -344,19 +335,20 @@ pub async fn update_organization(
     path: web::Path<i64>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    let input = write::read(body, Mode::Patch)?;
-    let org = state
-        .db
-        .write(move |conn| {
+    crate::http::write::update(
+        &req,
+        &state,
+        &caller,
+        || write::read(body, Mode::Patch),
+        move |conn, if_match, input| {
             Ok(Organization::from(write::update(
                 conn, id, if_match, input,
             )?))
-        })
-        .await?;
-    json_response(&req, StatusCode::OK, &org, Tag::Version(org.version))
+        },
+        |org| Tag::Version(org.version),
+    )
+    .await
 }
 
 /// Delete an organization

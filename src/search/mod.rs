@@ -643,6 +643,35 @@ pub fn ranked<R>(
     })
 }
 
+/// One page of a list that `q` may order: with `ranked` (a search without `sort`), in best-match
+/// order among the `resource` records the list's `filter` lets through (see [`ranked`]); without,
+/// the list's own keyset read `keyset` and the cursor at each row's `position`. Returns the rows,
+/// their total when asked, and the next cursor.
+#[allow(clippy::too_many_arguments)]
+pub fn list_page<R>(
+    conn: &mut DbConnection,
+    ranked: Option<&Matcher>,
+    scope: Scope,
+    filter: &impl ListFilter,
+    (page, listing): (&PageRequest, &Listing),
+    by_ids: impl FnOnce(&mut DbConnection, &[i64]) -> QueryResult<Vec<R>>,
+    id_of: impl Fn(&R) -> i64,
+    keyset: impl FnOnce(&mut DbConnection) -> QueryResult<(Vec<R>, Option<i64>)>,
+    position: impl Fn(&R) -> (serde_json::Value, i64),
+) -> ApiResult<(Vec<R>, Option<i64>, Option<String>)> {
+    match ranked {
+        Some(m) => {
+            let r = self::ranked(conn, m, &scope, filter, (page, listing), by_ids, id_of)?;
+            Ok((r.rows, r.total, r.next_cursor))
+        }
+        None => {
+            let (rows, total) = keyset(conn)?;
+            let (rows, next_cursor) = page.take_page(rows, listing, position);
+            Ok((rows, total, next_cursor))
+        }
+    }
+}
+
 /// The title and body as written of each document in `doc_ids`, for hits and their snippets.
 pub fn originals(
     conn: &mut DbConnection,

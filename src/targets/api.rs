@@ -18,7 +18,7 @@ use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::page::{paginate, Listing, Page, PageInfo, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{IfMatch, JsonObject, Mode};
+use crate::http::write::{JsonObject, Mode};
 use crate::time::utc;
 
 /// A target ("chỉ tiêu") an organization reported on: the plan, what was achieved, and whether
@@ -352,19 +352,20 @@ pub async fn update_target(
     path: web::Path<i64>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
     let id = path.into_inner();
-    let if_match = IfMatch::from_request(&req);
-    let input = write::read(body.0, Mode::Patch)?;
     let now = state.clock.now();
-    let target = state
-        .db
-        .write(move |conn| {
+    crate::http::write::update(
+        &req,
+        &state,
+        &caller,
+        || write::read(body.0, Mode::Patch),
+        move |conn, if_match, input| {
             write::update(conn, id, if_match, input, now)?;
             load_one(conn, id)
-        })
-        .await?;
-    json_response(&req, StatusCode::OK, &target, Tag::Version(target.version))
+        },
+        |target| Tag::Version(target.version),
+    )
+    .await
 }
 
 /// Delete a target
