@@ -116,7 +116,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub workers: usize,
     /// Where media bytes are kept (`BANTIN_MEDIA_STORE`).
-    pub media_store: crate::media::store::StoreSetting,
+    pub media_store: StoreSetting,
     pub webhooks: WebhookSettings,
     /// Requests a second each client address may make (bursts of twice that); 0 for no limit.
     pub rate_limit: u32,
@@ -338,11 +338,8 @@ impl Config {
                 600_000,
             )?),
         };
-        let media_store = crate::media::store::StoreSetting::parse(
-            &get("BANTIN_MEDIA_STORE").unwrap_or_default(),
-            get,
-        )
-        .map_err(|m| err("BANTIN_MEDIA_STORE", m))?;
+        let media_store = StoreSetting::parse(&get("BANTIN_MEDIA_STORE").unwrap_or_default(), get)
+            .map_err(|m| err("BANTIN_MEDIA_STORE", m))?;
 
         let rate_limit = parse_num(
             get("BANTIN_RATE_LIMIT"),
@@ -479,6 +476,93 @@ fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut file = options.open(path)?;
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+/// The parsed `BANTIN_MEDIA_STORE` setting.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreSetting {
+    Db,
+    File(PathBuf),
+    S3 {
+        bucket: String,
+        prefix: String,
+        /// `AWS_*` settings from the environment, as `(lower-case name, value)`.
+        options: Vec<(String, String)>,
+    },
+}
+
+/// The `AWS_*` variables passed to the S3 client.
+pub const AWS_VARIABLES: &[&str] = &[
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ALLOW_HTTP",
+    "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
+];
+
+impl fmt::Debug for StoreSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Db => f.write_str("Db"),
+            Self::File(p) => write!(f, "File({})", p.display()),
+            Self::S3 {
+                bucket,
+                prefix,
+                options,
+            } => {
+                let names: Vec<&str> = options.iter().map(|(k, _)| k.as_str()).collect();
+                write!(f, "S3(s3://{bucket}/{prefix}, set: {names:?})")
+            }
+        }
+    }
+}
+
+impl StoreSetting {
+    /// Parses `db`, `file:///absolute/path` or `s3://bucket/prefix`; `lookup` reads the `AWS_*`
+    /// variables for S3.
+    pub fn parse(raw: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() || raw == "db" {
+            return Ok(Self::Db);
+        }
+        let url = url::Url::parse(raw)
+            .map_err(|_| format!("`{raw}` is not db, file:///path or s3://bucket/prefix"))?;
+        match url.scheme() {
+            "file" => {
+                let path = url
+                    .to_file_path()
+                    .map_err(|_| format!("`{raw}` does not name an absolute local directory"))?;
+                Ok(Self::File(path))
+            }
+            "s3" => {
+                let bucket = url.host_str().unwrap_or_default().to_owned();
+                if bucket.is_empty() {
+                    return Err(format!("`{raw}` names no bucket (s3://bucket/prefix)"));
+                }
+                let prefix = url.path().trim_matches('/').to_owned();
+                let options = AWS_VARIABLES
+                    .iter()
+                    .filter_map(|name| {
+                        lookup(name)
+                            .filter(|v| !v.trim().is_empty())
+                            .map(|v| (name.to_ascii_lowercase(), v.trim().to_owned()))
+                    })
+                    .collect();
+                Ok(Self::S3 {
+                    bucket,
+                    prefix,
+                    options,
+                })
+            }
+            other => Err(format!(
+                "the scheme `{other}` is not db, file:///path or s3://bucket/prefix"
+            )),
+        }
+    }
 }
 
 #[cfg(test)]

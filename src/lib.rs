@@ -19,6 +19,7 @@ pub mod organizations;
 pub mod people;
 pub mod resource;
 pub mod search;
+pub mod startup;
 pub mod sync;
 pub mod targets;
 pub mod telemetry;

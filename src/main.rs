@@ -126,7 +126,7 @@ fn open_and_migrate_with(config: &Config, pool_size: u32) -> Result<Db, String> 
         .pool()
         .get()
         .map_err(|e| format!("cannot connect to the database: {e}"))?;
-    let ran = bantin::db::migrate::run(&mut conn)
+    let ran = bantin::startup::migrate(&mut conn)
         .map_err(|e| format!("cannot migrate the database: {e}"))?;
     if ran > 0 {
         tracing::info!(migrations = ran, "database migrated");

@@ -36,7 +36,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "search", description = "Full-text search across resources that ignores case and Vietnamese diacritics (`tuan chau` finds “Tuần Châu”, `dang uy` finds “Đảng ủy”)."),
         (name = "operations", description = "Health checks for load balancers and orchestrators.")
     ),
-    components(schemas(Problem, FieldError, crate::people::api::Attendance))
+    components(schemas(Problem, FieldError, crate::people::embed::Attendance))
 )]
 struct BaseDoc;
 

@@ -3,10 +3,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{self, ArticleFilter, ArticleRecord, ArticleSort, ArticleStatus, GalleryItem};
+use super::model::{self, ArticleFilter, ArticleSort, ArticleStatus, GalleryItem};
 use super::write;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -18,115 +18,9 @@ use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::params::{time_bound, Bound};
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
-use crate::media::api::Media;
-use crate::meetings::api::Meeting;
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
-use crate::time::utc;
 
-/// A news report.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": 2,
-    "slug": "btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau",
-    "title": "BTV Thành ủy làm việc với Đảng ủy phường Tuần Châu",
-    "summary": "Ngày 8/11, Ban Thường vụ Thành ủy đã có buổi làm việc với Đảng ủy phường Tuần Châu…",
-    "body": "Trên cơ sở bám sát các Chỉ thị, Nghị quyết của Trung ương, Tỉnh, Thành phố…",
-    "category": "kinh tế",
-    "authors": ["Thu Hường", "Văn Hiệp"],
-    "source_name": null,
-    "source_url": null,
-    "status": "published",
-    "published_at": "2021-11-07T20:42:00Z",
-    "meeting_ids": [2],
-    "cover_media_id": null,
-    "media": [],
-    "created_at": "2026-11-23T08:00:00Z",
-    "updated_at": "2026-11-23T08:00:00Z",
-    "version": 1
-}))]
-pub struct Article {
-    pub id: i64,
-    /// Unique, URL-safe; made from the title with diacritics folded when not given.
-    pub slug: String,
-    pub title: String,
-    /// The lead paragraph.
-    pub summary: Option<String>,
-    pub body: String,
-    pub category: Option<String>,
-    /// Bylines, in the order printed.
-    pub authors: Vec<String>,
-    /// The site or paper the report first appeared in.
-    pub source_name: Option<String>,
-    pub source_url: Option<String>,
-    pub status: ArticleStatus,
-    /// When it was published (UTC); `null` when not published or when the source prints no time.
-    pub published_at: Option<DateTime<Utc>>,
-    /// The meetings the article reports on.
-    pub meeting_ids: Vec<i64>,
-    /// The cover image.
-    pub cover_media_id: Option<i64>,
-    /// The photo gallery, in order, each with its caption in this article.
-    pub media: Vec<GalleryPhoto>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Grows by one on every write; send it in `If-Match` to update safely.
-    pub version: i64,
-    /// The meetings, with `include=meetings`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub meetings: Option<Vec<Meeting>>,
-    /// The cover's media record, with `include=media` (absent when there is no cover).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cover_media: Option<Media>,
-}
-
-/// One photo of an article's gallery.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct GalleryPhoto {
-    /// The media record.
-    pub media_id: i64,
-    /// The caption shown under the photo in this article.
-    #[schema(example = "Toàn cảnh buổi làm việc")]
-    pub caption: Option<String>,
-    /// The media record with its variant URLs, with `include=media`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub media: Option<Media>,
-}
-
-impl Article {
-    pub fn from_record(ArticleRecord { row, relations }: ArticleRecord) -> Self {
-        Self {
-            authors: relations.authors,
-            meeting_ids: relations.meeting_ids,
-            media: relations
-                .media
-                .into_iter()
-                .map(|g| GalleryPhoto {
-                    media_id: g.media_id,
-                    caption: g.caption,
-                    media: None,
-                })
-                .collect(),
-            id: row.id,
-            slug: row.slug,
-            title: row.title,
-            summary: row.summary,
-            body: row.body,
-            category: row.category,
-            source_name: row.source_name,
-            source_url: row.source_url,
-            status: ArticleStatus::parse(&row.status).unwrap_or(ArticleStatus::Draft),
-            published_at: row.published_at.map(utc),
-            cover_media_id: row.cover_media_id,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-            version: row.version,
-            meetings: None,
-            cover_media: None,
-        }
-    }
-}
-
-const INCLUDES: &[&str] = &["meetings", "media"];
+pub use super::embed::*;
 
 /// Query parameters of `GET /articles`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -183,15 +77,6 @@ pub struct GetArticleQuery {
     /// `cover_media` and each gallery photo's record as its `media`, with variant URLs).
     #[param(example = "meetings,media")]
     pub include: Option<String>,
-}
-
-/// Statuses the caller may read: anonymous callers see published articles only.
-pub fn visible_statuses(caller: &Caller) -> Option<Vec<&'static str>> {
-    if caller.sees_unpublished() {
-        None
-    } else {
-        Some(vec![ArticleStatus::Published.as_str()])
-    }
 }
 
 /// List articles
@@ -318,17 +203,6 @@ pub async fn get_article(
     json_response(&req, StatusCode::OK, &article, tag)
 }
 
-/// Articles by id, with their relations, for embedding (one query for any number).
-pub fn load_articles(
-    conn: &mut crate::db::DbConnection,
-    ids: &[i64],
-) -> ApiResult<std::collections::HashMap<i64, Article>> {
-    Ok(model::find_records(conn, ids)?
-        .into_iter()
-        .map(|record| (record.row.id, Article::from_record(record)))
-        .collect())
-}
-
 /// Fills `meetings` of each article with one query for all of them.
 fn embed_meetings(
     conn: &mut crate::db::DbConnection,
@@ -341,7 +215,7 @@ fn embed_meetings(
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let meetings = crate::meetings::api::load_meetings(conn, &ids, visible)?;
+    let meetings = crate::meetings::embed::load_meetings(conn, &ids, visible)?;
     for article in articles {
         article.meetings = Some(
             article
@@ -366,7 +240,7 @@ fn embed_media(conn: &mut crate::db::DbConnection, articles: &mut [Article]) -> 
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    let media = crate::media::api::load_media(conn, &ids)?;
+    let media = crate::media::embed::load_media(conn, &ids)?;
     for article in articles {
         article.cover_media = article
             .cover_media_id

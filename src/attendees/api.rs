@@ -1,14 +1,12 @@
 //! Attendees over HTTP: nested under a meeting and as one flat list.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{self, AttendeeFilter, AttendeeRole, AttendeeRow};
+use super::model::{self, AttendeeFilter, AttendeeRole};
 use super::write::{self, AttendeeInput};
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -20,79 +18,8 @@ use crate::http::include::Includes;
 use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
-use crate::people::api::Person;
-use crate::time::utc;
 
-/// Someone's presence at a meeting, with the role and title they held there.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": 4, "meeting_id": 2, "person_id": 3, "role": "chair",
-    "title_at_meeting": "Ủy viên BTV Tỉnh ủy, Bí thư Thành ủy, Chủ tịch HĐND thành phố",
-    "organization_id": 5, "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z", "version": 1
-}))]
-pub struct Attendee {
-    pub id: i64,
-    pub meeting_id: i64,
-    pub person_id: i64,
-    pub role: AttendeeRole,
-    /// The title as printed for that meeting, which may differ from the person's current title.
-    pub title_at_meeting: Option<String>,
-    /// The body the person represented there.
-    pub organization_id: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-    /// The person, with `include=person` (always embedded in a meeting's `attendees`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub person: Option<Person>,
-}
-
-impl From<AttendeeRow> for Attendee {
-    fn from(row: AttendeeRow) -> Self {
-        Self {
-            id: row.id,
-            meeting_id: row.meeting_id,
-            person_id: row.person_id,
-            role: AttendeeRole::parse(&row.role).unwrap_or(AttendeeRole::Attendee),
-            title_at_meeting: row.title_at_meeting,
-            organization_id: row.organization_id,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-            version: row.version,
-            person: None,
-        }
-    }
-}
-
-/// Attendees with their person embedded, from rows (one query for all the people).
-fn with_people(conn: &mut DbConnection, rows: Vec<AttendeeRow>) -> ApiResult<Vec<Attendee>> {
-    let person_ids: Vec<i64> = rows.iter().map(|r| r.person_id).collect();
-    let people = crate::people::api::load_people(conn, &person_ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let person = people.get(&row.person_id).cloned();
-            let mut a = Attendee::from(row);
-            a.person = person;
-            a
-        })
-        .collect())
-}
-
-/// The attendees of each meeting, each with their person: two queries for any number of meetings.
-pub fn load_for_meetings(
-    conn: &mut DbConnection,
-    meeting_ids: &[i64],
-) -> ApiResult<HashMap<i64, Vec<Attendee>>> {
-    let rows = model::of_meetings(conn, meeting_ids)?;
-    let mut out: HashMap<i64, Vec<Attendee>> = HashMap::new();
-    for a in with_people(conn, rows)? {
-        out.entry(a.meeting_id).or_default().push(a);
-    }
-    Ok(out)
-}
-
-const INCLUDES: &[&str] = &["person"];
+pub use super::embed::*;
 
 /// Query parameters of `GET /attendees`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -168,7 +95,7 @@ async fn list(
                 .filter(|_| list_name == "meeting_attendees")
             {
                 crate::meetings::model::find(conn, meeting_id)?
-                    .ok_or_else(|| crate::meetings::api::not_found(meeting_id))?;
+                    .ok_or_else(|| crate::meetings::embed::not_found(meeting_id))?;
             }
             let (rows, total) = model::list(conn, &filter, &page)?;
             let (rows, next) = page.take_page(rows, &listing, |r| (serde_json::Value::Null, r.id));
@@ -363,7 +290,7 @@ pub async fn create_meeting_attendee(
         |b| write::read(JsonObject(b), Mode::Create, true),
         move |conn, input| {
             crate::meetings::model::find(conn, meeting_id)?
-                .ok_or_else(|| crate::meetings::api::not_found(meeting_id))?;
+                .ok_or_else(|| crate::meetings::embed::not_found(meeting_id))?;
             create(conn, meeting_id, input)
         },
     )

@@ -10,7 +10,7 @@ use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::write::{BodyReader, JsonObject, Mode, Patch};
-use crate::users::api::User;
+use crate::users::embed::User;
 
 /// A username and password.
 #[derive(Debug, Deserialize, ToSchema)]

@@ -13,8 +13,12 @@ const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// migrate while the others wait.
 const MIGRATION_LOCK: i64 = 0x6261_6e74_696e;
 
-/// Applies every pending migration; returns how many ran.
-pub fn run(conn: &mut DbConnection) -> Result<usize, String> {
+/// Applies every pending migration, then `backfill` (what SQL alone cannot compute, which the
+/// layers above supply), under the same lock on PostgreSQL; returns how many migrations ran.
+pub fn run_then(
+    conn: &mut DbConnection,
+    backfill: impl FnOnce(&mut DbConnection) -> Result<usize, String>,
+) -> Result<usize, String> {
     let ran = match conn {
         DbConnection::Pg(pg) => {
             sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
@@ -38,24 +42,6 @@ pub fn run(conn: &mut DbConnection) -> Result<usize, String> {
             .and_then(|ran| backfill(conn).map(|_| ran)),
     }?;
     Ok(ran)
-}
-
-/// From this many documents indexed at once, the index is optimized afterwards.
-const BULK: usize = 1000;
-
-/// Fills what migrations cannot compute in SQL, in one transaction: the search documents of
-/// records that have none (SQL cannot fold Vietnamese). Returns how many it wrote.
-pub fn backfill(conn: &mut DbConnection) -> Result<usize, String> {
-    let targets = crate::targets::model::fill_folded_indicators(conn).map_err(|e| e.to_string())?;
-    let indexed = super::transaction(conn, |conn| Ok(crate::search::index_missing(conn)?))
-        .map_err(|e| e.to_string())?;
-    if indexed > 0 {
-        tracing::info!(documents = indexed, "search index filled");
-    }
-    if indexed >= BULK {
-        crate::search::optimize(conn).map_err(|e| e.to_string())?;
-    }
-    Ok(targets + indexed)
 }
 
 /// True when no migration is pending (the readiness check uses it).

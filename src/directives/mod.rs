@@ -1,3 +1,4 @@
 pub mod api;
+pub mod embed;
 pub mod model;
 pub mod write;

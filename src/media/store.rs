@@ -2,7 +2,6 @@
 //! default, nothing else to run), in a directory, or in any S3-compatible object store. The
 //! records and their file metadata are always in the database; only the bytes move.
 
-use std::fmt;
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
@@ -47,92 +46,7 @@ pub trait MediaStore: Send + Sync {
     fn delete(&self, key: FileKey) -> LocalFuture<'_, ApiResult<()>>;
 }
 
-/// The parsed `BANTIN_MEDIA_STORE` setting.
-#[derive(Clone, PartialEq, Eq)]
-pub enum StoreSetting {
-    Db,
-    File(PathBuf),
-    S3 {
-        bucket: String,
-        prefix: String,
-        /// `AWS_*` settings from the environment, as `(lower-case name, value)`.
-        options: Vec<(String, String)>,
-    },
-}
-
-/// The `AWS_*` variables passed to the S3 client.
-pub const AWS_VARIABLES: &[&str] = &[
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_ALLOW_HTTP",
-    "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
-];
-
-impl fmt::Debug for StoreSetting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Db => f.write_str("Db"),
-            Self::File(p) => write!(f, "File({})", p.display()),
-            Self::S3 {
-                bucket,
-                prefix,
-                options,
-            } => {
-                let names: Vec<&str> = options.iter().map(|(k, _)| k.as_str()).collect();
-                write!(f, "S3(s3://{bucket}/{prefix}, set: {names:?})")
-            }
-        }
-    }
-}
-
-impl StoreSetting {
-    /// Parses `db`, `file:///absolute/path` or `s3://bucket/prefix`; `lookup` reads the `AWS_*`
-    /// variables for S3.
-    pub fn parse(raw: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
-        let raw = raw.trim();
-        if raw.is_empty() || raw == "db" {
-            return Ok(Self::Db);
-        }
-        let url = url::Url::parse(raw)
-            .map_err(|_| format!("`{raw}` is not db, file:///path or s3://bucket/prefix"))?;
-        match url.scheme() {
-            "file" => {
-                let path = url
-                    .to_file_path()
-                    .map_err(|_| format!("`{raw}` does not name an absolute local directory"))?;
-                Ok(Self::File(path))
-            }
-            "s3" => {
-                let bucket = url.host_str().unwrap_or_default().to_owned();
-                if bucket.is_empty() {
-                    return Err(format!("`{raw}` names no bucket (s3://bucket/prefix)"));
-                }
-                let prefix = url.path().trim_matches('/').to_owned();
-                let options = AWS_VARIABLES
-                    .iter()
-                    .filter_map(|name| {
-                        lookup(name)
-                            .filter(|v| !v.trim().is_empty())
-                            .map(|v| (name.to_ascii_lowercase(), v.trim().to_owned()))
-                    })
-                    .collect();
-                Ok(Self::S3 {
-                    bucket,
-                    prefix,
-                    options,
-                })
-            }
-            other => Err(format!(
-                "the scheme `{other}` is not db, file:///path or s3://bucket/prefix"
-            )),
-        }
-    }
-}
+pub use crate::config::{StoreSetting, AWS_VARIABLES};
 
 /// Opens the store a setting names. A directory is created when missing; an S3 client is
 /// configured but not contacted.

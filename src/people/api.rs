@@ -1,20 +1,17 @@
 //! The people resource over HTTP.
 
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{self, PersonFilter, PersonRow, PersonSort};
+use super::model::{self, PersonFilter, PersonSort};
 use super::write;
 use crate::app::AppState;
-use crate::articles::api::visible_statuses;
+use crate::articles::embed::visible_statuses;
 use crate::attendees::model::AttendeeRole;
 use crate::auth::{Caller, Role};
-use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
@@ -22,67 +19,9 @@ use crate::http::include::Includes;
 use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
-use crate::meetings::api::Meeting;
 use crate::search::{self, Matcher, Resource, Scope, RANKED};
-use crate::time::utc;
 
-/// A person named in the reports: a party secretary, a chairman, a ward representative.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": 3, "full_name": "Vũ Văn Diện",
-    "current_title": "Ủy viên BTV Tỉnh ủy, Bí thư Thành ủy, Chủ tịch HĐND thành phố",
-    "organization_id": 5, "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z", "version": 1
-}))]
-pub struct Person {
-    pub id: i64,
-    pub full_name: String,
-    /// The latest known title; each meeting keeps the title held then.
-    pub current_title: Option<String>,
-    /// Their main body.
-    pub organization_id: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-    /// With `include=meetings`: every meeting attended, with the role and the title held there.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(no_recursion)]
-    pub meetings: Option<Vec<Attendance>>,
-}
-
-/// One meeting a person attended.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Attendance {
-    pub attendee_id: i64,
-    pub role: AttendeeRole,
-    pub title_at_meeting: Option<String>,
-    pub organization_id: Option<i64>,
-    pub meeting: Meeting,
-}
-
-impl From<PersonRow> for Person {
-    fn from(row: PersonRow) -> Self {
-        Self {
-            id: row.id,
-            full_name: row.full_name,
-            current_title: row.current_title,
-            organization_id: row.organization_id,
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-            version: row.version,
-            meetings: None,
-        }
-    }
-}
-
-/// People by id, for embedding (one query).
-pub fn load_people(conn: &mut DbConnection, ids: &[i64]) -> ApiResult<HashMap<i64, Person>> {
-    Ok(model::find_many(conn, ids)?
-        .into_iter()
-        .map(|r| (r.id, Person::from(r)))
-        .collect())
-}
-
-const INCLUDES: &[&str] = &["meetings"];
+pub use super::embed::*;
 
 /// Query parameters of `GET /people`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -200,7 +139,7 @@ pub async fn get_person(
                 let rows = crate::attendees::model::of_person(conn, id)?;
                 let meeting_ids: Vec<i64> = rows.iter().map(|a| a.meeting_id).collect();
                 let mut meetings =
-                    crate::meetings::api::load_meetings(conn, &meeting_ids, visible.as_deref())?;
+                    crate::meetings::embed::load_meetings(conn, &meeting_ids, visible.as_deref())?;
                 let mut list: Vec<Attendance> = rows
                     .into_iter()
                     .filter_map(|a| {

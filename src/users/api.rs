@@ -2,11 +2,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::model::{self, NewUserRow, UserRow};
+pub use super::embed::User;
+use super::model::{self, NewUserRow};
 use crate::app::AppState;
 use crate::auth::{password, Caller, Role};
 use crate::error::{ApiError, ApiResult};
@@ -15,43 +15,6 @@ use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::page::{Listing, Page, PagingQuery};
 use crate::http::query::StrictQuery;
 use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
-use crate::time::utc;
-
-/// An account. The password is never returned.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({
-    "id": 1, "username": "bientap.hanoi", "display_name": "Ban biên tập", "role": "editor",
-    "disabled": false, "disabled_at": null,
-    "created_at": "2026-11-23T08:00:00Z", "updated_at": "2026-11-23T08:00:00Z", "version": 1
-}))]
-pub struct User {
-    pub id: i64,
-    pub username: String,
-    pub display_name: Option<String>,
-    pub role: Role,
-    /// A disabled user's tokens stop working at once.
-    pub disabled: bool,
-    pub disabled_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-}
-
-impl From<UserRow> for User {
-    fn from(row: UserRow) -> Self {
-        Self {
-            id: row.id,
-            username: row.username,
-            display_name: row.display_name,
-            role: Role::parse(&row.role).unwrap_or(Role::Viewer),
-            disabled: row.disabled_at.is_some(),
-            disabled_at: row.disabled_at.map(utc),
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-            version: row.version,
-        }
-    }
-}
 
 /// A new account.
 #[derive(Debug, Deserialize, ToSchema)]

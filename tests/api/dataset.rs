@@ -31,7 +31,7 @@ async fn import_into(
 fn empty_db(backend: Backend) -> Option<(Db, crate::helpers::TestDatabase)> {
     let (url, guard) = fresh_database(backend)?;
     let db = Db::open(&url, 2, Duration::from_secs(5)).unwrap();
-    bantin::db::migrate::run(&mut db.pool().get().unwrap()).unwrap();
+    bantin::startup::migrate(&mut db.pool().get().unwrap()).unwrap();
     Some((db, guard))
 }
 

@@ -96,7 +96,7 @@ async fn the_database_going_away_is_a_prompt_503_and_bantin_recovers_by_itself()
         conn.batch_execute("SELECT 1").unwrap();
         let db = Db::open(&url, 2, Duration::from_secs(1)).unwrap();
         let mut c = db.pool().get().unwrap();
-        bantin::db::migrate::run(&mut c).unwrap();
+        bantin::startup::migrate(&mut c).unwrap();
         bantin::demo::load(&mut c).unwrap();
     }
     let proxy = Proxy::start(target).await;

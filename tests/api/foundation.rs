@@ -313,7 +313,7 @@ fn migrated_columns(
     let (url, guard) = fresh_database(backend)?;
     let db = Db::open(&url, 1, Duration::from_secs(5)).unwrap();
     let mut conn = db.pool().get().unwrap();
-    bantin::db::migrate::run(&mut conn).unwrap();
+    bantin::startup::migrate(&mut conn).unwrap();
     Some((columns(&mut conn), guard))
 }
 

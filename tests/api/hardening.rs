@@ -426,7 +426,7 @@ async fn import_fresh(
 )> {
     let (url, guard) = crate::helpers::fresh_database(backend)?;
     let db = bantin::db::Db::open(&url, 2, std::time::Duration::from_secs(5)).unwrap();
-    bantin::db::migrate::run(&mut db.pool().get().unwrap()).unwrap();
+    bantin::startup::migrate(&mut db.pool().get().unwrap()).unwrap();
     let result = db
         .run(move |conn| {
             Ok(bantin::sync::dataset::import(conn, &mut &bytes[..], |_| {})

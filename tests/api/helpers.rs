@@ -177,7 +177,7 @@ impl TestApp {
             Db::open(&config.database_url, config.pool_size, config.db_timeout).expect("open db");
         {
             let mut conn = db.pool().get().expect("conn");
-            bantin::db::migrate::run(&mut conn).expect("migrate");
+            bantin::startup::migrate(&mut conn).expect("migrate");
             if !options.no_demo {
                 bantin::demo::load(&mut conn).expect("demo");
             }
