@@ -378,7 +378,6 @@ fn load_one(conn: &mut crate::db::DbConnection, id: i64) -> ApiResult<Article> {
 
 /// The writable fields of an article (for create; for a patch every field is optional).
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct ArticleBody {
     /// Required on create; at most 500 characters.
     #[schema(required = false, min_length = 1, max_length = 500)]

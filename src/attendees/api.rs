@@ -197,7 +197,6 @@ fn not_found(id: i64) -> ApiError {
 
 /// The writable fields of an attendee.
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct AttendeeBody {
     /// Required on `POST /attendees`; taken from the path on `POST /meetings/{id}/attendees`; fixed after.
     #[schema(required = false, minimum = 1)]

@@ -14,7 +14,6 @@ use crate::users::embed::User;
 
 /// A username and password.
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct TokenRequest {
     #[schema(example = "bientap.hanoi", min_length = 1, max_length = 64)]
     pub username: String,

@@ -284,7 +284,6 @@ pub async fn get_directive(
 
 /// The writable fields of a directive (for create; for a patch every field is optional).
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct DirectiveBody {
     /// Required on `POST /directives`; taken from the path (and read-only) on
     /// `POST /meetings/{id}/directives`. The meeting must exist.
@@ -738,7 +737,6 @@ pub async fn get_directive_update(
 
 /// A progress note to add.
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct DirectiveUpdateBody {
     /// Required; at most 10,000 characters.
     #[schema(min_length = 1, max_length = 10000)]

@@ -97,9 +97,8 @@ mod tests {
     use super::*;
     use serde::Deserialize;
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, PartialEq, Deserialize)]
     #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
     struct Q {
         limit: Option<u32>,
         status: Option<String>,
@@ -111,6 +110,19 @@ mod tests {
             ApiError::BadRequest { errors, .. } => errors[0].field.clone(),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_good_query_reads_every_parameter() {
+        let q = parse_query::<Q>("limit=2&status=held&day=2021-11-08").unwrap();
+        assert_eq!(
+            q,
+            Q {
+                limit: Some(2),
+                status: Some("held".into()),
+                day: chrono::NaiveDate::from_ymd_opt(2021, 11, 8),
+            }
+        );
     }
 
     #[test]

@@ -27,12 +27,10 @@ pub use super::embed::*;
 /// A file for the spec: the raw bytes of an image.
 #[derive(ToSchema)]
 #[schema(value_type = String, format = Binary)]
-#[allow(dead_code)]
-pub struct ImageFile(Vec<u8>);
+pub struct ImageFile(pub Vec<u8>);
 
 /// The form of a `multipart/form-data` upload.
 #[derive(ToSchema)]
-#[allow(dead_code)]
 pub struct MediaUpload {
     /// The image: JPEG, PNG or WebP, at most 10 MiB and 40 megapixels.
     #[schema(value_type = String, format = Binary)]
@@ -541,7 +539,6 @@ pub async fn get_media_file(
 
 /// The writable fields of a media record.
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct MediaBody {
     /// At most 1,000 characters.
     #[schema(min_length = 1, max_length = 1000)]

@@ -189,7 +189,6 @@ pub async fn get_meeting(
 
 /// The writable fields of a meeting (for a patch every field is optional).
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct MeetingBody {
     /// Required on create.
     #[schema(required = false, min_length = 1, max_length = 500)]

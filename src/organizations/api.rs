@@ -169,7 +169,6 @@ fn not_found(id: i64) -> ApiError {
 
 /// The writable fields of an organization (for a patch every field is optional).
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct OrganizationBody {
     /// Required on create.
     #[schema(

@@ -177,7 +177,6 @@ fn not_found(id: i64) -> ApiError {
 
 /// The writable fields of a person.
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct PersonBody {
     /// Required on create.
     #[schema(

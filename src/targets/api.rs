@@ -127,7 +127,6 @@ pub async fn get_target(
 
 /// The writable fields of a target (for create; for a patch every field is optional).
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct TargetBody {
     /// Required on create; an organization that exists.
     #[schema(required = false, minimum = 1)]

@@ -18,7 +18,6 @@ use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
 
 /// A new account.
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct NewUser {
     /// 3 to 64 of a-z, 0-9, `.`, `_`, `-`.
     #[schema(
@@ -38,7 +37,6 @@ pub struct NewUser {
 
 /// Changes to an account (a JSON merge patch).
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct UserChanges {
     #[schema(required = false)]
     pub role: Role,

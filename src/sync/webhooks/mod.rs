@@ -103,7 +103,6 @@ pub struct WebhookWithSecret {
 
 /// A new webhook.
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct NewWebhook {
     /// An `http` or `https` URL without user or password.
     #[schema(
@@ -126,7 +125,6 @@ pub struct NewWebhook {
 
 /// Changes to a webhook (a JSON merge patch).
 #[derive(Debug, Deserialize, ToSchema)]
-#[allow(dead_code)]
 pub struct WebhookChanges {
     /// An `http` or `https` URL without user or password.
     #[schema(
