@@ -171,15 +171,14 @@ pub fn finish(mut api: OpenApi, public_url: Option<&str>) -> OpenApi {
     api
 }
 
-/// A create whose body is its resource's patch body plus what a create must say: the fields it
-/// requires, and the ones it does not take because the path gives them.
+/// A create whose body is its resource's body as declared, with the fields it requires, less the
+/// ones the path gives; the declared body without `required` is what a patch takes.
 struct CreateBody {
     path: &'static str,
-    /// The resource's body schema, as a patch (every field optional) takes it.
+    /// The resource's body schema.
     base: &'static str,
     /// The schema made for the create.
     name: &'static str,
-    required: &'static [&'static str],
     from_path: &'static [&'static str],
     description: &'static str,
 }
@@ -189,7 +188,6 @@ const CREATE_BODIES: &[CreateBody] = &[
         path: "/api/v1/articles",
         base: "ArticleBody",
         name: "NewArticle",
-        required: &["title", "body"],
         from_path: &[],
         description: "A new article.",
     },
@@ -197,7 +195,6 @@ const CREATE_BODIES: &[CreateBody] = &[
         path: "/api/v1/meetings",
         base: "MeetingBody",
         name: "NewMeeting",
-        required: &["title", "kind", "date"],
         from_path: &[],
         description: "A new meeting.",
     },
@@ -205,7 +202,6 @@ const CREATE_BODIES: &[CreateBody] = &[
         path: "/api/v1/attendees",
         base: "AttendeeBody",
         name: "NewAttendee",
-        required: &["meeting_id", "person_id"],
         from_path: &[],
         description: "A new attendance: who attended which meeting.",
     },
@@ -213,7 +209,6 @@ const CREATE_BODIES: &[CreateBody] = &[
         path: "/api/v1/meetings/{id}/attendees",
         base: "AttendeeBody",
         name: "NewMeetingAttendee",
-        required: &["person_id"],
         from_path: &["meeting_id"],
         description: "A new attendance at the meeting in the path.",
     },
@@ -221,7 +216,6 @@ const CREATE_BODIES: &[CreateBody] = &[
         path: "/api/v1/organizations",
         base: "OrganizationBody",
         name: "NewOrganization",
-        required: &["name", "kind", "level"],
         from_path: &[],
         description: "A new organization.",
     },
@@ -229,7 +223,6 @@ const CREATE_BODIES: &[CreateBody] = &[
         path: "/api/v1/people",
         base: "PersonBody",
         name: "NewPerson",
-        required: &["full_name"],
         from_path: &[],
         description: "A new person.",
     },
@@ -237,7 +230,6 @@ const CREATE_BODIES: &[CreateBody] = &[
         path: "/api/v1/directives",
         base: "DirectiveBody",
         name: "NewDirective",
-        required: &["meeting_id", "text"],
         from_path: &[],
         description: "A new directive.",
     },
@@ -245,7 +237,6 @@ const CREATE_BODIES: &[CreateBody] = &[
         path: "/api/v1/meetings/{id}/directives",
         base: "DirectiveBody",
         name: "NewMeetingDirective",
-        required: &["text"],
         from_path: &["meeting_id"],
         description: "A new directive of the meeting in the path.",
     },
@@ -253,7 +244,6 @@ const CREATE_BODIES: &[CreateBody] = &[
         path: "/api/v1/targets",
         base: "TargetBody",
         name: "NewTarget",
-        required: &["organization_id", "indicator", "unit", "period_label"],
         from_path: &[],
         description: "A new target.",
     },
@@ -281,8 +271,16 @@ fn add_create_bodies(api: &mut OpenApi) {
         for name in create.from_path {
             schema.properties.shift_remove(*name);
         }
-        schema.required = create.required.iter().map(|s| (*s).to_owned()).collect();
+        schema
+            .required
+            .retain(|field| !create.from_path.contains(&field.as_str()));
         derived.push((create.path, Method::POST, create.name, schema));
+    }
+    // What a patch takes: the same fields, none of them required.
+    for create in CREATE_BODIES {
+        if let Some(RefOr::T(Schema::Object(base))) = components.schemas.get_mut(create.base) {
+            base.required.clear();
+        }
     }
     for (path, name, fixed) in FIXED_AFTER_CREATE {
         let Some(base_name) = request_schema_of(api, path, Method::PATCH) else {
@@ -419,11 +417,6 @@ fn request_schemas(api: &mut OpenApi) -> std::collections::BTreeSet<String> {
     names
 }
 
-/// Text as every write takes it ([`crate::http::write::text_problem`]): something other than
-/// white space, and no control character but tab, line feed and carriage return.
-pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*\
-    [^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
-
 /// Request bodies refuse fields they do not know, and their text fields take the text rule.
 fn tighten_request_bodies(api: &mut OpenApi) {
     let names = request_schemas(api);
@@ -437,10 +430,26 @@ fn tighten_request_bodies(api: &mut OpenApi) {
         }
         object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
         for property in object.properties.values_mut() {
-            if let RefOr::T(Schema::Object(field)) = property {
-                if field.max_length.is_some() && field.pattern.is_none() && field.format.is_none() {
-                    field.pattern = Some(TEXT_PATTERN.to_owned());
+            // An absent field keeps (patch) or takes the documented default (create): the
+            // `null` a body struct's `serde(default)` shows here means neither.
+            match property {
+                RefOr::T(Schema::Object(field)) => {
+                    if field.max_length.is_some()
+                        && field.pattern.is_none()
+                        && field.format.is_none()
+                    {
+                        field.pattern = Some(crate::http::write::TEXT_PATTERN.to_owned());
+                    }
+                    field.default = field.default.take().filter(|d| !d.is_null());
                 }
+                RefOr::T(Schema::Array(field)) => {
+                    field.default = field.default.take().filter(|d| !d.is_null());
+                }
+                RefOr::T(Schema::OneOf(field)) => {
+                    field.default = field.default.take().filter(|d| !d.is_null());
+                }
+                RefOr::Ref(field) => field.default = field.default.take().filter(|d| !d.is_null()),
+                _ => {}
             }
         }
     }

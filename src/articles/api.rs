@@ -4,9 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
-use super::model::{self, ArticleFilter, ArticleSort, ArticleStatus, GalleryItem};
+use super::model::{self, ArticleFilter, ArticleSort, ArticleStatus};
 use super::write;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -260,7 +260,7 @@ const ID_PARAM_DOC: &str = "The article's id, or its slug";
 /// given, and made unique. Publishing without `published_at` stamps the current time.
 #[utoipa::path(operation_id = "create_article", tag = "articles",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: the same key and body within 24 h return the first response and create nothing; another body with the same key is a 422")),
-    request_body(content = ArticleBody, description = "The new article", example = json!({
+    request_body(content = write::ArticleBody, description = "The new article", example = json!({
         "title": "BTV Thành ủy làm việc với Đảng ủy phường Tuần Châu",
         "summary": "Ngày 8/11, Ban Thường vụ Thành ủy đã có buổi làm việc với Đảng ủy phường Tuần Châu…",
         "body": "Trên cơ sở bám sát các Chỉ thị, Nghị quyết…",
@@ -309,7 +309,7 @@ pub async fn create_article(
 #[utoipa::path(operation_id = "update_article", tag = "articles",
     params(("id" = String, Path, description = ID_PARAM_DOC),
         ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the article changed since")),
-    request_body(content = ArticleBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"status": "published", "category": null})),
+    request_body(content = write::ArticleBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"status": "published", "category": null})),
     security(("bearer" = [])),
     responses((status = 200, description = "The changed article", body = Article, headers(("ETag" = String))),
         (status = 409, description = "The slug is taken", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -374,55 +374,6 @@ fn load_one(conn: &mut crate::db::DbConnection, id: i64) -> ApiResult<Article> {
         .pop()
         .map(Article::from_record)
         .ok_or_else(|| ApiError::not_found(format!("no article {id}")))
-}
-
-/// The writable fields of an article (for create; for a patch every field is optional).
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct ArticleBody {
-    /// Required on create; at most 500 characters.
-    #[schema(required = false, min_length = 1, max_length = 500)]
-    pub title: String,
-    /// Lower-case ASCII words joined by hyphens; made from the title when not given.
-    #[schema(
-        required = false,
-        min_length = 1,
-        max_length = 200,
-        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
-    )]
-    pub slug: String,
-    /// The lead paragraph; at most 5,000 characters.
-    #[schema(min_length = 1, max_length = 5000)]
-    pub summary: Option<String>,
-    /// Required on create.
-    #[schema(required = false, min_length = 1, max_length = 500000)]
-    pub body: String,
-    #[schema(min_length = 1, max_length = 100)]
-    pub category: Option<String>,
-    /// At most 20 names.
-    #[schema(max_items = 20)]
-    pub authors: Option<Vec<String>>,
-    #[schema(min_length = 1, max_length = 200)]
-    pub source_name: Option<String>,
-    /// An http(s) URL.
-    #[schema(
-        min_length = 1,
-        max_length = 2000,
-        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+([/?#]\\S*)?$"
-    )]
-    pub source_url: Option<String>,
-    /// Default `draft`.
-    #[schema(required = false)]
-    pub status: ArticleStatus,
-    /// Defaults to now when the article is published without one.
-    pub published_at: Option<DateTime<Utc>>,
-    /// Meetings the article reports on; each must exist.
-    #[schema(max_items = 100)]
-    pub meeting_ids: Option<std::collections::BTreeSet<i64>>,
-    #[schema(minimum = 1)]
-    pub cover_media_id: Option<i64>,
-    /// The gallery, in order.
-    #[schema(max_items = 100)]
-    pub media: Option<Vec<GalleryItem>>,
 }
 
 /// Registers the routes (and their spec) of this resource.

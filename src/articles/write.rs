@@ -5,13 +5,16 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
-use super::model::{self, ArticleRow, NewArticleRow};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::model::{self, ArticleRow, ArticleStatus, GalleryItem, NewArticleRow};
 use crate::db::schema::{
     article_authors, article_media, article_meetings, articles, media, meetings,
 };
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::write::{BodyReader, IfMatch, Mode, Patch};
+use crate::http::write::{IfMatch, Mode, Patch};
 use crate::versioned;
 
 crate::versioned!(
@@ -23,96 +26,74 @@ crate::versioned!(
     public = |row| row.status == "published"
 );
 
-const FIELDS: &[&str] = &[
-    "slug",
-    "title",
-    "summary",
-    "body",
-    "category",
-    "authors",
-    "source_name",
-    "source_url",
-    "status",
-    "published_at",
-    "meeting_ids",
-    "cover_media_id",
-    "media",
-];
-const READ_ONLY: &[&str] = &["id", "created_at", "updated_at", "version", "meetings"];
-const STATUSES: &[&str] = &["draft", "published", "archived"];
+crate::text_item!(
+    /// An author's name.
+    AuthorName,
+    200
+);
 
-/// One photo of a gallery, as sent.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GalleryInput {
-    pub media_id: i64,
-    pub caption: Option<String>,
-}
-
-/// A validated article body: every field as absent, null or set.
-#[derive(Debug, Default)]
-pub struct ArticleInput {
-    pub slug: Patch<String>,
+/// The writable fields of an article (for create; for a patch every field is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct ArticleBody {
+    /// Required on create; at most 500 characters.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500)]
     pub title: Patch<String>,
+    /// Lower-case ASCII words joined by hyphens; made from the title when not given.
+    #[schema(value_type = String, min_length = 1, max_length = 200,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
+    pub slug: Patch<String>,
+    /// The lead paragraph; at most 5,000 characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
     pub summary: Patch<String>,
+    /// Required on create.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500000)]
     pub body: Patch<String>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
     pub category: Patch<String>,
+    /// At most 20 names.
+    #[schema(value_type = Option<Vec<AuthorName>>, max_items = 20)]
     pub authors: Patch<Vec<String>>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub source_name: Patch<String>,
+    /// An http(s) URL.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 2000,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+([/?#]\\S*)?$")]
     pub source_url: Patch<String>,
-    pub status: Patch<&'static str>,
+    /// Default `draft`.
+    #[schema(value_type = ArticleStatus)]
+    pub status: Patch<ArticleStatus>,
+    /// Defaults to now when the article is published without one.
+    #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub published_at: Patch<NaiveDateTime>,
+    /// Meetings the article reports on; each must exist.
+    #[schema(value_type = Option<std::collections::BTreeSet<i64>>, max_items = 100)]
     pub meeting_ids: Patch<Vec<i64>>,
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub cover_media_id: Patch<i64>,
-    pub media: Patch<Vec<GalleryInput>>,
+    /// The gallery, in order.
+    #[schema(value_type = Option<Vec<GalleryItem>>, max_items = 100)]
+    pub media: Patch<Vec<GalleryItem>>,
 }
 
 /// Reads a create or patch body, reporting every field problem at once.
-pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<ArticleInput> {
-    let mut f = BodyReader::new(obj, FIELDS, READ_ONLY, mode);
-    let title = f.text("title", 500);
-    let body = f.text("body", 500_000);
-    let slug = f.text("slug", 200);
-    if let Patch::Set(s) = &slug {
-        if !is_slug(s) {
-            f.error(
-                "slug",
-                "must be lower-case ASCII letters and digits in words joined by single hyphens",
-            );
-        }
+pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<ArticleBody> {
+    const READ_ONLY: &[&str] = &["id", "created_at", "updated_at", "version", "meetings"];
+    let mut body = crate::http::body::read::<ArticleBody>(obj, mode, READ_ONLY);
+    if matches!(&body.value.slug, Patch::Set(s) if !is_slug(s)) {
+        body.error(
+            "slug",
+            "must be lower-case ASCII letters and digits in words joined by single hyphens",
+        );
     }
-    let source_url = f.text("source_url", 2000);
-    if let Patch::Set(u) = &source_url {
+    if let Patch::Set(u) = &body.value.source_url {
         if !url::Url::parse(u)
             .is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some())
         {
-            f.error("source_url", "must be an http or https URL");
+            body.error("source_url", "must be an http or https URL");
         }
     }
-    let status = f.choice("status", STATUSES);
-    let input = ArticleInput {
-        title: f.required("title", title),
-        body: f.required("body", body),
-        status: f.not_null("status", status),
-        slug: f.not_null("slug", slug),
-        summary: f.text("summary", 5000),
-        category: f.text("category", 100),
-        authors: f.text_list("authors", 20, 200),
-        source_name: f.text("source_name", 200),
-        source_url,
-        published_at: f.time("published_at"),
-        meeting_ids: f.id_list("meeting_ids", 100),
-        cover_media_id: f.id("cover_media_id"),
-        media: f.object_list("media", 100, |item, _| {
-            let media_id = item.id("media_id");
-            let media_id = item.required("media_id", media_id);
-            let caption = item.text("caption", 1000).into_option();
-            media_id
-                .into_option()
-                .map(|media_id| GalleryInput { media_id, caption })
-        }),
-    };
-    f.finish()?;
-    Ok(input)
+    body.finish()
 }
 
 fn is_slug(s: &str) -> bool {
@@ -125,7 +106,7 @@ fn is_slug(s: &str) -> bool {
 }
 
 /// 422 naming each referenced record that does not exist.
-fn check_references(conn: &mut DbConnection, input: &ArticleInput) -> ApiResult<()> {
+fn check_references(conn: &mut DbConnection, input: &ArticleBody) -> ApiResult<()> {
     let mut errors = Vec::new();
     if let Patch::Set(ids) = &input.meeting_ids {
         let found: Vec<i64> = meetings::table
@@ -214,7 +195,7 @@ fn slug_taken(conn: &mut DbConnection, slug: &str, except: Option<i64>) -> ApiRe
     }
 }
 
-fn replace_relations(conn: &mut DbConnection, id: i64, input: &ArticleInput) -> ApiResult<()> {
+fn replace_relations(conn: &mut DbConnection, id: i64, input: &ArticleBody) -> ApiResult<()> {
     if !input.authors.is_absent() {
         diesel::delete(article_authors::table.filter(article_authors::article_id.eq(id)))
             .execute(conn)?;
@@ -265,7 +246,7 @@ fn replace_relations(conn: &mut DbConnection, id: i64, input: &ArticleInput) -> 
 }
 
 /// Creates an article; call inside a transaction.
-pub fn create(conn: &mut DbConnection, input: ArticleInput) -> ApiResult<ArticleRow> {
+pub fn create(conn: &mut DbConnection, input: ArticleBody) -> ApiResult<ArticleRow> {
     check_references(conn, &input)?;
     let title = input.title.clone().into_option().unwrap_or_default();
     let slug = match &input.slug {
@@ -275,7 +256,11 @@ pub fn create(conn: &mut DbConnection, input: ArticleInput) -> ApiResult<Article
         }
         _ => unique_slug(conn, &title)?,
     };
-    let status = input.status.clone().into_option().unwrap_or("draft");
+    let status = input
+        .status
+        .clone()
+        .into_option()
+        .map_or("draft", ArticleStatus::as_str);
     let now = crate::time::now();
     let published_at = match (status, input.published_at.clone().into_option()) {
         ("published", None) => Some(now),
@@ -310,7 +295,7 @@ pub fn update(
     conn: &mut DbConnection,
     id: i64,
     if_match: Option<IfMatch>,
-    input: ArticleInput,
+    input: ArticleBody,
 ) -> ApiResult<ArticleRow> {
     versioned::update(conn, id, if_match, |conn, current: &ArticleRow, next| {
         check_references(conn, &input)?;
@@ -322,8 +307,7 @@ pub fn update(
             .status
             .clone()
             .into_option()
-            .unwrap_or(current.status.as_str())
-            .to_owned();
+            .map_or_else(|| current.status.clone(), |s| s.as_str().to_owned());
         let mut published_at = input.published_at.clone().apply(current.published_at);
         if status == "published" && published_at.is_none() {
             published_at = Some(now);

@@ -4,10 +4,10 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::model::{self, AttendeeFilter, AttendeeRole};
-use super::write::{self, AttendeeInput};
+use super::write;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::db::DbConnection;
@@ -195,25 +195,11 @@ fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("no attendee {id}"))
 }
 
-/// The writable fields of an attendee.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct AttendeeBody {
-    /// Required on `POST /attendees`; taken from the path on `POST /meetings/{id}/attendees`; fixed after.
-    #[schema(required = false, minimum = 1)]
-    pub meeting_id: i64,
-    /// Required on create; fixed after.
-    #[schema(required = false, minimum = 1)]
-    pub person_id: i64,
-    /// Default `attendee`. `chair` also sets the meeting's `chair_person_id`.
-    #[schema(required = false)]
-    pub role: AttendeeRole,
-    #[schema(min_length = 1, max_length = 500)]
-    pub title_at_meeting: Option<String>,
-    #[schema(minimum = 1)]
-    pub organization_id: Option<i64>,
-}
-
-fn create(conn: &mut DbConnection, meeting_id: i64, input: AttendeeInput) -> ApiResult<Created> {
+fn create(
+    conn: &mut DbConnection,
+    meeting_id: i64,
+    input: write::AttendeeBody,
+) -> ApiResult<Created> {
     let row = write::create(conn, meeting_id, input)?;
     let attendee = with_people(conn, vec![row])?
         .pop()
@@ -233,7 +219,7 @@ const KEY_DOC: &str = "Makes a retried POST safe for 24 h";
 /// the meeting's `chair_person_id`, and the previous chair becomes an `attendee`.
 #[utoipa::path(operation_id = "create_attendee", tag = "attendees",
     params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
-    request_body(content = AttendeeBody, example = json!({"meeting_id": 2, "person_id": 3, "role": "chair", "title_at_meeting": "Bí thư Thành ủy"})),
+    request_body(content = write::AttendeeBody, example = json!({"meeting_id": 2, "person_id": 3, "role": "chair", "title_at_meeting": "Bí thư Thành ủy"})),
     security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Attendee, headers(("Location" = String), ("ETag" = String))),
         (status = 409, description = "The person already attends this meeting", body = crate::error::Problem, content_type = "application/problem+json")))]
@@ -265,7 +251,7 @@ pub async fn create_attendee(
 /// As `POST /attendees`, with the meeting from the path.
 #[utoipa::path(operation_id = "create_meeting_attendee", tag = "attendees",
     params(("id" = i64, Path, description = "The meeting's id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
-    request_body(content = AttendeeBody, example = json!({"person_id": 3, "role": "speaker", "title_at_meeting": "Phó Bí thư Thành ủy, Chủ tịch UBND thành phố"})),
+    request_body(content = write::AttendeeBody, example = json!({"person_id": 3, "role": "speaker", "title_at_meeting": "Phó Bí thư Thành ủy, Chủ tịch UBND thành phố"})),
     security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Attendee, headers(("Location" = String), ("ETag" = String))),
         (status = 409, description = "The person already attends this meeting", body = crate::error::Problem, content_type = "application/problem+json")))]
@@ -303,7 +289,7 @@ pub async fn create_meeting_attendee(
 #[utoipa::path(operation_id = "update_attendee", tag = "attendees",
     params(("id" = i64, Path, description = "The attendee's id"),
         ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
-    request_body(content = AttendeeBody, content_type = "application/merge-patch+json", example = json!({"role": "speaker"})),
+    request_body(content = write::AttendeeBody, content_type = "application/merge-patch+json", example = json!({"role": "speaker"})),
     security(("bearer" = [])),
     responses((status = 200, description = "The changed attendee", body = Attendee, headers(("ETag" = String))),
         (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]

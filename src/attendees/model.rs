@@ -33,10 +33,6 @@ crate::text_enum!(AttendeeRole {
     Guest => "guest",
 });
 
-pub const ROLES: &[&str] = &[
-    "chair", "co_chair", "attendee", "reporter", "speaker", "guest",
-];
-
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = attendees)]
 pub struct AttendeeRow {

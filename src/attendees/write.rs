@@ -2,13 +2,15 @@
 //! path, keeping the meeting's chair in step.
 
 use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::ToSchema;
 
-use super::model::{self, AttendeeRow, NewAttendeeRow, ROLES};
+use super::model::{self, AttendeeRole, AttendeeRow, NewAttendeeRow};
 use crate::db::refs::{Kind, Refs};
 use crate::db::schema::attendees;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
+use crate::http::write::{IfMatch, JsonObject, Mode, Patch};
 use crate::meetings::write::sync_chair;
 use crate::versioned;
 
@@ -20,31 +22,38 @@ crate::versioned!(
     find = model::find
 );
 
-pub struct AttendeeInput {
+/// The writable fields of an attendee.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct AttendeeBody {
+    /// Required on `POST /attendees`; taken from the path on `POST /meetings/{id}/attendees`; fixed after.
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub meeting_id: Patch<i64>,
-    person_id: Patch<i64>,
-    role: Patch<&'static str>,
-    title_at_meeting: Patch<String>,
-    organization_id: Patch<i64>,
+    /// Required on create; fixed after.
+    #[schema(value_type = i64, required = true, minimum = 1)]
+    pub person_id: Patch<i64>,
+    /// Default `attendee`. `chair` also sets the meeting's `chair_person_id`.
+    #[schema(value_type = AttendeeRole)]
+    pub role: Patch<AttendeeRole>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 500)]
+    pub title_at_meeting: Patch<String>,
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub organization_id: Patch<i64>,
 }
 
 /// Reads a body; `nested` when the meeting comes from the path.
-pub fn read(body: JsonObject, mode: Mode, nested: bool) -> ApiResult<AttendeeInput> {
-    let allowed: &[&str] = match (mode, nested) {
-        (Mode::Create, false) => &[
+pub fn read(body: JsonObject, mode: Mode, nested: bool) -> ApiResult<AttendeeBody> {
+    let read_only: &[&str] = match (mode, nested) {
+        (Mode::Create, false) => &["id", "created_at", "updated_at", "version", "person"],
+        (Mode::Create, true) => &[
+            "id",
             "meeting_id",
-            "person_id",
-            "role",
-            "title_at_meeting",
-            "organization_id",
+            "created_at",
+            "updated_at",
+            "version",
+            "person",
         ],
-        (Mode::Create, true) => &["person_id", "role", "title_at_meeting", "organization_id"],
-        (Mode::Patch, _) => &["role", "title_at_meeting", "organization_id"],
-    };
-    let mut f = BodyReader::new(
-        body.0,
-        allowed,
-        &[
+        (Mode::Patch, _) => &[
             "id",
             "meeting_id",
             "person_id",
@@ -53,37 +62,15 @@ pub fn read(body: JsonObject, mode: Mode, nested: bool) -> ApiResult<AttendeeInp
             "version",
             "person",
         ],
-        mode,
-    );
-    let meeting_id = if nested || mode == Mode::Patch {
-        Patch::Absent
-    } else {
-        let id = f.id("meeting_id");
-        f.required("meeting_id", id)
     };
-    let person_id = if mode == Mode::Create {
-        let id = f.id("person_id");
-        f.required("person_id", id)
-    } else {
-        Patch::Absent
-    };
-    let role = f.choice("role", ROLES);
-    let input = AttendeeInput {
-        meeting_id,
-        person_id,
-        role: f.not_null("role", role),
-        title_at_meeting: f.text("title_at_meeting", 500),
-        organization_id: f.id("organization_id"),
-    };
-    f.finish()?;
-    Ok(input)
+    crate::http::body::read(body.0, mode, read_only).finish()
 }
 
 /// Adds an attendee to `meeting_id`; call inside a transaction.
 pub fn create(
     conn: &mut DbConnection,
     meeting_id: i64,
-    input: AttendeeInput,
+    input: AttendeeBody,
 ) -> ApiResult<AttendeeRow> {
     let person_id = input.person_id.into_option().unwrap_or_default();
     Refs::new()
@@ -107,7 +94,10 @@ pub fn create(
         )));
     }
     let now = crate::time::now();
-    let role = input.role.into_option().unwrap_or("attendee");
+    let role = input
+        .role
+        .into_option()
+        .map_or("attendee", AttendeeRole::as_str);
     let row: AttendeeRow = diesel::insert_into(attendees::table)
         .values(NewAttendeeRow {
             meeting_id,
@@ -134,7 +124,7 @@ pub fn update(
     conn: &mut DbConnection,
     id: i64,
     if_match: Option<IfMatch>,
-    input: AttendeeInput,
+    input: AttendeeBody,
 ) -> ApiResult<AttendeeRow> {
     let mut before: Option<AttendeeRow> = None;
     let after = versioned::update(conn, id, if_match, |conn, current: &AttendeeRow, next| {
@@ -155,8 +145,7 @@ pub fn update(
             attendees::role.eq(input
                 .role
                 .into_option()
-                .unwrap_or(current.role.as_str())
-                .to_owned()),
+                .map_or_else(|| current.role.clone(), |r| r.as_str().to_owned())),
             attendees::title_at_meeting.eq(input
                 .title_at_meeting
                 .apply(current.title_at_meeting.clone())),

@@ -9,16 +9,19 @@ use super::{password, throttle, Caller};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
-use crate::http::write::{BodyReader, JsonObject, Mode, Patch};
+use crate::http::write::{JsonObject, Mode, Patch};
 use crate::users::embed::User;
 
 /// A username and password.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct TokenRequest {
-    #[schema(example = "bientap.hanoi", min_length = 1, max_length = 64)]
-    pub username: String,
-    #[schema(example = "một mật khẩu đủ dài", min_length = 1, max_length = 1024)]
-    pub password: String,
+    #[schema(value_type = String, required = true, example = "bientap.hanoi", min_length = 1,
+        max_length = 64)]
+    pub username: Patch<String>,
+    #[schema(value_type = String, required = true, example = "một mật khẩu đủ dài",
+        min_length = 1, max_length = 1024)]
+    pub password: Patch<String>,
 }
 
 /// An access token.
@@ -52,13 +55,11 @@ pub async fn create_token(
     state: web::Data<AppState>,
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
-    let mut f = BodyReader::new(body.0, &["username", "password"], &[], Mode::Create);
-    let username = f.text("username", 64);
-    let username = f.required("username", username);
-    let pw = f.text("password", password::MAX_PASSWORD_CHARS);
-    let pw = f.required("password", pw);
-    f.finish()?;
-    let (Patch::Set(username), Patch::Set(pw)) = (username, pw) else {
+    let TokenRequest {
+        username: Patch::Set(username),
+        password: Patch::Set(pw),
+    } = crate::http::body::read(body.0, Mode::Create, &[]).finish()?
+    else {
         return Err(ApiError::internal("validated fields missing"));
     };
     let address = crate::http::client::of_request(&req)

@@ -282,41 +282,6 @@ pub async fn get_directive(
     json_response(&req, StatusCode::OK, &directive, Tag::Body)
 }
 
-/// The writable fields of a directive (for create; for a patch every field is optional).
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct DirectiveBody {
-    /// Required on `POST /directives`; taken from the path (and read-only) on
-    /// `POST /meetings/{id}/directives`. The meeting must exist.
-    #[schema(required = false, minimum = 1)]
-    pub meeting_id: i64,
-    /// 1 to 10000.
-    #[schema(minimum = 1, maximum = 10000)]
-    pub ordinal: Option<i32>,
-    /// Required on create; at most 10,000 characters.
-    #[schema(required = false, min_length = 1, max_length = 10000)]
-    pub text: String,
-    /// A person who exists.
-    #[schema(minimum = 1)]
-    pub issued_by_person_id: Option<i64>,
-    /// An organization that exists.
-    #[schema(minimum = 1)]
-    pub lead_organization_id: Option<i64>,
-    /// Organizations that exist, distinct, at most 100, none of them the lead.
-    #[schema(max_items = 100)]
-    pub assignee_organization_ids: Option<std::collections::BTreeSet<i64>>,
-    /// At most 500 characters.
-    #[schema(min_length = 1, max_length = 500)]
-    pub source_document: Option<String>,
-    pub due_date: Option<NaiveDate>,
-    /// Default `open`. Setting `done` stamps `completed_at` with the current time unless it is
-    /// given; leaving `done` clears `completed_at`. A `cancelled` directive is final: only an admin
-    /// may change it (403 for others).
-    #[schema(required = false)]
-    pub status: DirectiveStatus,
-    /// Only with status `done` (422 otherwise); not in the future.
-    pub completed_at: Option<DateTime<Utc>>,
-}
-
 const IDEMPOTENCY_DOC: &str = "Makes a retried POST safe: the same key and body within 24 h return the first response and create nothing; another body with the same key is a 422";
 
 fn writer(state: &AppState, caller: &Caller) -> Writer {
@@ -370,7 +335,7 @@ async fn create(
 /// (422 naming the field otherwise).
 #[utoipa::path(operation_id = "create_directive", tag = "directives",
     params(("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_DOC)),
-    request_body(content = DirectiveBody, description = "The new directive", example = json!({
+    request_body(content = write::DirectiveBody, description = "The new directive", example = json!({
         "meeting_id": 2,
         "ordinal": 4,
         "text": "UBND Thành phố cho dự thảo quy hoạch phân khu cho phường Tuần Châu, báo cáo BTV trong năm 2021.",
@@ -398,7 +363,7 @@ pub async fn create_directive(
 #[utoipa::path(operation_id = "create_meeting_directive", tag = "directives",
     params(("id" = i64, Path, description = "The meeting's id"),
         ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_DOC)),
-    request_body(content = DirectiveBody, description = "The new directive (without `meeting_id`)", example = json!({
+    request_body(content = write::DirectiveBody, description = "The new directive (without `meeting_id`)", example = json!({
         "ordinal": 1,
         "text": "Đảng bộ phường tập trung rà soát các chỉ tiêu của năm 2021.",
         "lead_organization_id": 6
@@ -427,7 +392,7 @@ pub async fn create_meeting_directive(
 #[utoipa::path(operation_id = "update_directive", tag = "directives",
     params(("id" = i64, Path, description = "The directive's id"),
         ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the directive changed since")),
-    request_body(content = DirectiveBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"status": "done", "completed_at": "2021-12-20T03:00:00Z"})),
+    request_body(content = write::DirectiveBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"status": "done", "completed_at": "2021-12-20T03:00:00Z"})),
     security(("bearer" = [])),
     responses((status = 200, description = "The changed directive", body = Directive, headers(("ETag" = String))),
         (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -735,17 +700,6 @@ pub async fn get_directive_update(
     json_response(&req, StatusCode::OK, &update, Tag::Version(update.version))
 }
 
-/// A progress note to add.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct DirectiveUpdateBody {
-    /// Required; at most 10,000 characters.
-    #[schema(min_length = 1, max_length = 10000)]
-    pub note: String,
-    /// A new status for the directive, applied in the same transaction under the directive's
-    /// status rules (a cancelled directive: admins only).
-    pub status: Option<DirectiveStatus>,
-}
-
 /// Add a directive update
 ///
 /// Editor role or above. Appends a note to the history, written by the caller; with `status`, the
@@ -753,7 +707,7 @@ pub struct DirectiveUpdateBody {
 #[utoipa::path(operation_id = "create_directive_update", tag = "directives",
     params(("id" = i64, Path, description = "The directive's id"),
         ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_DOC)),
-    request_body(content = DirectiveUpdateBody, description = "The note", example = json!({
+    request_body(content = write::DirectiveUpdateBody, description = "The note", example = json!({
         "note": "Đã trình dự thảo quy hoạch phân khu lên Ban Thường vụ.",
         "status": "done"
     })),

@@ -6,15 +6,18 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
+use serde::Deserialize;
+use utoipa::ToSchema;
+
 use super::model::{
-    self, DirectiveRow, DirectiveUpdateRow, NewDirectiveRow, NewDirectiveUpdateRow,
+    self, DirectiveRow, DirectiveStatus, DirectiveUpdateRow, NewDirectiveRow, NewDirectiveUpdateRow,
 };
 use crate::db::schema::{
     directive_assignees, directive_updates, directives, organizations, people, users,
 };
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::write::{BodyReader, IfMatch, Mode, Patch};
+use crate::http::write::{IfMatch, Mode, Patch};
 use crate::resource::Resource;
 use crate::sync::changes::{self, Action};
 use crate::versioned;
@@ -28,21 +31,6 @@ crate::versioned!(
 );
 use crate::time::date_in_vietnam;
 
-const FIELDS: &[&str] = &[
-    "meeting_id",
-    "ordinal",
-    "text",
-    "issued_by_person_id",
-    "lead_organization_id",
-    "assignee_organization_ids",
-    "source_document",
-    "due_date",
-    "status",
-    "completed_at",
-];
-const READ_ONLY: &[&str] = &["id", "progress", "created_at", "updated_at", "version"];
-const STATUSES: &[&str] = &["open", "in_progress", "done", "cancelled"];
-
 /// Who writes, and when.
 #[derive(Debug, Clone, Copy)]
 pub struct Writer {
@@ -52,18 +40,41 @@ pub struct Writer {
     pub admin: bool,
 }
 
-/// A validated directive body: every field as absent, null or set.
-#[derive(Debug, Default)]
-pub struct DirectiveInput {
+/// The writable fields of a directive (for create; for a patch every field is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct DirectiveBody {
+    /// Required on `POST /directives`; taken from the path (and read-only) on
+    /// `POST /meetings/{id}/directives`. The meeting must exist.
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub meeting_id: Patch<i64>,
+    /// 1 to 10000.
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 10000)]
     pub ordinal: Patch<i32>,
+    /// Required on create; at most 10,000 characters.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 10000)]
     pub text: Patch<String>,
+    /// A person who exists.
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub issued_by_person_id: Patch<i64>,
+    /// An organization that exists.
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub lead_organization_id: Patch<i64>,
+    /// Organizations that exist, distinct, at most 100, none of them the lead.
+    #[schema(value_type = Option<std::collections::BTreeSet<i64>>, max_items = 100)]
     pub assignee_organization_ids: Patch<Vec<i64>>,
+    /// At most 500 characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 500)]
     pub source_document: Patch<String>,
+    #[schema(value_type = Option<NaiveDate>)]
     pub due_date: Patch<NaiveDate>,
-    pub status: Patch<&'static str>,
+    /// Default `open`. Setting `done` stamps `completed_at` with the current time unless it is
+    /// given; leaving `done` clears `completed_at`. A `cancelled` directive is final: only an admin
+    /// may change it (403 for others).
+    #[schema(value_type = DirectiveStatus)]
+    pub status: Patch<DirectiveStatus>,
+    /// Only with status `done` (422 otherwise); not in the future.
+    #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     pub completed_at: Patch<NaiveDateTime>,
 }
 
@@ -74,55 +85,32 @@ pub fn read(
     mode: Mode,
     meeting_from_path: Option<i64>,
     now: NaiveDateTime,
-) -> ApiResult<DirectiveInput> {
-    let (fields, read_only): (Vec<&str>, Vec<&str>) = match meeting_from_path {
-        Some(_) => (
-            FIELDS
-                .iter()
-                .copied()
-                .filter(|f| *f != "meeting_id")
-                .collect(),
-            READ_ONLY.iter().copied().chain(["meeting_id"]).collect(),
-        ),
-        None => (FIELDS.to_vec(), READ_ONLY.to_vec()),
+) -> ApiResult<DirectiveBody> {
+    let read_only: &[&str] = match meeting_from_path {
+        Some(_) => &[
+            "id",
+            "meeting_id",
+            "progress",
+            "created_at",
+            "updated_at",
+            "version",
+        ],
+        None => &["id", "progress", "created_at", "updated_at", "version"],
     };
-    let mut f = BodyReader::new(obj, &fields, &read_only, mode);
-    let meeting_id = match meeting_from_path {
-        Some(id) => Patch::Set(id),
-        None => {
-            let v = f.id("meeting_id");
-            f.required("meeting_id", v)
-        }
-    };
-    let text = f.text("text", 10_000);
-    let status = f.choice("status", STATUSES);
-    let completed_at = f.time("completed_at");
-    if let Patch::Set(t) = completed_at {
-        if t > now {
-            f.error("completed_at", "must not be in the future");
-        }
+    let mut body = crate::http::body::read::<DirectiveBody>(obj, mode, read_only);
+    if let Some(id) = meeting_from_path {
+        body.value.meeting_id = Patch::Set(id);
     }
-    let ordinal = f.integer("ordinal", 1, 10_000).map(|n| n as i32);
-    let input = DirectiveInput {
-        meeting_id,
-        text: f.required("text", text),
-        status: f.not_null("status", status),
-        ordinal,
-        issued_by_person_id: f.id("issued_by_person_id"),
-        lead_organization_id: f.id("lead_organization_id"),
-        assignee_organization_ids: f.id_list("assignee_organization_ids", 100),
-        source_document: f.text("source_document", 500),
-        due_date: f.date("due_date"),
-        completed_at,
-    };
-    f.finish()?;
-    Ok(input)
+    if matches!(body.value.completed_at, Patch::Set(t) if t > now) {
+        body.error("completed_at", "must not be in the future");
+    }
+    body.finish()
 }
 
 /// 422 naming each referenced record that does not exist, and an assignee that is also the lead.
 fn check_references(
     conn: &mut DbConnection,
-    input: &DirectiveInput,
+    input: &DirectiveBody,
     current: Option<&DirectiveRow>,
 ) -> ApiResult<()> {
     let mut errors = Vec::new();
@@ -201,7 +189,7 @@ fn check_references(
 /// The status and the closing dates a write leaves a directive with.
 #[derive(Debug, Clone, PartialEq)]
 struct Closing {
-    status: &'static str,
+    status: DirectiveStatus,
     completed_at: Option<NaiveDateTime>,
     completed_on: Option<NaiveDate>,
     cancelled_on: Option<NaiveDate>,
@@ -211,22 +199,20 @@ struct Closing {
 /// a cancellation is dated.
 fn settle(
     current: Option<&DirectiveRow>,
-    status: &Patch<&'static str>,
+    status: &Patch<DirectiveStatus>,
     completed_at: &Patch<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> ApiResult<Closing> {
-    let current_status = current
-        .and_then(|c| STATUSES.iter().find(|s| **s == c.status))
-        .copied();
+    let current_status = current.and_then(|c| DirectiveStatus::parse(&c.status));
     let status = match status {
         Patch::Set(s) => *s,
-        _ => current_status.unwrap_or("open"),
+        _ => current_status.unwrap_or(DirectiveStatus::Open),
     };
-    let was = |s: &str| current_status == Some(s);
-    let completed_at = if status == "done" {
+    let was = |s: DirectiveStatus| current_status == Some(s);
+    let completed_at = if status == DirectiveStatus::Done {
         match completed_at {
             Patch::Set(t) => Some(*t),
-            Patch::Absent if was("done") => current.and_then(|c| c.completed_at).or(Some(now)),
+            Patch::Absent if was(DirectiveStatus::Done) => current.and_then(|c| c.completed_at).or(Some(now)),
             Patch::Absent => Some(now),
             Patch::Null => {
                 return Err(ApiError::Validation(vec![FieldError::new(
@@ -244,9 +230,9 @@ fn settle(
         }
         None
     };
-    let cancelled_on = if status == "cancelled" {
+    let cancelled_on = if status == DirectiveStatus::Cancelled {
         match current.and_then(|c| c.cancelled_on) {
-            Some(d) if was("cancelled") => Some(d),
+            Some(d) if was(DirectiveStatus::Cancelled) => Some(d),
             _ => Some(date_in_vietnam(now)),
         }
     } else {
@@ -287,7 +273,7 @@ fn replace_assignees(conn: &mut DbConnection, id: i64, ids: &[i64]) -> ApiResult
 }
 
 /// Creates a directive; call inside a transaction. Returns its id.
-pub fn create(conn: &mut DbConnection, input: DirectiveInput, writer: Writer) -> ApiResult<i64> {
+pub fn create(conn: &mut DbConnection, input: DirectiveBody, writer: Writer) -> ApiResult<i64> {
     check_references(conn, &input, None)?;
     let closing = settle(None, &input.status, &input.completed_at, writer.now)?;
     let row: DirectiveRow = diesel::insert_into(directives::table)
@@ -299,7 +285,7 @@ pub fn create(conn: &mut DbConnection, input: DirectiveInput, writer: Writer) ->
             lead_organization_id: input.lead_organization_id.clone().into_option(),
             source_document: input.source_document.clone().into_option(),
             due_date: input.due_date.clone().into_option(),
-            status: closing.status.to_owned(),
+            status: closing.status.as_str().to_owned(),
             completed_at: closing.completed_at,
             completed_on: closing.completed_on,
             cancelled_on: closing.cancelled_on,
@@ -320,7 +306,7 @@ pub fn update(
     conn: &mut DbConnection,
     id: i64,
     if_match: Option<IfMatch>,
-    input: DirectiveInput,
+    input: DirectiveBody,
     writer: Writer,
 ) -> ApiResult<()> {
     versioned::update(conn, id, if_match, |conn, current: &DirectiveRow, next| {
@@ -362,7 +348,7 @@ pub fn update(
                 .clone()
                 .apply(current.source_document.clone())),
             directives::due_date.eq(input.due_date.clone().apply(current.due_date)),
-            directives::status.eq(closing.status),
+            directives::status.eq(closing.status.as_str()),
             directives::completed_at.eq(closing.completed_at),
             directives::completed_on.eq(closing.completed_on),
             directives::cancelled_on.eq(closing.cancelled_on),
@@ -412,37 +398,31 @@ pub fn delete(
     Ok(())
 }
 
-/// A validated progress update.
-#[derive(Debug)]
-pub struct UpdateInput {
-    pub note: String,
-    pub status: Option<&'static str>,
+/// A progress note to add.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct DirectiveUpdateBody {
+    /// Required; at most 10,000 characters.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 10000)]
+    pub note: Patch<String>,
+    /// A new status for the directive, applied in the same transaction under the directive's
+    /// status rules (a cancelled directive: admins only).
+    #[schema(value_type = Option<DirectiveStatus>)]
+    pub status: Patch<DirectiveStatus>,
 }
 
 /// Reads the body of `POST /directives/{id}/updates`.
-pub fn read_update(obj: Map<String, Value>) -> ApiResult<UpdateInput> {
-    let mut f = BodyReader::new(
-        obj,
-        &["note", "status"],
-        &[
-            "id",
-            "directive_id",
-            "author_user_id",
-            "author_name",
-            "created_at",
-            "updated_at",
-            "version",
-        ],
-        Mode::Create,
-    );
-    let note = f.text("note", 10_000);
-    let note = f.required("note", note);
-    let status = f.choice("status", STATUSES).into_option();
-    f.finish()?;
-    Ok(UpdateInput {
-        note: note.into_option().unwrap_or_default(),
-        status,
-    })
+pub fn read_update(obj: Map<String, Value>) -> ApiResult<DirectiveUpdateBody> {
+    const READ_ONLY: &[&str] = &[
+        "id",
+        "directive_id",
+        "author_user_id",
+        "author_name",
+        "created_at",
+        "updated_at",
+        "version",
+    ];
+    crate::http::body::read(obj, Mode::Create, READ_ONLY).finish()
 }
 
 /// Appends a progress note by `author_user_id`; a note with a new status changes the directive
@@ -450,12 +430,13 @@ pub fn read_update(obj: Map<String, Value>) -> ApiResult<UpdateInput> {
 pub fn add_update(
     conn: &mut DbConnection,
     directive_id: i64,
-    input: UpdateInput,
+    input: DirectiveUpdateBody,
     author_user_id: i64,
     writer: Writer,
 ) -> ApiResult<DirectiveUpdateRow> {
     let current: DirectiveRow = versioned::load(conn, directive_id)?;
-    if let Some(status) = input.status.filter(|s| *s != current.status) {
+    let status = input.status.into_option();
+    if let Some(status) = status.filter(|s| s.as_str() != current.status) {
         versioned::update(
             conn,
             directive_id,
@@ -474,7 +455,7 @@ pub fn add_update(
                         .filter(directives::version.eq(current.version)),
                 )
                 .set((
-                    directives::status.eq(closing.status),
+                    directives::status.eq(closing.status.as_str()),
                     directives::completed_at.eq(closing.completed_at),
                     directives::completed_on.eq(closing.completed_on),
                     directives::cancelled_on.eq(closing.cancelled_on),
@@ -492,8 +473,8 @@ pub fn add_update(
     let row: DirectiveUpdateRow = diesel::insert_into(directive_updates::table)
         .values(NewDirectiveUpdateRow {
             directive_id,
-            note: input.note,
-            status: input.status.map(str::to_owned),
+            note: input.note.into_option().unwrap_or_default(),
+            status: status.map(|s| s.as_str().to_owned()),
             author_user_id: Some(author_user_id),
             author_name_is_login: display_name.is_none(),
             author_name: display_name.unwrap_or(username),
@@ -545,7 +526,13 @@ mod tests {
     #[test]
     fn done_is_stamped_now_and_dated_in_vietnam() {
         let now = at("2021-12-31 17:30:00");
-        let c = settle(None, &Patch::Set("done"), &Patch::Absent, now).unwrap();
+        let c = settle(
+            None,
+            &Patch::Set(DirectiveStatus::Done),
+            &Patch::Absent,
+            now,
+        )
+        .unwrap();
         assert_eq!(c.completed_at, Some(now));
         assert_eq!(c.completed_on, NaiveDate::from_ymd_opt(2022, 1, 1));
     }
@@ -555,7 +542,7 @@ mod tests {
         let current = row("done", Some(at("2021-11-02 03:00:00")));
         let c = settle(
             Some(&current),
-            &Patch::Set("open"),
+            &Patch::Set(DirectiveStatus::Open),
             &Patch::Absent,
             at("2021-11-03 00:00:00"),
         )

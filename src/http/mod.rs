@@ -1,6 +1,7 @@
 //! What every resource shares over HTTP: strict queries, pages and cursors, ETags, includes, and
 //! the problem+json layer.
 
+pub mod body;
 pub mod caching;
 pub mod client;
 pub mod etag;

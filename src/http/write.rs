@@ -6,7 +6,6 @@ use std::pin::Pin;
 
 use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
-use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -41,6 +40,20 @@ pub enum Patch<T> {
     Absent,
     Null,
     Set(T),
+}
+
+/// A present key: `null` clears, a value sets (an absent one is the field's default, `Absent`).
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Patch<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Option::<T>::deserialize(d)?.map_or(Self::Null, Self::Set))
+    }
+}
+
+/// For examples in the spec: a set value as itself, anything else as `null`.
+impl<T: serde::Serialize> serde::Serialize for Patch<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_set().serialize(s)
+    }
 }
 
 impl<T> Patch<T> {
@@ -89,308 +102,10 @@ pub enum Mode {
     Patch,
 }
 
-/// Reads the fields of a JSON object body, collecting every problem instead of stopping at the
-/// first, and refusing fields the resource does not have.
-pub struct BodyReader {
-    obj: Map<String, Value>,
-    mode: Mode,
-    errors: Vec<FieldError>,
-}
-
-impl BodyReader {
-    pub fn new(obj: Map<String, Value>, allowed: &[&str], read_only: &[&str], mode: Mode) -> Self {
-        let mut errors = Vec::new();
-        for key in obj.keys() {
-            if allowed.contains(&key.as_str()) {
-                continue;
-            }
-            if read_only.contains(&key.as_str()) {
-                errors.push(FieldError::new(key, "is read-only"));
-            } else {
-                errors.push(FieldError::new(
-                    key,
-                    format!(
-                        "is not a field of this resource; allowed: {}",
-                        allowed.join(", ")
-                    ),
-                ));
-            }
-        }
-        Self { obj, mode, errors }
-    }
-
-    pub fn mode(&self) -> Mode {
-        self.mode
-    }
-
-    pub fn error(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(FieldError::new(field, message));
-    }
-
-    pub fn has_error(&self, field: &str) -> bool {
-        self.errors.iter().any(|e| e.field == field)
-    }
-
-    /// Ends validation: 422 with every problem found, if any.
-    pub fn finish(self) -> ApiResult<()> {
-        if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.errors))
-        }
-    }
-
-    fn raw(&mut self, name: &str) -> Patch<Value> {
-        match self.obj.remove(name) {
-            None => Patch::Absent,
-            Some(Value::Null) => Patch::Null,
-            Some(v) => Patch::Set(v),
-        }
-    }
-
-    /// A field that must have a value on create and may not be cleared.
-    pub fn required<T>(&mut self, name: &str, value: Patch<T>) -> Patch<T> {
-        match (&value, self.mode) {
-            (Patch::Absent, Mode::Create) => {
-                if !self.has_error(name) {
-                    self.error(name, "is required");
-                }
-                Patch::Absent
-            }
-            (Patch::Null, _) => {
-                self.error(name, "must not be null");
-                Patch::Absent
-            }
-            _ => value,
-        }
-    }
-
-    /// A field that may be left out but not set to `null`.
-    pub fn not_null<T>(&mut self, name: &str, value: Patch<T>) -> Patch<T> {
-        if let Patch::Null = value {
-            self.error(name, "must not be null");
-            return Patch::Absent;
-        }
-        value
-    }
-
-    fn typed<T>(
-        &mut self,
-        name: &str,
-        expected: &str,
-        read: impl FnOnce(&Value) -> Option<T>,
-    ) -> Patch<T> {
-        match self.raw(name) {
-            Patch::Absent => Patch::Absent,
-            Patch::Null => Patch::Null,
-            Patch::Set(v) => match read(&v) {
-                Some(t) => Patch::Set(t),
-                None => {
-                    self.error(name, format!("must be {expected}"));
-                    Patch::Absent
-                }
-            },
-        }
-    }
-
-    /// Text, NFC-normalised, at most `max_chars` characters; blank text and control characters
-    /// are refused (see [`text_problem`]).
-    pub fn text(&mut self, name: &str, max_chars: usize) -> Patch<String> {
-        let v = self.typed(name, "a string", |v| v.as_str().map(crate::text::nfc));
-        match v {
-            Patch::Set(s) => match text_problem(&s, max_chars) {
-                Some(problem) => {
-                    self.error(name, problem);
-                    Patch::Absent
-                }
-                None => Patch::Set(s),
-            },
-            other => other,
-        }
-    }
-
-    /// One of `allowed`.
-    pub fn choice(&mut self, name: &str, allowed: &[&'static str]) -> Patch<&'static str> {
-        let v = self.typed(name, "a string", |v| v.as_str().map(str::to_owned));
-        match v {
-            Patch::Set(s) => match allowed.iter().find(|a| **a == s) {
-                Some(a) => Patch::Set(*a),
-                None => {
-                    self.error(name, format!("must be one of: {}", allowed.join(", ")));
-                    Patch::Absent
-                }
-            },
-            Patch::Absent => Patch::Absent,
-            Patch::Null => Patch::Null,
-        }
-    }
-
-    /// An id: a positive whole number below 2^53.
-    pub fn id(&mut self, name: &str) -> Patch<i64> {
-        self.typed(name, "a positive whole number", as_id)
-    }
-
-    pub fn boolean(&mut self, name: &str) -> Patch<bool> {
-        self.typed(name, "true or false", Value::as_bool)
-    }
-
-    pub fn number(&mut self, name: &str) -> Patch<f64> {
-        self.typed(name, "a number", |v| v.as_f64().filter(|f| f.is_finite()))
-    }
-
-    pub fn integer(&mut self, name: &str, min: i64, max: i64) -> Patch<i64> {
-        self.typed(name, &format!("a whole number from {min} to {max}"), |v| {
-            v.as_i64().filter(|n| (min..=max).contains(n))
-        })
-    }
-
-    /// An RFC 3339 time, stored in UTC to the microsecond.
-    pub fn time(&mut self, name: &str) -> Patch<NaiveDateTime> {
-        self.typed(name, "an RFC 3339 time such as 2021-11-07T20:42:00Z", |v| {
-            v.as_str()
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                .map(|t| chrono::SubsecRound::trunc_subsecs(t.naive_utc(), 6))
-        })
-    }
-
-    /// A calendar date, `YYYY-MM-DD`.
-    pub fn date(&mut self, name: &str) -> Patch<NaiveDate> {
-        self.typed(name, "a date such as 2021-11-08", |v| {
-            v.as_str()
-                .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        })
-    }
-
-    /// An array of non-empty texts.
-    pub fn text_list(
-        &mut self,
-        name: &str,
-        max_items: usize,
-        max_chars: usize,
-    ) -> Patch<Vec<String>> {
-        let v = self.typed(name, "an array of strings", |v| {
-            v.as_array().map(|items| {
-                items
-                    .iter()
-                    .map(|i| i.as_str().map(crate::text::nfc))
-                    .collect::<Vec<_>>()
-            })
-        });
-        let Patch::Set(items) = v else {
-            return v.map(|_| Vec::new());
-        };
-        if items.len() > max_items {
-            self.error(name, format!("must have at most {max_items} items"));
-            return Patch::Absent;
-        }
-        let mut out = Vec::with_capacity(items.len());
-        let mut ok = true;
-        for (i, item) in items.into_iter().enumerate() {
-            match item {
-                Some(s) => match text_problem(&s, max_chars) {
-                    None => out.push(s),
-                    Some(problem) => {
-                        self.error(format!("{name}[{i}]"), problem);
-                        ok = false;
-                    }
-                },
-                None => {
-                    self.error(format!("{name}[{i}]"), "must be a string");
-                    ok = false;
-                }
-            }
-        }
-        if ok {
-            Patch::Set(out)
-        } else {
-            Patch::Absent
-        }
-    }
-
-    /// An array of distinct ids.
-    pub fn id_list(&mut self, name: &str, max_items: usize) -> Patch<Vec<i64>> {
-        let v = self.typed(name, "an array of ids", |v| v.as_array().cloned());
-        let Patch::Set(items) = v else {
-            return v.map(|_| Vec::new());
-        };
-        if items.len() > max_items {
-            self.error(name, format!("must have at most {max_items} items"));
-            return Patch::Absent;
-        }
-        let mut out: Vec<i64> = Vec::with_capacity(items.len());
-        let mut ok = true;
-        for (i, item) in items.iter().enumerate() {
-            match as_id(item) {
-                Some(id) if out.contains(&id) => {
-                    self.error(format!("{name}[{i}]"), "is listed twice");
-                    ok = false;
-                }
-                Some(id) => out.push(id),
-                None => {
-                    self.error(format!("{name}[{i}]"), "must be a positive whole number");
-                    ok = false;
-                }
-            }
-        }
-        if ok {
-            Patch::Set(out)
-        } else {
-            Patch::Absent
-        }
-    }
-
-    /// An array of objects, each read by `read` with its own field prefix (`media[2].caption`).
-    pub fn object_list<T>(
-        &mut self,
-        name: &str,
-        max_items: usize,
-        mut read: impl FnMut(&mut BodyReader, usize) -> Option<T>,
-    ) -> Patch<Vec<T>> {
-        let v = self.typed(name, "an array of objects", |v| v.as_array().cloned());
-        let Patch::Set(items) = v else {
-            return v.map(|_| Vec::new());
-        };
-        if items.len() > max_items {
-            self.error(name, format!("must have at most {max_items} items"));
-            return Patch::Absent;
-        }
-        let mut out = Vec::with_capacity(items.len());
-        let mut ok = true;
-        for (i, item) in items.into_iter().enumerate() {
-            let Value::Object(obj) = item else {
-                self.error(format!("{name}[{i}]"), "must be an object");
-                ok = false;
-                continue;
-            };
-            let mut inner = BodyReader {
-                obj,
-                mode: Mode::Create,
-                errors: Vec::new(),
-            };
-            let value = read(&mut inner, i);
-            for leftover in inner.obj.keys() {
-                inner
-                    .errors
-                    .push(FieldError::new(leftover, "is not a field here"));
-            }
-            for e in inner.errors.drain(..) {
-                ok = false;
-                self.errors.push(FieldError::new(
-                    format!("{name}[{i}].{}", e.field),
-                    e.message,
-                ));
-            }
-            if let Some(v) = value {
-                out.push(v);
-            }
-        }
-        if ok {
-            Patch::Set(out)
-        } else {
-            Patch::Absent
-        }
-    }
-}
+/// Text as every write takes it ([`text_problem`]): something other than
+/// white space, and no control character but tab, line feed and carriage return.
+pub const TEXT_PATTERN: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*\
+    [^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
 
 /// What is wrong with a text value, if anything: it is blank, longer than `max_chars`, or holds a
 /// control character. Tab, line feed and carriage return are text; NUL and the other controls are
@@ -413,10 +128,6 @@ pub fn text_problem(s: &str, max_chars: usize) -> Option<String> {
 /// A control character that no text field takes.
 pub fn is_refused_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\r')
-}
-
-fn as_id(v: &Value) -> Option<i64> {
-    v.as_i64().filter(|n| *n > 0 && *n < (1_i64 << 53))
 }
 
 /// The version an `If-Match` header demands, if any. `*` demands only that the record exists.

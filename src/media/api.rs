@@ -20,7 +20,7 @@ use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{BodyReader, JsonObject, Mode};
+use crate::http::write::{JsonObject, Mode};
 
 pub use super::embed::*;
 
@@ -29,58 +29,43 @@ pub use super::embed::*;
 #[schema(value_type = String, format = Binary)]
 pub struct ImageFile(pub Vec<u8>);
 
-/// The form of a `multipart/form-data` upload.
-#[derive(ToSchema)]
-pub struct MediaUpload {
-    /// The image: JPEG, PNG or WebP, at most 10 MiB and 40 megapixels.
-    #[schema(value_type = String, format = Binary)]
-    pub file: Vec<u8>,
-    /// At most 1,000 characters.
-    #[schema(min_length = 1, max_length = 1000)]
-    pub caption: Option<String>,
-    /// At most 1,000 characters.
-    #[schema(min_length = 1, max_length = 1000)]
-    pub alt_text: Option<String>,
-    /// At most 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
-    pub credit: Option<String>,
+/// The form of a `multipart/form-data` upload: the image in `file`, and the text fields of
+/// [`MediaBody`].
+pub struct MediaUpload;
+
+impl utoipa::PartialSchema for MediaUpload {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+        let file = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Binary,
+            )))
+            .description(Some(
+                "The image: JPEG, PNG or WebP, at most 10 MiB and 40 megapixels.",
+            ));
+        let mut form = match <MediaBody as utoipa::PartialSchema>::schema() {
+            utoipa::openapi::RefOr::T(Schema::Object(object)) => object,
+            _ => utoipa::openapi::schema::Object::new(),
+        };
+        form.description = Some("The form of a `multipart/form-data` upload.".to_owned());
+        form.properties
+            .shift_insert(0, "file".to_owned(), file.into());
+        form.required = vec!["file".to_owned()];
+        utoipa::openapi::RefOr::T(Schema::Object(form))
+    }
 }
 
-const TEXT_FIELDS: &[&str] = &["caption", "alt_text", "credit"];
+impl ToSchema for MediaUpload {}
 
-pub use super::write::TextInput;
-
-fn read_text(obj: Map<String, Value>, mode: Mode) -> ApiResult<TextInput> {
-    let read_only = &[
-        "id",
-        "kind",
-        "content_type",
-        "byte_size",
-        "width",
-        "height",
-        "sha256",
-        "url",
-        "variants",
-        "created_at",
-        "updated_at",
-        "version",
-    ];
-    let mut f = BodyReader::new(obj, TEXT_FIELDS, read_only, mode);
-    let input = TextInput {
-        caption: f.text("caption", 1000),
-        alt_text: f.text("alt_text", 1000),
-        credit: f.text("credit", 200),
-    };
-    f.finish()?;
-    Ok(input)
-}
+pub use super::write::MediaBody;
 
 /// An upload as received, before its bytes are looked at.
 struct Upload {
     bytes: Bytes,
     /// The format the raw body's `Content-Type` declares (none for a form).
     declared: Option<image::ImageFormat>,
-    text: TextInput,
+    text: MediaBody,
 }
 
 /// Room for a form's boundaries and text fields beside a file of the largest size.
@@ -129,7 +114,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> ApiResult<Uplo
         return Ok(Upload {
             bytes,
             declared: Some(format),
-            text: read_text(Map::new(), Mode::Create)?,
+            text: write::read(Map::new(), Mode::Create)?,
         });
     }
     if essence != "multipart/form-data" {
@@ -164,7 +149,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> ApiResult<Uplo
             )),
         }
     }
-    let text = match read_text(text, Mode::Create) {
+    let text = match write::read(text, Mode::Create) {
         Ok(t) => Some(t),
         Err(ApiError::Validation(more)) => {
             errors.extend(more);
@@ -537,20 +522,6 @@ pub async fn get_media_file(
         .body(bytes))
 }
 
-/// The writable fields of a media record.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct MediaBody {
-    /// At most 1,000 characters.
-    #[schema(min_length = 1, max_length = 1000)]
-    pub caption: Option<String>,
-    /// At most 1,000 characters.
-    #[schema(min_length = 1, max_length = 1000)]
-    pub alt_text: Option<String>,
-    /// At most 200 characters.
-    #[schema(min_length = 1, max_length = 200)]
-    pub credit: Option<String>,
-}
-
 /// Change a media record
 ///
 /// Editor role or above. A JSON merge patch of `caption`, `alt_text` and `credit` (`null`
@@ -576,7 +547,7 @@ pub async fn update_media(
         &req,
         &state,
         &caller,
-        || read_text(body.0, Mode::Patch),
+        || write::read(body.0, Mode::Patch),
         move |conn, if_match, input| {
             let row = write::update(conn, id, if_match, input)?;
             load_one(conn, row)

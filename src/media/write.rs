@@ -2,12 +2,15 @@
 //! photo is seen through the articles that show it.
 
 use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 use super::model::{self, FileRow, MediaRow};
 use crate::db::schema::{media, media_files};
 use crate::db::DbConnection;
 use crate::error::ApiResult;
-use crate::http::write::{IfMatch, Patch};
+use crate::http::write::{IfMatch, Mode, Patch};
 use crate::versioned;
 
 crate::versioned!(
@@ -19,11 +22,38 @@ crate::versioned!(
     public = |_| false
 );
 
-/// The text fields of a record, as sent in a form or a patch.
-pub struct TextInput {
+/// The writable fields of a media record: sent as form fields with an upload, or as a patch.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct MediaBody {
+    /// At most 1,000 characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 1000)]
     pub caption: Patch<String>,
+    /// At most 1,000 characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 1000)]
     pub alt_text: Patch<String>,
+    /// At most 200 characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
     pub credit: Patch<String>,
+}
+
+/// Reads the text fields of an upload form or a patch.
+pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<MediaBody> {
+    const READ_ONLY: &[&str] = &[
+        "id",
+        "kind",
+        "content_type",
+        "byte_size",
+        "width",
+        "height",
+        "sha256",
+        "url",
+        "variants",
+        "created_at",
+        "updated_at",
+        "version",
+    ];
+    crate::http::body::read(obj, mode, READ_ONLY).finish()
 }
 
 /// Stores a new record and its files' metadata (the bytes are already in the store); call inside
@@ -45,7 +75,7 @@ pub fn update(
     conn: &mut DbConnection,
     id: i64,
     if_match: Option<IfMatch>,
-    input: TextInput,
+    input: MediaBody,
 ) -> ApiResult<MediaRow> {
     versioned::update(conn, id, if_match, |conn, current: &MediaRow, next| {
         Ok(diesel::update(

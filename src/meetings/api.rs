@@ -1,16 +1,13 @@
 //! The meetings resource over HTTP.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use utoipa::ToSchema;
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::model::{
-    self, MeetingFilter, MeetingKind, MeetingSort, MeetingStatus, OrgRole, PartOfDay,
-};
+use super::model::{self, MeetingFilter, MeetingKind, MeetingSort, MeetingStatus, OrgRole};
 use super::write;
 use crate::app::AppState;
 use crate::articles::embed::visible_statuses;
@@ -187,40 +184,6 @@ pub async fn get_meeting(
     json_response(&req, StatusCode::OK, &meeting, tag)
 }
 
-/// The writable fields of a meeting (for a patch every field is optional).
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct MeetingBody {
-    /// Required on create.
-    #[schema(required = false, min_length = 1, max_length = 500)]
-    pub title: String,
-    /// Required on create.
-    #[schema(required = false)]
-    pub kind: MeetingKind,
-    /// Required on create: the day in Vietnam.
-    #[schema(required = false)]
-    pub date: NaiveDate,
-    pub part_of_day: Option<PartOfDay>,
-    pub starts_at: Option<DateTime<Utc>>,
-    #[schema(min_length = 1, max_length = 300)]
-    pub location: Option<String>,
-    #[schema(required = false, max_items = 50)]
-    pub host_organization_ids: std::collections::BTreeSet<i64>,
-    #[schema(required = false, max_items = 200)]
-    pub counterpart_organization_ids: std::collections::BTreeSet<i64>,
-    /// Setting it makes that person an attendee with role `chair`.
-    #[schema(minimum = 1)]
-    pub chair_person_id: Option<i64>,
-    #[schema(min_length = 1, max_length = 2000)]
-    pub topic: Option<String>,
-    #[schema(min_length = 1, max_length = 200)]
-    pub period_label: Option<String>,
-    #[schema(min_length = 1, max_length = 10000)]
-    pub summary: Option<String>,
-    /// Default `held`.
-    #[schema(required = false)]
-    pub status: MeetingStatus,
-}
-
 fn load_one(conn: &mut DbConnection, id: i64) -> ApiResult<Meeting> {
     let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
     to_dtos(conn, vec![row], None)?
@@ -234,7 +197,7 @@ fn load_one(conn: &mut DbConnection, id: i64) -> ApiResult<Meeting> {
 /// role `chair`.
 #[utoipa::path(operation_id = "create_meeting", tag = "meetings",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe for 24 h")),
-    request_body(content = MeetingBody, example = json!({
+    request_body(content = write::MeetingBody, example = json!({
         "title": "Ban Thường vụ Thành ủy làm việc với Đảng ủy phường Tuần Châu",
         "kind": "working_session", "date": "2021-11-08",
         "host_organization_ids": [5], "counterpart_organization_ids": [6], "chair_person_id": 3,
@@ -277,7 +240,7 @@ pub async fn create_meeting(
 #[utoipa::path(operation_id = "update_meeting", tag = "meetings",
     params(("id" = i64, Path, description = "The meeting's id"),
         ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
-    request_body(content = MeetingBody, content_type = "application/merge-patch+json", example = json!({"status": "held", "summary": null})),
+    request_body(content = write::MeetingBody, content_type = "application/merge-patch+json", example = json!({"status": "held", "summary": null})),
     security(("bearer" = [])),
     responses((status = 200, description = "The changed meeting", body = Meeting, headers(("ETag" = String))),
         (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]

@@ -4,7 +4,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::model::{self, MeetingRow, OrgRole};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::model::{self, MeetingKind, MeetingRow, MeetingStatus, OrgRole, PartOfDay};
 use crate::attendees::model::{AttendeeRow, NewAttendeeRow};
 use crate::db::refs::{self, Kind, Refs};
 use crate::db::schema::{
@@ -12,7 +15,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
+use crate::http::write::{IfMatch, JsonObject, Mode, Patch};
 use crate::resource::Resource;
 use crate::sync::changes::{self, Action};
 use crate::versioned;
@@ -131,86 +134,67 @@ fn set_role(
     Ok(())
 }
 
-pub struct MeetingInput {
-    title: Patch<String>,
-    kind: Patch<&'static str>,
-    date: Patch<NaiveDate>,
-    part_of_day: Patch<&'static str>,
-    starts_at: Patch<chrono::NaiveDateTime>,
-    location: Patch<String>,
-    hosts: Patch<Vec<i64>>,
-    counterparts: Patch<Vec<i64>>,
-    chair: Patch<i64>,
-    topic: Patch<String>,
-    period_label: Patch<String>,
-    summary: Patch<String>,
-    status: Patch<&'static str>,
+/// The writable fields of a meeting (for a patch every field is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct MeetingBody {
+    /// Required on create.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500)]
+    pub title: Patch<String>,
+    /// Required on create.
+    #[schema(value_type = MeetingKind, required = true)]
+    pub kind: Patch<MeetingKind>,
+    /// Required on create: the day in Vietnam.
+    #[schema(value_type = NaiveDate, required = true)]
+    pub date: Patch<NaiveDate>,
+    #[schema(value_type = Option<PartOfDay>)]
+    pub part_of_day: Patch<PartOfDay>,
+    #[schema(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    pub starts_at: Patch<NaiveDateTime>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 300)]
+    pub location: Patch<String>,
+    #[schema(value_type = std::collections::BTreeSet<i64>, max_items = 50)]
+    pub host_organization_ids: Patch<Vec<i64>>,
+    #[schema(value_type = std::collections::BTreeSet<i64>, max_items = 200)]
+    pub counterpart_organization_ids: Patch<Vec<i64>>,
+    /// Setting it makes that person an attendee with role `chair`.
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub chair_person_id: Patch<i64>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 2000)]
+    pub topic: Patch<String>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub period_label: Patch<String>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 10000)]
+    pub summary: Patch<String>,
+    /// Default `held`.
+    #[schema(value_type = MeetingStatus)]
+    pub status: Patch<MeetingStatus>,
 }
 
-const KINDS: &[&str] = &["working_session", "conference", "inspection", "other"];
-const STATUSES: &[&str] = &["scheduled", "held", "cancelled"];
-const PARTS: &[&str] = &["morning", "afternoon", "evening"];
-
 /// Reads a body; a create's organization lists are checked for a body on both sides.
-pub fn read(body: JsonObject, mode: Mode) -> ApiResult<MeetingInput> {
-    let mut f = BodyReader::new(
-        body.0,
-        &[
-            "title",
-            "kind",
-            "date",
-            "part_of_day",
-            "starts_at",
-            "location",
-            "host_organization_ids",
-            "counterpart_organization_ids",
-            "chair_person_id",
-            "topic",
-            "period_label",
-            "summary",
-            "status",
-        ],
-        &[
-            "id",
-            "article_ids",
-            "created_at",
-            "updated_at",
-            "version",
-            "attendees",
-            "articles",
-            "organizations",
-            "directives",
-            "targets",
-        ],
-        mode,
-    );
-    let title = f.text("title", 500);
-    let kind = f.choice("kind", KINDS);
-    let date = f.date("date");
-    let status = f.choice("status", STATUSES);
-    let hosts = f.id_list("host_organization_ids", 50);
-    let counterparts = f.id_list("counterpart_organization_ids", 200);
-    let input = MeetingInput {
-        title: f.required("title", title),
-        kind: f.required("kind", kind),
-        date: f.required("date", date),
-        status: f.not_null("status", status),
-        hosts: f.not_null("host_organization_ids", hosts),
-        counterparts: f.not_null("counterpart_organization_ids", counterparts),
-        part_of_day: f.choice("part_of_day", PARTS),
-        starts_at: f.time("starts_at"),
-        location: f.text("location", 300),
-        chair: f.id("chair_person_id"),
-        topic: f.text("topic", 2000),
-        period_label: f.text("period_label", 200),
-        summary: f.text("summary", 10_000),
-    };
-    f.finish()?;
+pub fn read(body: JsonObject, mode: Mode) -> ApiResult<MeetingBody> {
+    const READ_ONLY: &[&str] = &[
+        "id",
+        "article_ids",
+        "created_at",
+        "updated_at",
+        "version",
+        "attendees",
+        "articles",
+        "organizations",
+        "directives",
+        "targets",
+    ];
+    let input: MeetingBody = crate::http::body::read(body.0, mode, READ_ONLY).finish()?;
     if mode == Mode::Create {
         check_sides(
-            input.hosts.as_set().map(Vec::as_slice).unwrap_or_default(),
             input
-                .counterparts
+                .host_organization_ids
+                .as_set()
+                .map(Vec::as_slice)
+                .unwrap_or_default(),
+            input
+                .counterpart_organization_ids
                 .as_set()
                 .map(Vec::as_slice)
                 .unwrap_or_default(),
@@ -264,46 +248,68 @@ fn replace_sides(
     Ok(())
 }
 
-fn references(input: &MeetingInput) -> Refs {
+fn references(input: &MeetingBody) -> Refs {
     let mut refs = Refs::new();
     refs.many(
         "host_organization_ids",
         Kind::Organization,
-        input.hosts.as_set().map(Vec::as_slice),
+        input.host_organization_ids.as_set().map(Vec::as_slice),
     )
     .many(
         "counterpart_organization_ids",
         Kind::Organization,
-        input.counterparts.as_set().map(Vec::as_slice),
+        input
+            .counterpart_organization_ids
+            .as_set()
+            .map(Vec::as_slice),
     )
     .one(
         "chair_person_id",
         Kind::Person,
-        input.chair.as_set().copied(),
+        input.chair_person_id.as_set().copied(),
     );
     refs
 }
 
 /// Creates a meeting, and its chair as an attendee; call inside a transaction.
-pub fn create(conn: &mut DbConnection, input: MeetingInput) -> ApiResult<MeetingRow> {
-    let hosts = input.hosts.clone().into_option().unwrap_or_default();
-    let counterparts = input.counterparts.clone().into_option().unwrap_or_default();
+pub fn create(conn: &mut DbConnection, input: MeetingBody) -> ApiResult<MeetingRow> {
+    let hosts = input
+        .host_organization_ids
+        .clone()
+        .into_option()
+        .unwrap_or_default();
+    let counterparts = input
+        .counterpart_organization_ids
+        .clone()
+        .into_option()
+        .unwrap_or_default();
     references(&input).check(conn)?;
     let now = crate::time::now();
-    let chair = input.chair.into_option();
+    let chair = input.chair_person_id.into_option();
     let row: MeetingRow = diesel::insert_into(meetings::table)
         .values(model::NewMeetingRow {
             title: input.title.into_option().unwrap_or_default(),
-            kind: input.kind.into_option().unwrap_or("other").to_owned(),
+            kind: input
+                .kind
+                .into_option()
+                .map_or("other", MeetingKind::as_str)
+                .to_owned(),
             date: input.date.into_option().unwrap_or_default(),
-            part_of_day: input.part_of_day.into_option().map(str::to_owned),
+            part_of_day: input
+                .part_of_day
+                .into_option()
+                .map(|p| p.as_str().to_owned()),
             starts_at: input.starts_at.into_option(),
             location: input.location.into_option(),
             chair_person_id: chair,
             topic: input.topic.into_option(),
             period_label: input.period_label.into_option(),
             summary: input.summary.into_option(),
-            status: input.status.into_option().unwrap_or("held").to_owned(),
+            status: input
+                .status
+                .into_option()
+                .map_or("held", MeetingStatus::as_str)
+                .to_owned(),
             created_at: now,
             updated_at: now,
             version: 1,
@@ -322,19 +328,25 @@ pub fn update(
     conn: &mut DbConnection,
     id: i64,
     if_match: Option<IfMatch>,
-    input: MeetingInput,
+    input: MeetingBody,
 ) -> ApiResult<MeetingRow> {
-    let chair_changed = !input.chair.is_absent();
+    let chair_changed = !input.chair_person_id.is_absent();
     let now = crate::time::now();
     let after = versioned::update(conn, id, if_match, |conn, current: &MeetingRow, next| {
         references(&input).check(conn)?;
-        if !input.hosts.is_absent() || !input.counterparts.is_absent() {
+        if !input.host_organization_ids.is_absent()
+            || !input.counterpart_organization_ids.is_absent()
+        {
             let (cur_hosts, cur_counterparts) = model::organizations_of(conn, &[id])?
                 .remove(&id)
                 .unwrap_or_default();
-            let hosts = input.hosts.clone().into_option().unwrap_or(cur_hosts);
+            let hosts = input
+                .host_organization_ids
+                .clone()
+                .into_option()
+                .unwrap_or(cur_hosts);
             let counterparts = input
-                .counterparts
+                .counterpart_organization_ids
                 .clone()
                 .into_option()
                 .unwrap_or(cur_counterparts);
@@ -351,24 +363,22 @@ pub fn update(
             meetings::kind.eq(input
                 .kind
                 .into_option()
-                .unwrap_or(current.kind.as_str())
-                .to_owned()),
+                .map_or_else(|| current.kind.clone(), |v| v.as_str().to_owned())),
             meetings::date.eq(input.date.into_option().unwrap_or(current.date)),
             meetings::part_of_day.eq(input
                 .part_of_day
-                .map(str::to_owned)
+                .map(|p| p.as_str().to_owned())
                 .apply(current.part_of_day.clone())),
             meetings::starts_at.eq(input.starts_at.apply(current.starts_at)),
             meetings::location.eq(input.location.apply(current.location.clone())),
-            meetings::chair_person_id.eq(input.chair.apply(current.chair_person_id)),
+            meetings::chair_person_id.eq(input.chair_person_id.apply(current.chair_person_id)),
             meetings::topic.eq(input.topic.apply(current.topic.clone())),
             meetings::period_label.eq(input.period_label.apply(current.period_label.clone())),
             meetings::summary.eq(input.summary.apply(current.summary.clone())),
             meetings::status.eq(input
                 .status
                 .into_option()
-                .unwrap_or(current.status.as_str())
-                .to_owned()),
+                .map_or_else(|| current.status.clone(), |v| v.as_str().to_owned())),
             meetings::updated_at.eq(now),
             meetings::version.eq(next),
         ))

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::model::{self, OrgFilter, OrgKind, OrgLevel, OrgSort};
 use super::write;
@@ -167,35 +167,6 @@ fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("no organization {id}"))
 }
 
-/// The writable fields of an organization (for a patch every field is optional).
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct OrganizationBody {
-    /// Required on create.
-    #[schema(
-        example = "Đảng ủy phường Tuần Châu",
-        required = false,
-        min_length = 1,
-        max_length = 300
-    )]
-    pub name: String,
-    #[schema(min_length = 1, max_length = 100)]
-    pub short_name: Option<String>,
-    /// Required on create.
-    #[schema(required = false)]
-    pub kind: OrgKind,
-    /// Required on create.
-    #[schema(required = false)]
-    pub level: OrgLevel,
-    #[schema(minimum = 1)]
-    pub parent_id: Option<i64>,
-    #[schema(min_length = 1, max_length = 200)]
-    pub locality: Option<String>,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
-    #[schema(minimum = 1)]
-    pub successor_id: Option<i64>,
-}
-
 fn to_created(org: Organization) -> ApiResult<Created> {
     Ok(Created {
         location: format!("/api/v1/organizations/{}", org.id),
@@ -209,7 +180,7 @@ fn to_created(org: Organization) -> ApiResult<Created> {
 /// Editor role or above.
 #[utoipa::path(operation_id = "create_organization", tag = "organizations",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe for 24 h")),
-    request_body(content = OrganizationBody, example = json!({"name": "Đảng ủy phường Tuần Châu", "kind": "party_committee", "level": "commune", "parent_id": 1})),
+    request_body(content = write::OrganizationBody, example = json!({"name": "Đảng ủy phường Tuần Châu", "kind": "party_committee", "level": "commune", "parent_id": 1})),
     security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Organization, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/organizations")]
@@ -238,7 +209,7 @@ pub async fn create_organization(
 #[utoipa::path(operation_id = "update_organization", tag = "organizations",
     params(("id" = i64, Path, description = "The organization's id"),
         ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
-    request_body(content = OrganizationBody, content_type = "application/merge-patch+json", example = json!({"valid_to": "2025-06-30", "successor_id": 40})),
+    request_body(content = write::OrganizationBody, content_type = "application/merge-patch+json", example = json!({"valid_to": "2025-06-30", "successor_id": 40})),
     security(("bearer" = [])),
     responses((status = 200, description = "The changed organization", body = Organization, headers(("ETag" = String))),
         (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]

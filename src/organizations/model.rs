@@ -57,19 +57,6 @@ pub enum OrgLevel {
 
 crate::text_enum!(OrgLevel { Central => "central", Province => "province", District => "district", Commune => "commune" });
 
-pub const KINDS: &[&str] = &[
-    "party_committee",
-    "party_standing_committee",
-    "party_standing_board",
-    "peoples_committee",
-    "peoples_council",
-    "fatherland_front",
-    "mass_organization",
-    "agency",
-    "other",
-];
-pub const LEVELS: &[&str] = &["central", "province", "district", "commune"];
-
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = organizations)]
 pub struct OrgRow {

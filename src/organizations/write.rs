@@ -4,7 +4,10 @@
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
-use super::model::{self, OrgRow, KINDS, LEVELS};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::model::{self, OrgKind, OrgLevel, OrgRow};
 use crate::db::refs::{self, Kind, Refs};
 use crate::db::schema::{
     attendees, directive_assignees, directives, meeting_organizations, organizations, people,
@@ -12,7 +15,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
+use crate::http::write::{IfMatch, JsonObject, Mode, Patch};
 use crate::versioned;
 
 crate::versioned!(
@@ -23,59 +26,47 @@ crate::versioned!(
     find = model::find
 );
 
-pub struct OrgInput {
-    name: Patch<String>,
-    short_name: Patch<String>,
-    kind: Patch<&'static str>,
-    level: Patch<&'static str>,
-    parent_id: Patch<i64>,
-    locality: Patch<String>,
-    valid_from: Patch<NaiveDate>,
-    valid_to: Patch<NaiveDate>,
-    successor_id: Patch<i64>,
+/// The writable fields of an organization (for a patch every field is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct OrganizationBody {
+    /// Required on create.
+    #[schema(value_type = String, required = true, example = "Đảng ủy phường Tuần Châu",
+        min_length = 1, max_length = 300)]
+    pub name: Patch<String>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    pub short_name: Patch<String>,
+    /// Required on create.
+    #[schema(value_type = OrgKind, required = true)]
+    pub kind: Patch<OrgKind>,
+    /// Required on create.
+    #[schema(value_type = OrgLevel, required = true)]
+    pub level: Patch<OrgLevel>,
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub parent_id: Patch<i64>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub locality: Patch<String>,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub valid_from: Patch<NaiveDate>,
+    #[schema(value_type = Option<NaiveDate>)]
+    pub valid_to: Patch<NaiveDate>,
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub successor_id: Patch<i64>,
 }
 
-pub fn read(body: JsonObject, mode: Mode) -> ApiResult<OrgInput> {
-    let mut f = BodyReader::new(
-        body.0,
-        &[
-            "name",
-            "short_name",
-            "kind",
-            "level",
-            "parent_id",
-            "locality",
-            "valid_from",
-            "valid_to",
-            "successor_id",
-        ],
-        &["id", "created_at", "updated_at", "version", "children"],
-        mode,
-    );
-    let name = f.text("name", 300);
-    let kind = f.choice("kind", KINDS);
-    let level = f.choice("level", LEVELS);
-    let input = OrgInput {
-        name: f.required("name", name),
-        kind: f.required("kind", kind),
-        level: f.required("level", level),
-        short_name: f.text("short_name", 100),
-        parent_id: f.id("parent_id"),
-        locality: f.text("locality", 200),
-        valid_from: f.date("valid_from"),
-        valid_to: f.date("valid_to"),
-        successor_id: f.id("successor_id"),
-    };
-    if let (Patch::Set(from), Patch::Set(to)) = (&input.valid_from, &input.valid_to) {
+const READ_ONLY: &[&str] = &["id", "created_at", "updated_at", "version", "children"];
+
+pub fn read(body: JsonObject, mode: Mode) -> ApiResult<OrganizationBody> {
+    let mut body = crate::http::body::read::<OrganizationBody>(body.0, mode, READ_ONLY);
+    if let (Patch::Set(from), Patch::Set(to)) = (&body.value.valid_from, &body.value.valid_to) {
         if to < from {
-            f.error("valid_to", "must not be before valid_from");
+            body.error("valid_to", "must not be before valid_from");
         }
     }
-    f.finish()?;
-    Ok(input)
+    body.finish()
 }
 
-fn check_references(conn: &mut DbConnection, input: &OrgInput) -> ApiResult<()> {
+fn check_references(conn: &mut DbConnection, input: &OrganizationBody) -> ApiResult<()> {
     Refs::new()
         .one(
             "parent_id",
@@ -116,15 +107,25 @@ fn check_parent(conn: &mut DbConnection, id: i64, parent: Option<i64>) -> ApiRes
 }
 
 /// Creates an organization; call inside a transaction.
-pub fn create(conn: &mut DbConnection, input: OrgInput) -> ApiResult<OrgRow> {
+pub fn create(conn: &mut DbConnection, input: OrganizationBody) -> ApiResult<OrgRow> {
     check_references(conn, &input)?;
     let now = crate::time::now();
     let row: OrgRow = diesel::insert_into(organizations::table)
         .values(model::NewOrganizationRow {
             name: input.name.into_option().unwrap_or_default(),
             short_name: input.short_name.into_option(),
-            kind: input.kind.into_option().unwrap_or("other").to_owned(),
-            level: input.level.into_option().unwrap_or("commune").to_owned(),
+            kind: input
+                .kind
+                .into_option()
+                .unwrap_or(OrgKind::Other)
+                .as_str()
+                .to_owned(),
+            level: input
+                .level
+                .into_option()
+                .unwrap_or(OrgLevel::Commune)
+                .as_str()
+                .to_owned(),
             parent_id: input.parent_id.into_option(),
             locality: input.locality.into_option(),
             valid_from: input.valid_from.into_option(),
@@ -144,7 +145,7 @@ pub fn update(
     conn: &mut DbConnection,
     id: i64,
     if_match: Option<IfMatch>,
-    input: OrgInput,
+    input: OrganizationBody,
 ) -> ApiResult<OrgRow> {
     versioned::update(conn, id, if_match, |conn, current: &OrgRow, next| {
         check_references(conn, &input)?;
@@ -178,13 +179,11 @@ pub fn update(
             organizations::kind.eq(input
                 .kind
                 .into_option()
-                .unwrap_or(current.kind.as_str())
-                .to_owned()),
+                .map_or_else(|| current.kind.clone(), |v| v.as_str().to_owned())),
             organizations::level.eq(input
                 .level
                 .into_option()
-                .unwrap_or(current.level.as_str())
-                .to_owned()),
+                .map_or_else(|| current.level.clone(), |v| v.as_str().to_owned())),
             organizations::parent_id.eq(parent_id),
             organizations::locality.eq(input.locality.apply(current.locality.clone())),
             organizations::valid_from.eq(valid_from),

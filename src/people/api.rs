@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::model::{self, PersonFilter, PersonSort};
 use super::write;
@@ -175,29 +175,12 @@ fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("no person {id}"))
 }
 
-/// The writable fields of a person.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct PersonBody {
-    /// Required on create.
-    #[schema(
-        example = "Vũ Văn Diện",
-        required = false,
-        min_length = 1,
-        max_length = 200
-    )]
-    pub full_name: String,
-    #[schema(min_length = 1, max_length = 500)]
-    pub current_title: Option<String>,
-    #[schema(minimum = 1)]
-    pub organization_id: Option<i64>,
-}
-
 /// Create a person
 ///
 /// Editor role or above.
 #[utoipa::path(operation_id = "create_person", tag = "people",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe for 24 h")),
-    request_body(content = PersonBody, example = json!({"full_name": "Vũ Văn Diện", "current_title": "Bí thư Thành ủy", "organization_id": 5})),
+    request_body(content = write::PersonBody, example = json!({"full_name": "Vũ Văn Diện", "current_title": "Bí thư Thành ủy", "organization_id": 5})),
     security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Person, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/people")]
@@ -233,7 +216,7 @@ pub async fn create_person(
 #[utoipa::path(operation_id = "update_person", tag = "people",
     params(("id" = i64, Path, description = "The person's id"),
         ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
-    request_body(content = PersonBody, content_type = "application/merge-patch+json", example = json!({"current_title": "Ủy viên BTV Tỉnh ủy"})),
+    request_body(content = write::PersonBody, content_type = "application/merge-patch+json", example = json!({"current_title": "Ủy viên BTV Tỉnh ủy"})),
     security(("bearer" = [])),
     responses((status = 200, description = "The changed person", body = Person, headers(("ETag" = String))),
         (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]

@@ -1,41 +1,39 @@
 //! Writing people: reading a body, and the create, change and delete of the versioned write path.
 
 use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::model::{self, NewPersonRow, PersonRow};
 use crate::db::refs::{self, Kind, Refs};
 use crate::db::schema::{attendees, directives, meetings, people};
 use crate::db::DbConnection;
 use crate::error::ApiResult;
-use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
+use crate::http::write::{IfMatch, JsonObject, Mode, Patch};
 use crate::versioned;
 
 crate::versioned!(PersonRow, people, People, "person", find = model::find);
 
-pub struct PersonInput {
-    full_name: Patch<String>,
-    current_title: Patch<String>,
-    organization_id: Patch<i64>,
+/// The writable fields of a person.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct PersonBody {
+    /// Required on create.
+    #[schema(value_type = String, required = true, example = "Vũ Văn Diện", min_length = 1,
+        max_length = 200)]
+    pub full_name: Patch<String>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 500)]
+    pub current_title: Patch<String>,
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    pub organization_id: Patch<i64>,
 }
 
-pub fn read(body: JsonObject, mode: Mode) -> ApiResult<PersonInput> {
-    let mut f = BodyReader::new(
-        body.0,
-        &["full_name", "current_title", "organization_id"],
-        &["id", "created_at", "updated_at", "version", "meetings"],
-        mode,
-    );
-    let full_name = f.text("full_name", 200);
-    let input = PersonInput {
-        full_name: f.required("full_name", full_name),
-        current_title: f.text("current_title", 500),
-        organization_id: f.id("organization_id"),
-    };
-    f.finish()?;
-    Ok(input)
+pub fn read(body: JsonObject, mode: Mode) -> ApiResult<PersonBody> {
+    const READ_ONLY: &[&str] = &["id", "created_at", "updated_at", "version", "meetings"];
+    crate::http::body::read(body.0, mode, READ_ONLY).finish()
 }
 
-fn check_references(conn: &mut DbConnection, input: &PersonInput) -> ApiResult<()> {
+fn check_references(conn: &mut DbConnection, input: &PersonBody) -> ApiResult<()> {
     Refs::new()
         .one(
             "organization_id",
@@ -46,7 +44,7 @@ fn check_references(conn: &mut DbConnection, input: &PersonInput) -> ApiResult<(
 }
 
 /// Creates a person; call inside a transaction.
-pub fn create(conn: &mut DbConnection, input: PersonInput) -> ApiResult<PersonRow> {
+pub fn create(conn: &mut DbConnection, input: PersonBody) -> ApiResult<PersonRow> {
     check_references(conn, &input)?;
     let now = crate::time::now();
     let row: PersonRow = diesel::insert_into(people::table)
@@ -68,7 +66,7 @@ pub fn update(
     conn: &mut DbConnection,
     id: i64,
     if_match: Option<IfMatch>,
-    input: PersonInput,
+    input: PersonBody,
 ) -> ApiResult<PersonRow> {
     versioned::update(conn, id, if_match, |conn, current: &PersonRow, next| {
         check_references(conn, &input)?;

@@ -2,11 +2,11 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::model::{self, Direction, TargetFilter, TargetSort, TargetStatus};
+use super::model::{self, TargetFilter, TargetSort, TargetStatus};
 use super::write;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
@@ -125,49 +125,13 @@ pub async fn get_target(
     json_response(&req, StatusCode::OK, &target, Tag::Version(target.version))
 }
 
-/// The writable fields of a target (for create; for a patch every field is optional).
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct TargetBody {
-    /// Required on create; an organization that exists.
-    #[schema(required = false, minimum = 1)]
-    pub organization_id: i64,
-    /// A meeting that exists.
-    #[schema(minimum = 1)]
-    pub meeting_id: Option<i64>,
-    /// Required on create; at most 500 characters.
-    #[schema(required = false, min_length = 1, max_length = 500)]
-    pub indicator: String,
-    /// Required on create; any text (not empty), at most 100 characters.
-    #[schema(required = false, min_length = 1, max_length = 100)]
-    pub unit: String,
-    /// Required on create; at most 200 characters.
-    #[schema(required = false, min_length = 1, max_length = 200)]
-    pub period_label: String,
-    pub period_start: Option<NaiveDate>,
-    /// Not before `period_start`.
-    pub period_end: Option<NaiveDate>,
-    /// Greater than 0 whenever `actual_value` is given.
-    pub plan_value: Option<f64>,
-    pub actual_value: Option<f64>,
-    pub as_of: Option<NaiveDate>,
-    /// Default `higher_is_better`.
-    #[schema(required = false)]
-    pub direction: Direction,
-    /// Not negative.
-    #[schema(minimum = 0)]
-    pub reported_percent: Option<f64>,
-    /// At most 5,000 characters.
-    #[schema(min_length = 1, max_length = 5000)]
-    pub note: Option<String>,
-}
-
 /// Create a target
 ///
 /// Editor role or above. The organization and the meeting must exist; a plan of 0 or less beside
 /// an actual, or a period that ends before it starts, is a 422 naming the field.
 #[utoipa::path(operation_id = "create_target", tag = "targets",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: the same key and body within 24 h return the first response and create nothing; another body with the same key is a 422")),
-    request_body(content = TargetBody, description = "The new target", example = json!({
+    request_body(content = write::TargetBody, description = "The new target", example = json!({
         "organization_id": 14,
         "meeting_id": 3,
         "indicator": "Tỷ lệ hộ nghèo",
@@ -217,7 +181,7 @@ pub async fn create_target(
 #[utoipa::path(operation_id = "update_target", tag = "targets",
     params(("id" = i64, Path, description = "The target's id"),
         ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the target changed since")),
-    request_body(content = TargetBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"actual_value": 12.0, "as_of": "2021-12-31"})),
+    request_body(content = write::TargetBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"actual_value": 12.0, "as_of": "2021-12-31"})),
     security(("bearer" = [])),
     responses((status = 200, description = "The changed target", body = Target, headers(("ETag" = String))),
         (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -5,11 +5,14 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde_json::{Map, Value};
 
-use super::model::{self, NewTargetRow, TargetRow};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::model::{self, Direction, NewTargetRow, TargetRow};
 use crate::db::schema::{meetings, organizations, targets};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::write::{BodyReader, IfMatch, Mode, Patch};
+use crate::http::write::{IfMatch, Mode, Patch};
 use crate::versioned;
 
 crate::versioned!(
@@ -20,46 +23,45 @@ crate::versioned!(
     find = model::find_row
 );
 
-const FIELDS: &[&str] = &[
-    "organization_id",
-    "meeting_id",
-    "indicator",
-    "unit",
-    "period_label",
-    "period_start",
-    "period_end",
-    "plan_value",
-    "actual_value",
-    "as_of",
-    "direction",
-    "reported_percent",
-    "note",
-];
-const READ_ONLY: &[&str] = &[
-    "id",
-    "percent_of_plan",
-    "status",
-    "created_at",
-    "updated_at",
-    "version",
-];
-const DIRECTIONS: &[&str] = &["higher_is_better", "lower_is_better"];
-
-/// A validated target body: every field as absent, null or set.
-#[derive(Debug, Default)]
-pub struct TargetInput {
+/// The writable fields of a target (for create; for a patch every field is optional).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
+pub struct TargetBody {
+    /// Required on create; an organization that exists.
+    #[schema(value_type = i64, required = true, minimum = 1)]
     pub organization_id: Patch<i64>,
+    /// A meeting that exists.
+    #[schema(value_type = Option<i64>, minimum = 1)]
     pub meeting_id: Patch<i64>,
+    /// Required on create; at most 500 characters.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 500)]
     pub indicator: Patch<String>,
+    /// Required on create; any text (not empty), at most 100 characters.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
     pub unit: Patch<String>,
+    /// Required on create; at most 200 characters.
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 200)]
     pub period_label: Patch<String>,
+    #[schema(value_type = Option<NaiveDate>)]
     pub period_start: Patch<NaiveDate>,
+    /// Not before `period_start`.
+    #[schema(value_type = Option<NaiveDate>)]
     pub period_end: Patch<NaiveDate>,
+    /// Greater than 0 whenever `actual_value` is given.
+    #[schema(value_type = Option<f64>)]
     pub plan_value: Patch<f64>,
+    #[schema(value_type = Option<f64>)]
     pub actual_value: Patch<f64>,
+    #[schema(value_type = Option<NaiveDate>)]
     pub as_of: Patch<NaiveDate>,
-    pub direction: Patch<&'static str>,
+    /// Default `higher_is_better`.
+    #[schema(value_type = Direction)]
+    pub direction: Patch<Direction>,
+    /// Not negative.
+    #[schema(value_type = Option<f64>, minimum = 0)]
     pub reported_percent: Patch<f64>,
+    /// At most 5,000 characters.
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 5000)]
     pub note: Patch<String>,
 }
 
@@ -73,7 +75,7 @@ struct Figures {
 }
 
 impl Figures {
-    fn after(input: &TargetInput, current: Option<&TargetRow>) -> Self {
+    fn after(input: &TargetBody, current: Option<&TargetRow>) -> Self {
         Self {
             plan: input
                 .plan_value
@@ -119,43 +121,26 @@ impl Figures {
 
 /// Reads a create or patch body, reporting every field problem at once (on create, the figures
 /// are checked together here too).
-pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<TargetInput> {
-    let mut f = BodyReader::new(obj, FIELDS, READ_ONLY, mode);
-    let organization_id = f.id("organization_id");
-    let indicator = f.text("indicator", 500);
-    let unit = f.text("unit", 100);
-    let period_label = f.text("period_label", 200);
-    let direction = f.choice("direction", DIRECTIONS);
-    let reported_percent = f.number("reported_percent");
-    if matches!(reported_percent, Patch::Set(p) if p < 0.0) {
-        f.error("reported_percent", "must not be negative");
-    }
-    let input = TargetInput {
-        organization_id: f.required("organization_id", organization_id),
-        indicator: f.required("indicator", indicator),
-        unit: f.required("unit", unit),
-        period_label: f.required("period_label", period_label),
-        direction: f.not_null("direction", direction),
-        meeting_id: f.id("meeting_id"),
-        period_start: f.date("period_start"),
-        period_end: f.date("period_end"),
-        plan_value: f.number("plan_value"),
-        actual_value: f.number("actual_value"),
-        as_of: f.date("as_of"),
-        reported_percent,
-        note: f.text("note", 5000),
-    };
+pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<TargetBody> {
+    const READ_ONLY: &[&str] = &[
+        "id",
+        "percent_of_plan",
+        "status",
+        "created_at",
+        "updated_at",
+        "version",
+    ];
+    let mut body = crate::http::body::read::<TargetBody>(obj, mode, READ_ONLY);
     if mode == Mode::Create {
-        for e in Figures::after(&input, None).problems() {
-            f.error(e.field, e.message);
+        for e in Figures::after(&body.value, None).problems() {
+            body.error(e.field, e.message);
         }
     }
-    f.finish()?;
-    Ok(input)
+    body.finish()
 }
 
 /// 422 naming each referenced record that does not exist.
-fn check_references(conn: &mut DbConnection, input: &TargetInput) -> ApiResult<()> {
+fn check_references(conn: &mut DbConnection, input: &TargetBody) -> ApiResult<()> {
     let mut errors = Vec::new();
     if let Patch::Set(id) = input.organization_id {
         let n: i64 = organizations::table
@@ -186,7 +171,7 @@ fn check_references(conn: &mut DbConnection, input: &TargetInput) -> ApiResult<(
 }
 
 /// Creates a target; call inside a transaction. Returns its id.
-pub fn create(conn: &mut DbConnection, input: TargetInput, now: NaiveDateTime) -> ApiResult<i64> {
+pub fn create(conn: &mut DbConnection, input: TargetBody, now: NaiveDateTime) -> ApiResult<i64> {
     check_references(conn, &input)?;
     let indicator = input.indicator.clone().into_option().unwrap_or_default();
     let row: TargetRow = diesel::insert_into(targets::table)
@@ -210,7 +195,7 @@ pub fn create(conn: &mut DbConnection, input: TargetInput, now: NaiveDateTime) -
                 .direction
                 .clone()
                 .into_option()
-                .unwrap_or("higher_is_better")
+                .map_or("higher_is_better", Direction::as_str)
                 .to_owned(),
             reported_percent: input.reported_percent.clone().into_option(),
             note: input.note.clone().into_option(),
@@ -228,7 +213,7 @@ pub fn update(
     conn: &mut DbConnection,
     id: i64,
     if_match: Option<IfMatch>,
-    input: TargetInput,
+    input: TargetBody,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
     versioned::update(conn, id, if_match, |conn, current: &TargetRow, next| {
@@ -242,7 +227,7 @@ fn write_changes(
     id: i64,
     current: &TargetRow,
     next: i64,
-    input: &TargetInput,
+    input: &TargetBody,
     now: NaiveDateTime,
 ) -> ApiResult<usize> {
     let problems = Figures::after(input, Some(current)).problems();
@@ -288,8 +273,7 @@ fn write_changes(
             .direction
             .clone()
             .into_option()
-            .map(str::to_owned)
-            .unwrap_or(current.direction.clone())),
+            .map_or_else(|| current.direction.clone(), |d| d.as_str().to_owned())),
         targets::reported_percent.eq(input
             .reported_percent
             .clone()

@@ -14,43 +14,41 @@ use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::page::{Listing, Page, PagingQuery};
 use crate::http::query::StrictQuery;
-use crate::http::write::{BodyReader, IfMatch, JsonObject, Mode, Patch};
+use crate::http::write::{IfMatch, JsonObject, Mode, Patch};
 
 /// A new account.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct NewUser {
     /// 3 to 64 of a-z, 0-9, `.`, `_`, `-`.
-    #[schema(
-        example = "bientap.hanoi",
-        min_length = 3,
-        max_length = 64,
-        pattern = "^[a-z0-9][a-z0-9._-]*$"
-    )]
-    pub username: String,
+    #[schema(value_type = String, required = true, example = "bientap.hanoi", min_length = 3,
+        max_length = 64, pattern = "^[a-z0-9][a-z0-9._-]*$")]
+    pub username: Patch<String>,
     /// At least 12 characters.
-    #[schema(example = "một mật khẩu đủ dài", min_length = 12, max_length = 1024)]
-    pub password: String,
-    pub role: Role,
-    #[schema(min_length = 1, max_length = 200)]
-    pub display_name: Option<String>,
+    #[schema(value_type = String, required = true, example = "một mật khẩu đủ dài",
+        min_length = 12, max_length = 1024)]
+    pub password: Patch<String>,
+    #[schema(value_type = Role, required = true)]
+    pub role: Patch<Role>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub display_name: Patch<String>,
 }
 
 /// Changes to an account (a JSON merge patch).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct UserChanges {
-    #[schema(required = false)]
-    pub role: Role,
+    #[schema(value_type = Role)]
+    pub role: Patch<Role>,
     /// `true` disables the account (its tokens stop working at once); `false` enables it again.
-    #[schema(required = false)]
-    pub disabled: bool,
-    #[schema(min_length = 1, max_length = 200)]
-    pub display_name: Option<String>,
+    #[schema(value_type = bool)]
+    pub disabled: Patch<bool>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 200)]
+    pub display_name: Patch<String>,
     /// A new password, at least 12 characters.
-    #[schema(required = false, min_length = 12, max_length = 1024)]
-    pub password: String,
+    #[schema(value_type = String, min_length = 12, max_length = 1024)]
+    pub password: Patch<String>,
 }
-
-const ROLES: &[&str] = &["viewer", "editor", "admin"];
 
 /// List users
 ///
@@ -121,31 +119,24 @@ pub async fn create_user(
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Admin)?;
     let raw = serde_json::Value::Object(body.0.clone());
-    let mut f = BodyReader::new(
-        body.0,
-        &["username", "password", "role", "display_name"],
-        &[],
-        Mode::Create,
-    );
-    let username = f.text("username", 64);
-    let username = f.required("username", username);
-    if let Patch::Set(u) = &username {
+    let mut f = crate::http::body::read::<NewUser>(body.0, Mode::Create, &[]);
+    if let Patch::Set(u) = &f.value.username {
         if let Err(m) = model::check_username(u) {
             f.error("username", m);
         }
     }
-    let pw = f.text("password", password::MAX_PASSWORD_CHARS);
-    let pw = f.required("password", pw);
-    if let Patch::Set(p) = &pw {
+    if let Patch::Set(p) = &f.value.password {
         if let Err(m) = password::check_strength(p) {
             f.error("password", m);
         }
     }
-    let role = f.choice("role", ROLES);
-    let role = f.required("role", role);
-    let display_name = f.text("display_name", 200);
-    f.finish()?;
-    let (Patch::Set(username), Patch::Set(pw), Patch::Set(role)) = (username, pw, role) else {
+    let NewUser {
+        username: Patch::Set(username),
+        password: Patch::Set(pw),
+        role: Patch::Set(role),
+        display_name,
+    } = f.finish()?
+    else {
         return Err(ApiError::internal("validated fields missing"));
     };
     let hash = web::block(move || password::hash(&pw))
@@ -168,7 +159,7 @@ pub async fn create_user(
                         username,
                         display_name: display_name.into_option(),
                         password_hash: hash,
-                        role: role.to_owned(),
+                        role: role.as_str().to_owned(),
                         disabled_at: None,
                         created_at: now,
                         updated_at: now,
@@ -208,33 +199,24 @@ pub async fn update_user(
     caller.require(Role::Admin)?;
     let id = path.into_inner();
     let if_match = IfMatch::from_request(&req);
-    let mut f = BodyReader::new(
-        body.0,
-        &["role", "disabled", "display_name", "password"],
-        &[
-            "id",
-            "username",
-            "created_at",
-            "updated_at",
-            "version",
-            "disabled_at",
-        ],
-        Mode::Patch,
-    );
-    let role = f.choice("role", ROLES);
-    let role = f.required("role", role);
-    let disabled = f.boolean("disabled");
-    let disabled = f.required("disabled", disabled);
-    let display_name = f.text("display_name", 200);
-    let pw = f.text("password", password::MAX_PASSWORD_CHARS);
-    let pw = f.required("password", pw);
-    if let Patch::Set(p) = &pw {
+    const READ_ONLY: &[&str] = &[
+        "id",
+        "username",
+        "created_at",
+        "updated_at",
+        "version",
+        "disabled_at",
+    ];
+    let mut f = crate::http::body::read::<UserChanges>(body.0, Mode::Patch, READ_ONLY);
+    if let Patch::Set(p) = &f.value.password {
         if let Err(m) = password::check_strength(p) {
             f.error("password", m);
         }
     }
+    let (disabled, role) = (f.value.disabled.clone(), f.value.role.clone());
     if caller.user_id() == Some(id)
-        && (matches!(disabled, Patch::Set(true)) || matches!(role, Patch::Set(r) if r != "admin"))
+        && (matches!(disabled, Patch::Set(true))
+            || matches!(role, Patch::Set(r) if r != Role::Admin))
     {
         f.error(
             if matches!(disabled, Patch::Set(true)) {
@@ -245,7 +227,11 @@ pub async fn update_user(
             "an admin cannot disable or demote themselves",
         );
     }
-    f.finish()?;
+    let UserChanges {
+        display_name,
+        password: pw,
+        ..
+    } = f.finish()?;
     let hash = match pw {
         Patch::Set(p) => Some(
             web::block(move || password::hash(&p))
@@ -258,7 +244,7 @@ pub async fn update_user(
         .db
         .write(move |conn| {
             let change = model::Change {
-                role: role.into_option(),
+                role: role.into_option().map(Role::as_str),
                 disabled: disabled.into_option(),
                 display_name,
                 password_hash: hash,

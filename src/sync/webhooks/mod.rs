@@ -25,13 +25,12 @@ use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::page::{paginate, Listing, Page, PageRequest, PagingQuery};
 use crate::http::query::StrictQuery;
-use crate::http::write::{expect_written, BodyReader, IfMatch, JsonObject, Mode, Patch};
+use crate::http::write::{expect_written, IfMatch, JsonObject, Mode, Patch};
 use crate::resource::Resource;
 use crate::time::utc;
 
 /// How long the secret before a rotation still signs deliveries.
 const ROTATION_GRACE: chrono::Duration = chrono::Duration::hours(24);
-const MAX_URL_CHARS: usize = 2000;
 
 /// A subscriber to the change feed. Its signing secret is shown only when it is created and when
 /// it is rotated.
@@ -102,45 +101,57 @@ pub struct WebhookWithSecret {
 }
 
 /// A new webhook.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct NewWebhook {
     /// An `http` or `https` URL without user or password.
-    #[schema(
-        example = "https://congthongtin.quangninh.gov.vn/bantin/webhook",
-        min_length = 1,
-        max_length = 2000,
-        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+([/?#]\\S*)?$"
-    )]
-    pub url: String,
+    #[schema(value_type = String, required = true,
+        example = "https://congthongtin.quangninh.gov.vn/bantin/webhook", min_length = 1,
+        max_length = 2000, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+([/?#]\\S*)?$")]
+    pub url: Patch<String>,
     /// Only these collections (`articles`, `meetings`, `attendees`, `directives`,
     /// `directive_updates`, `targets`, `organizations`, `people`, `media`); absent or empty for all.
-    #[schema(max_items = 9)]
-    pub resources: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<Resource>>, max_items = 9)]
+    pub resources: Patch<Vec<Resource>>,
     /// Default `true`.
-    #[schema(required = false)]
-    pub active: bool,
-    #[schema(min_length = 1, max_length = 500)]
-    pub description: Option<String>,
+    #[schema(value_type = bool)]
+    pub active: Patch<bool>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 500)]
+    pub description: Patch<String>,
 }
 
 /// Changes to a webhook (a JSON merge patch).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct WebhookChanges {
     /// An `http` or `https` URL without user or password.
-    #[schema(
-        required = false,
-        min_length = 1,
-        max_length = 2000,
-        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+([/?#]\\S*)?$"
-    )]
-    pub url: String,
-    #[schema(max_items = 9)]
-    pub resources: Option<Vec<String>>,
+    #[schema(value_type = String, min_length = 1, max_length = 2000,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+([/?#]\\S*)?$")]
+    pub url: Patch<String>,
+    #[schema(value_type = Option<Vec<Resource>>, max_items = 9)]
+    pub resources: Patch<Vec<Resource>>,
     /// `true` re-enables a webhook the worker disabled; deliveries resume where they stopped.
-    #[schema(required = false)]
-    pub active: bool,
-    #[schema(min_length = 1, max_length = 500)]
-    pub description: Option<String>,
+    #[schema(value_type = bool)]
+    pub active: Patch<bool>,
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 500)]
+    pub description: Patch<String>,
+}
+
+impl From<NewWebhook> for WebhookChanges {
+    fn from(new: NewWebhook) -> Self {
+        let NewWebhook {
+            url,
+            resources,
+            active,
+            description,
+        } = new;
+        Self {
+            url,
+            resources,
+            active,
+            description,
+        }
+    }
 }
 
 /// One attempt to deliver.
@@ -226,63 +237,38 @@ fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("no webhook {id}"))
 }
 
-/// The fields of a create or a patch, read and checked (all problems at once).
-struct Input {
-    url: Patch<String>,
-    resources: Patch<Vec<String>>,
-    active: Patch<bool>,
-    description: Patch<String>,
-}
-
+/// Reads a create (as [`NewWebhook`]) or a patch, with every problem at once; the URL is
+/// trimmed and must pass the guard.
 fn read_input(
     body: serde_json::Map<String, serde_json::Value>,
     mode: Mode,
     allow_private: bool,
-) -> ApiResult<Input> {
-    let mut f = BodyReader::new(
-        body,
-        &["url", "resources", "active", "description"],
-        &[
-            "id",
-            "secret",
-            "failing_since",
-            "disabled_at",
-            "disabled_reason",
-            "previous_secret_expires_at",
-            "created_at",
-            "updated_at",
-            "version",
-        ],
-        mode,
-    );
-    let url = f.text("url", MAX_URL_CHARS);
-    let url = f.required("url", url);
-    if let Patch::Set(u) = &url {
+) -> ApiResult<WebhookChanges> {
+    const READ_ONLY: &[&str] = &[
+        "id",
+        "secret",
+        "failing_since",
+        "disabled_at",
+        "disabled_reason",
+        "previous_secret_expires_at",
+        "created_at",
+        "updated_at",
+        "version",
+    ];
+    let mut read = match mode {
+        Mode::Create => {
+            crate::http::body::read::<NewWebhook>(body, mode, READ_ONLY).map(WebhookChanges::from)
+        }
+        Mode::Patch => crate::http::body::read::<WebhookChanges>(body, mode, READ_ONLY),
+    };
+    if let Patch::Set(u) = &read.value.url {
         if let Err(m) = guard::check_url(u.trim(), allow_private) {
-            f.error("url", m);
+            read.error("url", m);
         }
     }
-    let resources = f.text_list("resources", Resource::ALL.len(), 64);
-    if let Patch::Set(list) = &resources {
-        for (i, r) in list.iter().enumerate() {
-            if Resource::parse(r).is_none() {
-                f.error(
-                    format!("resources[{i}]"),
-                    format!("`{r}` is not one of: {}", Resource::names()),
-                );
-            }
-        }
-    }
-    let active = f.boolean("active");
-    let active = f.not_null("active", active);
-    let description = f.text("description", 500);
-    f.finish()?;
-    Ok(Input {
-        url: url.map(|u| u.trim().to_owned()),
-        resources,
-        active,
-        description,
-    })
+    let mut input = read.finish()?;
+    input.url = input.url.map(|u| u.trim().to_owned());
+    Ok(input)
 }
 
 /// The addresses a subscriber's host name resolves to now must not be internal either (checked
@@ -311,11 +297,14 @@ async fn check_resolved(url: &Patch<String>, allow_private: bool) -> ApiResult<(
     Ok(())
 }
 
-fn resources_text(list: Vec<String>) -> String {
+fn resources_text(list: Vec<Resource>) -> String {
     let mut list = list;
-    list.sort_unstable_by_key(|r| Resource::parse(r));
+    list.sort_unstable();
     list.dedup();
-    list.join(",")
+    list.iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// List webhooks
