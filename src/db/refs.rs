@@ -116,6 +116,95 @@ impl Refs {
     }
 }
 
+/// Where records point at each kind, for the 409 of a delete: what the message calls them, and
+/// the table and columns that point (a row counts once however many of its columns do).
+const POINTERS: &[(Kind, &str, &str, &[&str])] = &[
+    (
+        Kind::Organization,
+        "meetings",
+        "meeting_organizations",
+        &["organization_id"],
+    ),
+    (Kind::Organization, "people", "people", &["organization_id"]),
+    (
+        Kind::Organization,
+        "attendees",
+        "attendees",
+        &["organization_id"],
+    ),
+    (
+        Kind::Organization,
+        "directives",
+        "directives",
+        &["lead_organization_id"],
+    ),
+    (
+        Kind::Organization,
+        "directives",
+        "directive_assignees",
+        &["organization_id"],
+    ),
+    (
+        Kind::Organization,
+        "targets",
+        "targets",
+        &["organization_id"],
+    ),
+    (
+        Kind::Organization,
+        "organizations (as parent or successor)",
+        "organizations",
+        &["parent_id", "successor_id"],
+    ),
+    (Kind::Person, "attendees", "attendees", &["person_id"]),
+    (
+        Kind::Person,
+        "meetings (as chair)",
+        "meetings",
+        &["chair_person_id"],
+    ),
+    (
+        Kind::Person,
+        "directives",
+        "directives",
+        &["issued_by_person_id"],
+    ),
+    (Kind::Meeting, "directives", "directives", &["meeting_id"]),
+    (Kind::Meeting, "targets", "targets", &["meeting_id"]),
+    (
+        Kind::Meeting,
+        "articles",
+        "article_meetings",
+        &["meeting_id"],
+    ),
+];
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// 409 naming what still points at record `id` of `kind`, or `Ok` when nothing does.
+pub fn check_unused(conn: &mut DbConnection, kind: Kind, id: i64) -> ApiResult<()> {
+    let mut uses: Vec<(&str, i64)> = Vec::new();
+    for (_, label, table, columns) in POINTERS.iter().filter(|(k, ..)| *k == kind) {
+        let pointing: Vec<String> = columns.iter().map(|c| format!("{c} = $1")).collect();
+        // Table and column names are the constants above; the id is bound.
+        let count: Count = diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM {table} WHERE {}",
+            pointing.join(" OR ")
+        ))
+        .bind::<diesel::sql_types::BigInt, _>(id)
+        .get_result(conn)?;
+        match uses.iter_mut().find(|(l, _)| l == label) {
+            Some((_, n)) => *n += count.n,
+            None => uses.push((label, count.n)),
+        }
+    }
+    in_use_error(kind.noun(), id, &uses)
+}
+
 /// What still uses a record, for the 409 of a delete: `("meetings", 3)` and so on.
 pub fn in_use_error(what: &str, id: i64, uses: &[(&str, i64)]) -> ApiResult<()> {
     let used: Vec<String> = uses

@@ -10,9 +10,7 @@ use utoipa::ToSchema;
 use super::model::{self, MeetingKind, MeetingRow, MeetingStatus, OrgRole, PartOfDay};
 use crate::attendees::model::{AttendeeRow, NewAttendeeRow};
 use crate::db::refs::{self, Kind, Refs};
-use crate::db::schema::{
-    article_meetings, attendees, directives, meeting_organizations, meetings, people, targets,
-};
+use crate::db::schema::{attendees, meeting_organizations, meetings, people};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::write::{IfMatch, JsonObject, Mode, Patch};
@@ -394,27 +392,7 @@ pub fn update(
 /// articles point to it; call inside a transaction.
 pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
     versioned::delete(conn, id, if_match, |conn, _: &MeetingRow| {
-        let directives: i64 = directives::table
-            .filter(directives::meeting_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let targets: i64 = targets::table
-            .filter(targets::meeting_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let articles: i64 = article_meetings::table
-            .filter(article_meetings::meeting_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        refs::in_use_error(
-            "meeting",
-            id,
-            &[
-                ("directives", directives),
-                ("targets", targets),
-                ("articles", articles),
-            ],
-        )?;
+        refs::check_unused(conn, Kind::Meeting, id)?;
         let gone: Vec<(i64, i64)> = attendees::table
             .filter(attendees::meeting_id.eq(id))
             .select((attendees::id, attendees::version))

@@ -9,10 +9,7 @@ use utoipa::ToSchema;
 
 use super::model::{self, OrgKind, OrgLevel, OrgRow};
 use crate::db::refs::{self, Kind, Refs};
-use crate::db::schema::{
-    attendees, directive_assignees, directives, meeting_organizations, organizations, people,
-    targets,
-};
+use crate::db::schema::organizations;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::write::{IfMatch, JsonObject, Mode, Patch};
@@ -199,50 +196,7 @@ pub fn update(
 /// Deletes an organization nothing uses any more; call inside a transaction.
 pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
     versioned::delete(conn, id, if_match, |conn, _: &OrgRow| {
-        let meetings: i64 = meeting_organizations::table
-            .filter(meeting_organizations::organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let people: i64 = people::table
-            .filter(people::organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let attendees: i64 = attendees::table
-            .filter(attendees::organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let led: i64 = directives::table
-            .filter(directives::lead_organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let assigned: i64 = directive_assignees::table
-            .filter(directive_assignees::organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let targets: i64 = targets::table
-            .filter(targets::organization_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let children: i64 = organizations::table
-            .filter(
-                organizations::parent_id
-                    .eq(id)
-                    .or(organizations::successor_id.eq(id)),
-            )
-            .count()
-            .get_result(conn)?;
-        refs::in_use_error(
-            "organization",
-            id,
-            &[
-                ("meetings", meetings),
-                ("people", people),
-                ("attendees", attendees),
-                ("directives", led + assigned),
-                ("targets", targets),
-                ("organizations (as parent or successor)", children),
-            ],
-        )
+        refs::check_unused(conn, Kind::Organization, id)
     })?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 
 use super::model::{self, NewPersonRow, PersonRow};
 use crate::db::refs::{self, Kind, Refs};
-use crate::db::schema::{attendees, directives, meetings, people};
+use crate::db::schema::people;
 use crate::db::DbConnection;
 use crate::error::ApiResult;
 use crate::http::write::{IfMatch, JsonObject, Mode, Patch};
@@ -92,27 +92,7 @@ pub fn update(
 /// Deletes a person nothing refers to; call inside a transaction.
 pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
     versioned::delete(conn, id, if_match, |conn, _: &PersonRow| {
-        let attended: i64 = attendees::table
-            .filter(attendees::person_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let chaired: i64 = meetings::table
-            .filter(meetings::chair_person_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        let issued: i64 = directives::table
-            .filter(directives::issued_by_person_id.eq(id))
-            .count()
-            .get_result(conn)?;
-        refs::in_use_error(
-            "person",
-            id,
-            &[
-                ("attendees", attended),
-                ("meetings (as chair)", chaired),
-                ("directives", issued),
-            ],
-        )
+        refs::check_unused(conn, Kind::Person, id)
     })?;
     Ok(())
 }
