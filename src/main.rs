@@ -194,7 +194,9 @@ fn user(config: &Config, command: UserCommand) -> Result<(), String> {
     })?;
     println!(
         "created user {} ({}) with id {}",
-        created.username, created.role, created.id
+        created.username,
+        created.role.as_str(),
+        created.id
     );
     Ok(())
 }

@@ -102,7 +102,7 @@ impl Article {
             category: row.category,
             source_name: row.source_name,
             source_url: row.source_url,
-            status: ArticleStatus::parse(&row.status).unwrap_or(ArticleStatus::Draft),
+            status: row.status,
             published_at: row.published_at.map(utc),
             cover_media_id: row.cover_media_id,
             created_at: utc(row.created_at),

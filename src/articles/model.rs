@@ -43,6 +43,13 @@ impl ArticleStatus {
     }
 }
 
+impl TryFrom<String> for ArticleStatus {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Self::parse(&s).ok_or_else(|| format!("`{s}` is not an article status"))
+    }
+}
+
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = articles)]
 pub struct ArticleRow {
@@ -56,7 +63,8 @@ pub struct ArticleRow {
     pub category: Option<String>,
     pub source_name: Option<String>,
     pub source_url: Option<String>,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: ArticleStatus,
     pub published_at: Option<NaiveDateTime>,
     pub cover_media_id: Option<i64>,
     pub created_at: NaiveDateTime,
@@ -348,7 +356,7 @@ pub fn search_doc(row: &ArticleRow, authors: &[String]) -> Doc {
             Some(row.body.as_str()),
             Some(authors.as_str()),
         ]),
-        public: row.status == ArticleStatus::Published.as_str(),
+        public: row.status == ArticleStatus::Published,
         recency: row.published_at.unwrap_or(row.created_at),
     }
 }

@@ -23,7 +23,7 @@ crate::versioned!(
     Articles,
     "article",
     find = model::find_by_id,
-    public = |row| row.status == "published"
+    public = |row| row.status == ArticleStatus::Published
 );
 
 crate::text_item!(
@@ -303,13 +303,9 @@ pub fn update(
             slug_taken(conn, s, Some(id))?;
         }
         let now = crate::time::now();
-        let status = input
-            .status
-            .clone()
-            .into_option()
-            .map_or_else(|| current.status.clone(), |s| s.as_str().to_owned());
+        let status = input.status.clone().into_option().unwrap_or(current.status);
         let mut published_at = input.published_at.clone().apply(current.published_at);
-        if status == "published" && published_at.is_none() {
+        if status == ArticleStatus::Published && published_at.is_none() {
             published_at = Some(now);
         }
         let written = diesel::update(
@@ -337,7 +333,7 @@ pub fn update(
             articles::category.eq(input.category.clone().apply(current.category.clone())),
             articles::source_name.eq(input.source_name.clone().apply(current.source_name.clone())),
             articles::source_url.eq(input.source_url.clone().apply(current.source_url.clone())),
-            articles::status.eq(&status),
+            articles::status.eq(status.as_str()),
             articles::published_at.eq(published_at),
             articles::cover_media_id.eq(input.cover_media_id.clone().apply(current.cover_media_id)),
             articles::updated_at.eq(now),

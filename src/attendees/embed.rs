@@ -42,7 +42,7 @@ impl From<AttendeeRow> for Attendee {
             id: row.id,
             meeting_id: row.meeting_id,
             person_id: row.person_id,
-            role: AttendeeRole::parse(&row.role).unwrap_or(AttendeeRole::Attendee),
+            role: row.role,
             title_at_meeting: row.title_at_meeting,
             organization_id: row.organization_id,
             created_at: utc(row.created_at),

@@ -39,7 +39,8 @@ pub struct AttendeeRow {
     pub id: i64,
     pub meeting_id: i64,
     pub person_id: i64,
-    pub role: String,
+    #[diesel(deserialize_as = String)]
+    pub role: AttendeeRole,
     pub title_at_meeting: Option<String>,
     pub organization_id: Option<i64>,
     pub created_at: NaiveDateTime,

@@ -142,10 +142,7 @@ pub fn update(
                 .filter(attendees::version.eq(current.version)),
         )
         .set((
-            attendees::role.eq(input
-                .role
-                .into_option()
-                .map_or_else(|| current.role.clone(), |r| r.as_str().to_owned())),
+            attendees::role.eq(input.role.into_option().unwrap_or(current.role).as_str()),
             attendees::title_at_meeting.eq(input
                 .title_at_meeting
                 .apply(current.title_at_meeting.clone())),
@@ -155,11 +152,11 @@ pub fn update(
         ))
         .execute(conn)?)
     })?;
-    let was_chair = before.is_some_and(|b| b.role == "chair");
+    let was_chair = before.is_some_and(|b| b.role == AttendeeRole::Chair);
     let now = crate::time::now();
-    if after.role == "chair" && !was_chair {
+    if after.role == AttendeeRole::Chair && !was_chair {
         sync_chair(conn, after.meeting_id, Some(after.person_id), now)?;
-    } else if was_chair && after.role != "chair" {
+    } else if was_chair && after.role != AttendeeRole::Chair {
         sync_chair(conn, after.meeting_id, None, now)?;
     }
     versioned::load(conn, id)
@@ -169,7 +166,7 @@ pub fn update(
 /// transaction.
 pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
     let gone = versioned::delete(conn, id, if_match, |_, _: &AttendeeRow| Ok(()))?;
-    if gone.role == "chair" {
+    if gone.role == AttendeeRole::Chair {
         sync_chair(conn, gone.meeting_id, None, crate::time::now())?;
     }
     Ok(())

@@ -92,7 +92,7 @@ pub async fn create_token(
         .db
         .run(move |conn| throttle::succeeded(conn, attempt))
         .await?;
-    let role = super::Role::parse(&user.role).unwrap_or(super::Role::Viewer);
+    let role = user.role;
     let token = state
         .tokens
         .issue(user.id, role)

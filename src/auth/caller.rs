@@ -127,7 +127,7 @@ impl FromRequest for Caller {
                 }
                 Some(u) if u.disabled_at.is_none() => Ok(Caller::User {
                     id: u.id,
-                    role: Role::parse(&u.role).unwrap_or(Role::Viewer),
+                    role: u.role,
                     username: u.username,
                 }),
                 _ => Err(ApiError::Unauthorized(

@@ -77,7 +77,7 @@ impl Directive {
             lead_organization_id: row.lead_organization_id,
             source_document: row.source_document,
             due_date: row.due_date,
-            status: DirectiveStatus::parse(&row.status).unwrap_or(DirectiveStatus::Open),
+            status: row.status,
             completed_at: row.completed_at.map(utc),
             progress: Progress::parse(&progress).unwrap_or(Progress::NoDeadline),
             created_at: utc(row.created_at),

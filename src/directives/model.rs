@@ -93,7 +93,8 @@ pub struct DirectiveRow {
     pub lead_organization_id: Option<i64>,
     pub source_document: Option<String>,
     pub due_date: Option<NaiveDate>,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: DirectiveStatus,
     pub completed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

@@ -203,7 +203,7 @@ fn settle(
     completed_at: &Patch<NaiveDateTime>,
     now: NaiveDateTime,
 ) -> ApiResult<Closing> {
-    let current_status = current.and_then(|c| DirectiveStatus::parse(&c.status));
+    let current_status = current.map(|c| c.status);
     let status = match status {
         Patch::Set(s) => *s,
         _ => current_status.unwrap_or(DirectiveStatus::Open),
@@ -248,7 +248,7 @@ fn settle(
 
 /// A cancelled directive is final, except for an admin.
 fn check_not_final(current: &DirectiveRow, writer: Writer) -> ApiResult<()> {
-    if current.status == "cancelled" && !writer.admin {
+    if current.status == DirectiveStatus::Cancelled && !writer.admin {
         return Err(ApiError::Forbidden(format!(
             "directive {} is cancelled, which is final; only an admin may change it",
             current.id
@@ -436,7 +436,7 @@ pub fn add_update(
 ) -> ApiResult<DirectiveUpdateRow> {
     let current: DirectiveRow = versioned::load(conn, directive_id)?;
     let status = input.status.into_option();
-    if let Some(status) = status.filter(|s| s.as_str() != current.status) {
+    if let Some(status) = status.filter(|s| *s != current.status) {
         versioned::update(
             conn,
             directive_id,
@@ -503,7 +503,7 @@ mod tests {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
     }
 
-    fn row(status: &str, completed_at: Option<NaiveDateTime>) -> DirectiveRow {
+    fn row(status: DirectiveStatus, completed_at: Option<NaiveDateTime>) -> DirectiveRow {
         DirectiveRow {
             id: 1,
             meeting_id: 1,
@@ -513,7 +513,7 @@ mod tests {
             lead_organization_id: None,
             source_document: None,
             due_date: None,
-            status: status.into(),
+            status,
             completed_at,
             created_at: at("2021-11-01 00:00:00"),
             updated_at: at("2021-11-01 00:00:00"),
@@ -539,7 +539,7 @@ mod tests {
 
     #[test]
     fn leaving_done_clears_completed_at() {
-        let current = row("done", Some(at("2021-11-02 03:00:00")));
+        let current = row(DirectiveStatus::Done, Some(at("2021-11-02 03:00:00")));
         let c = settle(
             Some(&current),
             &Patch::Set(DirectiveStatus::Open),
@@ -552,10 +552,10 @@ mod tests {
 
     #[test]
     fn completed_at_needs_done() {
-        let current = row("open", None);
+        let current = row(DirectiveStatus::Open, None);
         let now = at("2021-11-03 00:00:00");
         assert!(settle(Some(&current), &Patch::Absent, &Patch::Set(now), now).is_err());
-        let done = row("done", Some(now));
+        let done = row(DirectiveStatus::Done, Some(now));
         assert!(settle(Some(&done), &Patch::Absent, &Patch::Null, now).is_err());
         let kept = settle(Some(&done), &Patch::Absent, &Patch::Absent, now).unwrap();
         assert_eq!(kept.completed_at, Some(now));

@@ -92,7 +92,7 @@ impl Meeting {
         Self {
             id: row.id,
             title: row.title,
-            kind: MeetingKind::parse(&row.kind).unwrap_or(MeetingKind::Other),
+            kind: row.kind,
             date: row.date,
             part_of_day: row.part_of_day.as_deref().and_then(PartOfDay::parse),
             starts_at: row.starts_at.map(utc),
@@ -103,7 +103,7 @@ impl Meeting {
             topic: row.topic,
             period_label: row.period_label,
             summary: row.summary,
-            status: MeetingStatus::parse(&row.status).unwrap_or(MeetingStatus::Held),
+            status: row.status,
             article_ids,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),

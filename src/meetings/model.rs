@@ -60,6 +60,14 @@ macro_rules! text_enum {
                 match s { $($text => Some(Self::$variant),)* _ => None }
             }
         }
+
+        /// A stored value: one the type does not know is an error, never a default.
+        impl TryFrom<String> for $ty {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                Self::parse(&s).ok_or_else(|| format!("`{s}` is not a {}", stringify!($ty)))
+            }
+        }
     };
 }
 
@@ -73,7 +81,8 @@ crate::text_enum!(OrgRole { Host => "host", Counterpart => "counterpart" });
 pub struct MeetingRow {
     pub id: i64,
     pub title: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: MeetingKind,
     pub date: NaiveDate,
     pub part_of_day: Option<String>,
     pub starts_at: Option<NaiveDateTime>,
@@ -82,7 +91,8 @@ pub struct MeetingRow {
     pub topic: Option<String>,
     pub period_label: Option<String>,
     pub summary: Option<String>,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: MeetingStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,
@@ -400,4 +410,19 @@ pub fn search_doc(row: &MeetingRow) -> Doc {
 /// The search documents of the meetings in `ids` that exist.
 pub fn search_docs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Doc>> {
     Ok(find_by_ids(conn, ids)?.iter().map(search_doc).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_value_the_type_does_not_know_is_an_error_not_a_default() {
+        assert_eq!(
+            MeetingKind::try_from("conference".to_owned()),
+            Ok(MeetingKind::Conference)
+        );
+        assert!(MeetingKind::try_from("hội nghị".to_owned()).is_err());
+        assert!(MeetingStatus::try_from(String::new()).is_err());
+    }
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::model::{self, MeetingKind, MeetingRow, MeetingStatus, OrgRole, PartOfDay};
-use crate::attendees::model::{AttendeeRow, NewAttendeeRow};
+use crate::attendees::model::{AttendeeRole, AttendeeRow, NewAttendeeRow};
 use crate::db::refs::{self, Kind, Refs};
 use crate::db::schema::{attendees, meeting_organizations, meetings, people};
 use crate::db::DbConnection;
@@ -75,7 +75,7 @@ pub fn sync_chair(
         .first(conn)
         .optional()?;
     match existing {
-        Some(a) if a.role == "chair" => {}
+        Some(a) if a.role == AttendeeRole::Chair => {}
         Some(a) => set_role(conn, &a, "chair", now)?,
         None => {
             let title: Option<String> = people::table
@@ -358,10 +358,7 @@ pub fn update(
         )
         .set((
             meetings::title.eq(input.title.into_option().unwrap_or(current.title.clone())),
-            meetings::kind.eq(input
-                .kind
-                .into_option()
-                .map_or_else(|| current.kind.clone(), |v| v.as_str().to_owned())),
+            meetings::kind.eq(input.kind.into_option().unwrap_or(current.kind).as_str()),
             meetings::date.eq(input.date.into_option().unwrap_or(current.date)),
             meetings::part_of_day.eq(input
                 .part_of_day
@@ -376,7 +373,8 @@ pub fn update(
             meetings::status.eq(input
                 .status
                 .into_option()
-                .map_or_else(|| current.status.clone(), |v| v.as_str().to_owned())),
+                .unwrap_or(current.status)
+                .as_str()),
             meetings::updated_at.eq(now),
             meetings::version.eq(next),
         ))

@@ -63,8 +63,10 @@ pub struct OrgRow {
     pub id: i64,
     pub name: String,
     pub short_name: Option<String>,
-    pub kind: String,
-    pub level: String,
+    #[diesel(deserialize_as = String)]
+    pub kind: OrgKind,
+    #[diesel(deserialize_as = String)]
+    pub level: OrgLevel,
     pub parent_id: Option<i64>,
     pub locality: Option<String>,
     pub valid_from: Option<NaiveDate>,

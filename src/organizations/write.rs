@@ -173,14 +173,8 @@ pub fn update(
         .set((
             organizations::name.eq(input.name.into_option().unwrap_or(current.name.clone())),
             organizations::short_name.eq(input.short_name.apply(current.short_name.clone())),
-            organizations::kind.eq(input
-                .kind
-                .into_option()
-                .map_or_else(|| current.kind.clone(), |v| v.as_str().to_owned())),
-            organizations::level.eq(input
-                .level
-                .into_option()
-                .map_or_else(|| current.level.clone(), |v| v.as_str().to_owned())),
+            organizations::kind.eq(input.kind.into_option().unwrap_or(current.kind).as_str()),
+            organizations::level.eq(input.level.into_option().unwrap_or(current.level).as_str()),
             organizations::parent_id.eq(parent_id),
             organizations::locality.eq(input.locality.apply(current.locality.clone())),
             organizations::valid_from.eq(valid_from),

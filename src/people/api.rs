@@ -10,7 +10,6 @@ use super::model::{self, PersonFilter, PersonSort};
 use super::write;
 use crate::app::AppState;
 use crate::articles::embed::visible_statuses;
-use crate::attendees::model::AttendeeRole;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
@@ -145,7 +144,7 @@ pub async fn get_person(
                     .filter_map(|a| {
                         Some(Attendance {
                             attendee_id: a.id,
-                            role: AttendeeRole::parse(&a.role).unwrap_or(AttendeeRole::Attendee),
+                            role: a.role,
                             title_at_meeting: a.title_at_meeting,
                             organization_id: a.organization_id,
                             meeting: meetings.remove(&a.meeting_id)?,

@@ -97,7 +97,7 @@ impl From<ComputedRow> for Target {
             plan_value: row.plan_value,
             actual_value: row.actual_value,
             as_of: row.as_of,
-            direction: Direction::parse(&row.direction).unwrap_or(Direction::HigherIsBetter),
+            direction: row.direction,
             reported_percent: row.reported_percent,
             note: row.note,
             percent_of_plan: percent.map(round2),

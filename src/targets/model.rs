@@ -60,7 +60,8 @@ pub struct TargetRow {
     pub plan_value: Option<f64>,
     pub actual_value: Option<f64>,
     pub as_of: Option<NaiveDate>,
-    pub direction: String,
+    #[diesel(deserialize_as = String)]
+    pub direction: Direction,
     pub reported_percent: Option<f64>,
     pub note: Option<String>,
     pub created_at: NaiveDateTime,

@@ -273,7 +273,8 @@ fn write_changes(
             .direction
             .clone()
             .into_option()
-            .map_or_else(|| current.direction.clone(), |d| d.as_str().to_owned())),
+            .unwrap_or(current.direction)
+            .as_str()),
         targets::reported_percent.eq(input
             .reported_percent
             .clone()

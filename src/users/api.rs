@@ -244,7 +244,7 @@ pub async fn update_user(
         .db
         .write(move |conn| {
             let change = model::Change {
-                role: role.into_option().map(Role::as_str),
+                role: role.into_option(),
                 disabled: disabled.into_option(),
                 display_name,
                 password_hash: hash,

@@ -34,7 +34,7 @@ impl From<UserRow> for User {
             id: row.id,
             username: row.username,
             display_name: row.display_name,
-            role: Role::parse(&row.role).unwrap_or(Role::Viewer),
+            role: row.role,
             disabled: row.disabled_at.is_some(),
             disabled_at: row.disabled_at.map(utc),
             created_at: utc(row.created_at),

@@ -16,7 +16,8 @@ pub struct UserRow {
     pub username: String,
     pub display_name: Option<String>,
     pub password_hash: String,
-    pub role: String,
+    #[diesel(deserialize_as = String)]
+    pub role: crate::auth::Role,
     pub disabled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -101,7 +102,7 @@ pub fn page(
 
 /// What an admin changes in an account.
 pub struct Change {
-    pub role: Option<&'static str>,
+    pub role: Option<crate::auth::Role>,
     pub disabled: Option<bool>,
     pub display_name: Patch<String>,
     /// A new password, hashed.
@@ -124,7 +125,7 @@ pub fn update(
         Some(false) => None,
         None => current.disabled_at,
     };
-    let role = change.role.unwrap_or(current.role.as_str()).to_owned();
+    let role = change.role.unwrap_or(current.role);
     let revokes = change.password_hash.is_some()
         || role != current.role
         || (disabled_at.is_some() && current.disabled_at.is_none());
@@ -139,7 +140,7 @@ pub fn update(
             .filter(users::version.eq(current.version)),
     )
     .set((
-        users::role.eq(role),
+        users::role.eq(role.as_str()),
         users::tokens_valid_after.eq(tokens_valid_after),
         users::display_name.eq(change.display_name.apply(current.display_name.clone())),
         users::password_hash.eq(change
