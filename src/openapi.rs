@@ -2,11 +2,12 @@
 //! and the shared parts (servers, security, problem responses) added in one place.
 
 use actix_web::http::Method;
-use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBody;
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Schema};
+use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::Required;
 use utoipa::openapi::{Content, OpenApi, Ref, RefOr, ServerBuilder};
 use utoipa::OpenApi as _;
 
@@ -114,6 +115,7 @@ pub fn finish(mut api: OpenApi, public_url: Option<&str>) -> OpenApi {
     for (path, item) in api.paths.paths.iter_mut() {
         let has_id = path.contains('{');
         for_each_operation(item, |method, op| {
+            add_write_conventions(path, &method, op);
             let mut statuses = vec!["400", "414", "431", "500", "503"];
             if !(path.starts_with("/health/") || path == "/metrics") {
                 statuses.push("429");
@@ -132,7 +134,7 @@ pub fn finish(mut api: OpenApi, public_url: Option<&str>) -> OpenApi {
                 statuses.push("422");
             }
             if op.request_body.is_some() {
-                statuses.push("415");
+                statuses.extend(["413", "415"]);
             }
             let takes_if_match = op
                 .parameters
@@ -169,6 +171,55 @@ pub fn finish(mut api: OpenApi, public_url: Option<&str>) -> OpenApi {
     add_create_bodies(&mut api);
     tighten_request_bodies(&mut api);
     api
+}
+
+/// What every write under `/api/` shares, declared here once rather than on each operation: a
+/// bearer token is needed (unless the operation says otherwise), a change or delete of a record
+/// takes `If-Match`, and a create takes `Idempotency-Key`.
+fn add_write_conventions(path: &str, method: &Method, op: &mut Operation) {
+    if *method == Method::GET || !path.starts_with("/api/") {
+        return;
+    }
+    if op.security.is_none() {
+        op.security = Some(vec![SecurityRequirement::new(
+            "bearer",
+            Vec::<String>::new(),
+        )]);
+    }
+    let header = |name: &str, description: &str| {
+        ParameterBuilder::new()
+            .name(name)
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(description))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .build()
+    };
+    let parameters = op.parameters.get_or_insert_with(Vec::new);
+    let has = |parameters: &Vec<RefOr<Parameter>>, name: &str| {
+        parameters
+            .iter()
+            .any(|p| matches!(p, RefOr::T(p) if p.name.eq_ignore_ascii_case(name)))
+    };
+    if matches!(*method, Method::PATCH | Method::DELETE)
+        && path.ends_with("{id}")
+        && !has(parameters, "If-Match")
+    {
+        parameters.push(RefOr::T(header(
+            "If-Match",
+            "The version you read, as `\"3\"`: 412 if the record changed since",
+        )));
+    }
+    if *method == Method::POST
+        && op.responses.responses.contains_key("201")
+        && !has(parameters, "Idempotency-Key")
+    {
+        parameters.push(RefOr::T(header(
+            "Idempotency-Key",
+            "Makes a retried POST safe: the same key and body within 24 h return the first \
+             response and create nothing; another body with the same key is a 422",
+        )));
+    }
 }
 
 /// A create whose body is its resource's body as declared, with the fields it requires, less the

@@ -259,7 +259,6 @@ const ID_PARAM_DOC: &str = "The article's id, or its slug";
 /// Editor role or above. The slug is made from the title (diacritics folded, `đ` as `d`) when not
 /// given, and made unique. Publishing without `published_at` stamps the current time.
 #[utoipa::path(operation_id = "create_article", tag = "articles",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: the same key and body within 24 h return the first response and create nothing; another body with the same key is a 422")),
     request_body(content = write::ArticleBody, description = "The new article", example = json!({
         "title": "BTV Thành ủy làm việc với Đảng ủy phường Tuần Châu",
         "summary": "Ngày 8/11, Ban Thường vụ Thành ủy đã có buổi làm việc với Đảng ủy phường Tuần Châu…",
@@ -269,10 +268,8 @@ const ID_PARAM_DOC: &str = "The article's id, or its slug";
         "status": "published",
         "meeting_ids": [2]
     })),
-    security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Article, headers(("Location" = String), ("ETag" = String))),
-        (status = 409, description = "The slug is taken, or a request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "The slug is taken, or a request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/articles")]
 pub async fn create_article(
     state: web::Data<AppState>,
@@ -307,14 +304,10 @@ pub async fn create_article(
 /// nullable field (`null` on `title`, `body`, `slug` or `status` is a 422), arrays are replaced
 /// whole. Send `If-Match` with the version you read to avoid overwriting another editor's change.
 #[utoipa::path(operation_id = "update_article", tag = "articles",
-    params(("id" = String, Path, description = ID_PARAM_DOC),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the article changed since")),
+    params(("id" = String, Path, description = ID_PARAM_DOC)),
     request_body(content = write::ArticleBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"status": "published", "category": null})),
-    security(("bearer" = [])),
     responses((status = 200, description = "The changed article", body = Article, headers(("ETag" = String))),
-        (status = 409, description = "The slug is taken", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "The slug is taken", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/articles/{id}")]
 pub async fn update_article(
     req: HttpRequest,
@@ -343,11 +336,8 @@ pub async fn update_article(
 ///
 /// Editor role or above. It then reads as 404; the change feed keeps a `deleted` entry for mirrors.
 #[utoipa::path(operation_id = "delete_article", tag = "articles",
-    params(("id" = String, Path, description = ID_PARAM_DOC),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the article changed since")),
-    security(("bearer" = [])),
-    responses((status = 204, description = "Deleted"),
-        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json")))]
+    params(("id" = String, Path, description = ID_PARAM_DOC)),
+    responses((status = 204, description = "Deleted")))]
 #[delete("/articles/{id}")]
 pub async fn delete_article(
     req: HttpRequest,

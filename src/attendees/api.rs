@@ -211,16 +211,12 @@ fn create(
     })
 }
 
-const KEY_DOC: &str = "Makes a retried POST safe for 24 h";
-
 /// Add an attendee
 ///
 /// Editor role or above. One person attends a meeting at most once (409). Role `chair` also sets
 /// the meeting's `chair_person_id`, and the previous chair becomes an `attendee`.
 #[utoipa::path(operation_id = "create_attendee", tag = "attendees",
-    params(("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
     request_body(content = write::AttendeeBody, example = json!({"meeting_id": 2, "person_id": 3, "role": "chair", "title_at_meeting": "Bí thư Thành ủy"})),
-    security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Attendee, headers(("Location" = String), ("ETag" = String))),
         (status = 409, description = "The person already attends this meeting", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/attendees")]
@@ -250,9 +246,8 @@ pub async fn create_attendee(
 ///
 /// As `POST /attendees`, with the meeting from the path.
 #[utoipa::path(operation_id = "create_meeting_attendee", tag = "attendees",
-    params(("id" = i64, Path, description = "The meeting's id"), ("Idempotency-Key" = Option<String>, Header, description = KEY_DOC)),
+    params(("id" = i64, Path, description = "The meeting's id")),
     request_body(content = write::AttendeeBody, example = json!({"person_id": 3, "role": "speaker", "title_at_meeting": "Phó Bí thư Thành ủy, Chủ tịch UBND thành phố"})),
-    security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Attendee, headers(("Location" = String), ("ETag" = String))),
         (status = 409, description = "The person already attends this meeting", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/meetings/{id}/attendees")]
@@ -287,12 +282,9 @@ pub async fn create_meeting_attendee(
 /// Editor role or above: role, title at the meeting, organization represented. Making someone
 /// `chair` moves the meeting's chair to them; taking `chair` away leaves the meeting without one.
 #[utoipa::path(operation_id = "update_attendee", tag = "attendees",
-    params(("id" = i64, Path, description = "The attendee's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    params(("id" = i64, Path, description = "The attendee's id")),
     request_body(content = write::AttendeeBody, content_type = "application/merge-patch+json", example = json!({"role": "speaker"})),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The changed attendee", body = Attendee, headers(("ETag" = String))),
-        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The changed attendee", body = Attendee, headers(("ETag" = String)))))]
 #[patch("/attendees/{id}")]
 pub async fn update_attendee(
     req: HttpRequest,
@@ -322,11 +314,8 @@ pub async fn update_attendee(
 ///
 /// Editor role or above. Removing the chair leaves the meeting without one.
 #[utoipa::path(operation_id = "delete_attendee", tag = "attendees",
-    params(("id" = i64, Path, description = "The attendee's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
-    security(("bearer" = [])),
-    responses((status = 204, description = "Deleted"),
-        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+    params(("id" = i64, Path, description = "The attendee's id")),
+    responses((status = 204, description = "Deleted")))]
 #[delete("/attendees/{id}")]
 pub async fn delete_attendee(
     req: HttpRequest,

@@ -282,8 +282,6 @@ pub async fn get_directive(
     json_response(&req, StatusCode::OK, &directive, Tag::Body)
 }
 
-const IDEMPOTENCY_DOC: &str = "Makes a retried POST safe: the same key and body within 24 h return the first response and create nothing; another body with the same key is a 422";
-
 fn writer(state: &AppState, caller: &Caller) -> Writer {
     Writer {
         now: state.clock.now(),
@@ -334,7 +332,6 @@ async fn create(
 /// Editor role or above. The meeting, the people and the organizations it names must exist
 /// (422 naming the field otherwise).
 #[utoipa::path(operation_id = "create_directive", tag = "directives",
-    params(("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_DOC)),
     request_body(content = write::DirectiveBody, description = "The new directive", example = json!({
         "meeting_id": 2,
         "ordinal": 4,
@@ -342,10 +339,8 @@ async fn create(
         "lead_organization_id": 8,
         "due_date": "2021-12-31"
     })),
-    security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Directive, headers(("Location" = String), ("ETag" = String))),
-        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/directives")]
 pub async fn create_directive(
     state: web::Data<AppState>,
@@ -361,17 +356,14 @@ pub async fn create_directive(
 /// Editor role or above. Like `POST /directives`, with the meeting taken from the path (404 when
 /// it does not exist).
 #[utoipa::path(operation_id = "create_meeting_directive", tag = "directives",
-    params(("id" = i64, Path, description = "The meeting's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_DOC)),
+    params(("id" = i64, Path, description = "The meeting's id")),
     request_body(content = write::DirectiveBody, description = "The new directive (without `meeting_id`)", example = json!({
         "ordinal": 1,
         "text": "Đảng bộ phường tập trung rà soát các chỉ tiêu của năm 2021.",
         "lead_organization_id": 6
     })),
-    security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Directive, headers(("Location" = String), ("ETag" = String))),
-        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/meetings/{id}/directives")]
 pub async fn create_meeting_directive(
     state: web::Data<AppState>,
@@ -390,13 +382,9 @@ pub async fn create_meeting_directive(
 /// `completed_at` (now unless given), leaving `done` clears it; a cancelled directive may be
 /// changed by an admin only (403 otherwise).
 #[utoipa::path(operation_id = "update_directive", tag = "directives",
-    params(("id" = i64, Path, description = "The directive's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the directive changed since")),
+    params(("id" = i64, Path, description = "The directive's id")),
     request_body(content = write::DirectiveBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"status": "done", "completed_at": "2021-12-20T03:00:00Z"})),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The changed directive", body = Directive, headers(("ETag" = String))),
-        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The changed directive", body = Directive, headers(("ETag" = String)))))]
 #[patch("/directives/{id}")]
 pub async fn update_directive(
     req: HttpRequest,
@@ -427,11 +415,8 @@ pub async fn update_directive(
 /// Editor role or above (admin for a cancelled directive). Its progress updates go with it; the
 /// change feed keeps a `deleted` entry for each.
 #[utoipa::path(operation_id = "delete_directive", tag = "directives",
-    params(("id" = i64, Path, description = "The directive's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the directive changed since")),
-    security(("bearer" = [])),
-    responses((status = 204, description = "Deleted"),
-        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json")))]
+    params(("id" = i64, Path, description = "The directive's id")),
+    responses((status = 204, description = "Deleted")))]
 #[delete("/directives/{id}")]
 pub async fn delete_directive(
     req: HttpRequest,
@@ -705,16 +690,13 @@ pub async fn get_directive_update(
 /// Editor role or above. Appends a note to the history, written by the caller; with `status`, the
 /// directive takes that status in the same transaction (its `version` grows by one).
 #[utoipa::path(operation_id = "create_directive_update", tag = "directives",
-    params(("id" = i64, Path, description = "The directive's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY_DOC)),
+    params(("id" = i64, Path, description = "The directive's id")),
     request_body(content = write::DirectiveUpdateBody, description = "The note", example = json!({
         "note": "Đã trình dự thảo quy hoạch phân khu lên Ban Thường vụ.",
         "status": "done"
     })),
-    security(("bearer" = [])),
     responses((status = 201, description = "Created", body = DirectiveUpdate, headers(("Location" = String), ("ETag" = String))),
-        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/directives/{id}/updates")]
 pub async fn create_directive_update(
     state: web::Data<AppState>,

@@ -212,11 +212,8 @@ fn random_id() -> i64 {
         (ImageFile = "image/webp"),
         (MediaUpload = "multipart/form-data")
     ), description = "The image, as the raw body or as a form"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: the same key with the same file and texts within 24 h returns the first response")),
-    security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Media, headers(("Location" = String), ("ETag" = String))),
         (status = 200, description = "These bytes were uploaded before: the existing record", body = Media, headers(("Location" = String), ("ETag" = String))),
-        (status = 413, description = "The file is over 10 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not a JPEG, PNG or WebP image, or not the type declared", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/media")]
 pub async fn create_media(
@@ -527,13 +524,9 @@ pub async fn get_media_file(
 /// Editor role or above. A JSON merge patch of `caption`, `alt_text` and `credit` (`null`
 /// clears); the image itself cannot change — upload another.
 #[utoipa::path(operation_id = "update_media", tag = "media",
-    params(("id" = i64, Path, description = "The media id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the record changed since")),
+    params(("id" = i64, Path, description = "The media id")),
     request_body(content = MediaBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"caption": "Toàn cảnh buổi làm việc", "credit": null})),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The changed record", body = Media, headers(("ETag" = String))),
-        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 1 MiB", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The changed record", body = Media, headers(("ETag" = String)))))]
 #[patch("/media/{id}")]
 pub async fn update_media(
     req: HttpRequest,
@@ -562,12 +555,9 @@ pub async fn update_media(
 /// Editor role or above. A record that an article still shows (as its cover or in its gallery)
 /// is a 409 naming those articles. The files go with the record.
 #[utoipa::path(operation_id = "delete_media", tag = "media",
-    params(("id" = i64, Path, description = "The media id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the record changed since")),
-    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The media id")),
     responses((status = 204, description = "Deleted"),
-        (status = 409, description = "Articles still show it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "If-Match does not match the current version", body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Articles still show it", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/media/{id}")]
 pub async fn delete_media(
     req: HttpRequest,

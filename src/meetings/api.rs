@@ -196,14 +196,12 @@ fn load_one(conn: &mut DbConnection, id: i64) -> ApiResult<Meeting> {
 /// Editor role or above. A chair named in `chair_person_id` is also recorded as an attendee with
 /// role `chair`.
 #[utoipa::path(operation_id = "create_meeting", tag = "meetings",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe for 24 h")),
     request_body(content = write::MeetingBody, example = json!({
         "title": "Ban Thường vụ Thành ủy làm việc với Đảng ủy phường Tuần Châu",
         "kind": "working_session", "date": "2021-11-08",
         "host_organization_ids": [5], "counterpart_organization_ids": [6], "chair_person_id": 3,
         "period_label": "10 tháng đầu năm 2021", "status": "held"
     })),
-    security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Meeting, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/meetings")]
 pub async fn create_meeting(
@@ -238,12 +236,9 @@ pub async fn create_meeting(
 /// Editor role or above. A JSON merge patch; the organization lists are replaced whole. Changing
 /// `chair_person_id` moves the `chair` role among the attendees to match.
 #[utoipa::path(operation_id = "update_meeting", tag = "meetings",
-    params(("id" = i64, Path, description = "The meeting's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    params(("id" = i64, Path, description = "The meeting's id")),
     request_body(content = write::MeetingBody, content_type = "application/merge-patch+json", example = json!({"status": "held", "summary": null})),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The changed meeting", body = Meeting, headers(("ETag" = String))),
-        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The changed meeting", body = Meeting, headers(("ETag" = String)))))]
 #[patch("/meetings/{id}")]
 pub async fn update_meeting(
     req: HttpRequest,
@@ -272,12 +267,9 @@ pub async fn update_meeting(
 /// Editor role or above. Its attendees go with it (each leaves a tombstone in the change feed).
 /// Refused with 409 while directives, targets or articles still point to it.
 #[utoipa::path(operation_id = "delete_meeting", tag = "meetings",
-    params(("id" = i64, Path, description = "The meeting's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
-    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The meeting's id")),
     responses((status = 204, description = "Deleted"),
-        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/meetings/{id}")]
 pub async fn delete_meeting(
     req: HttpRequest,

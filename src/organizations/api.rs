@@ -179,9 +179,7 @@ fn to_created(org: Organization) -> ApiResult<Created> {
 ///
 /// Editor role or above.
 #[utoipa::path(operation_id = "create_organization", tag = "organizations",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe for 24 h")),
     request_body(content = write::OrganizationBody, example = json!({"name": "Đảng ủy phường Tuần Châu", "kind": "party_committee", "level": "commune", "parent_id": 1})),
-    security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Organization, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/organizations")]
 pub async fn create_organization(
@@ -207,12 +205,9 @@ pub async fn create_organization(
 ///
 /// Editor role or above. A JSON merge patch; `If-Match` with the version read avoids lost updates.
 #[utoipa::path(operation_id = "update_organization", tag = "organizations",
-    params(("id" = i64, Path, description = "The organization's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    params(("id" = i64, Path, description = "The organization's id")),
     request_body(content = write::OrganizationBody, content_type = "application/merge-patch+json", example = json!({"valid_to": "2025-06-30", "successor_id": 40})),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The changed organization", body = Organization, headers(("ETag" = String))),
-        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The changed organization", body = Organization, headers(("ETag" = String)))))]
 #[patch("/organizations/{id}")]
 pub async fn update_organization(
     req: HttpRequest,
@@ -242,12 +237,9 @@ pub async fn update_organization(
 /// Editor role or above. Refused with 409, naming what still uses it, while meetings, people,
 /// attendees, directives, targets or other organizations point to it.
 #[utoipa::path(operation_id = "delete_organization", tag = "organizations",
-    params(("id" = i64, Path, description = "The organization's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
-    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The organization's id")),
     responses((status = 204, description = "Deleted"),
-        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/organizations/{id}")]
 pub async fn delete_organization(
     req: HttpRequest,

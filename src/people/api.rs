@@ -178,9 +178,7 @@ fn not_found(id: i64) -> ApiError {
 ///
 /// Editor role or above.
 #[utoipa::path(operation_id = "create_person", tag = "people",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe for 24 h")),
     request_body(content = write::PersonBody, example = json!({"full_name": "Vũ Văn Diện", "current_title": "Bí thư Thành ủy", "organization_id": 5})),
-    security(("bearer" = [])),
     responses((status = 201, description = "Created", body = Person, headers(("Location" = String), ("ETag" = String)))))]
 #[post("/people")]
 pub async fn create_person(
@@ -213,12 +211,9 @@ pub async fn create_person(
 ///
 /// Editor role or above. A JSON merge patch.
 #[utoipa::path(operation_id = "update_person", tag = "people",
-    params(("id" = i64, Path, description = "The person's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
+    params(("id" = i64, Path, description = "The person's id")),
     request_body(content = write::PersonBody, content_type = "application/merge-patch+json", example = json!({"current_title": "Ủy viên BTV Tỉnh ủy"})),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The changed person", body = Person, headers(("ETag" = String))),
-        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, description = "The changed person", body = Person, headers(("ETag" = String)))))]
 #[patch("/people/{id}")]
 pub async fn update_person(
     req: HttpRequest,
@@ -244,12 +239,9 @@ pub async fn update_person(
 /// Editor role or above. Refused with 409 while they attend meetings, chair one, or issued
 /// directives.
 #[utoipa::path(operation_id = "delete_person", tag = "people",
-    params(("id" = i64, Path, description = "The person's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
-    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The person's id")),
     responses((status = 204, description = "Deleted"),
-        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[delete("/people/{id}")]
 pub async fn delete_person(
     req: HttpRequest,

@@ -58,10 +58,8 @@ impl Read for ChannelReader {
 /// imported, or none. A bad line answers 422 naming it (`errors[].field` is `line N`).
 #[utoipa::path(operation_id = "import_dataset", tag = "sync",
     request_body(content = String, content_type = "application/x-ndjson", description = "One record per line, as `bantin export` writes"),
-    security(("bearer" = [])),
     responses((status = 200, description = "Imported", body = ImportReport),
         (status = 409, description = "The database already holds data", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Over 512 MiB", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not application/x-ndjson", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/import")]
 pub async fn import_dataset(

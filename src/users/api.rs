@@ -106,8 +106,7 @@ pub async fn get_user(
 ///
 /// Admin only. The password is stored as an argon2id hash and never returned.
 #[utoipa::path(operation_id = "create_user", tag = "users",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: the same key and body within 24 h return the first response")),
-    request_body = NewUser, security(("bearer" = [])),
+    request_body = NewUser,
     responses((status = 201, description = "Created", body = User, headers(("Location" = String), ("ETag" = String))),
         (status = 409, description = "The username is taken", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/users")]
@@ -183,11 +182,9 @@ pub async fn create_user(
 /// Admin only: the role, the display name, the password, or `disabled`. An admin cannot disable
 /// or demote themselves, so the service always keeps an admin.
 #[utoipa::path(operation_id = "update_user", tag = "users",
-    params(("id" = i64, Path, description = "The user's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
-    request_body(content = UserChanges, content_type = "application/merge-patch+json"), security(("bearer" = [])),
-    responses((status = 200, description = "The changed user", body = User, headers(("ETag" = String))),
-        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json")))]
+    params(("id" = i64, Path, description = "The user's id")),
+    request_body(content = UserChanges, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The changed user", body = User, headers(("ETag" = String)))))]
 #[patch("/users/{id}")]
 pub async fn update_user(
     req: HttpRequest,

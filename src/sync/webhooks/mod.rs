@@ -370,8 +370,7 @@ pub async fn get_webhook(
 /// `failed` and the webhook disabled. Delivery is at least once and not ordered: use `seq`.
 /// The answer carries the signing secret, shown only here.
 #[utoipa::path(operation_id = "create_webhook", tag = "webhooks",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried POST safe: the same key and body within 24 h return the first response")),
-    request_body = NewWebhook, security(("bearer" = [])),
+    request_body = NewWebhook,
     responses((status = 201, description = "Created, with its secret", body = WebhookWithSecret, headers(("Location" = String), ("ETag" = String))),
         (status = 422, description = "A field is wrong, e.g. the URL points at a private address", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/webhooks")]
@@ -433,11 +432,9 @@ pub async fn create_webhook(
 /// Admin only, as a JSON merge patch. `active: true` re-enables a webhook the worker disabled
 /// (clearing `disabled_reason`); its deliveries resume where they stopped.
 #[utoipa::path(operation_id = "update_webhook", tag = "webhooks",
-    params(("id" = i64, Path, description = "The webhook's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if it changed since")),
-    request_body(content = WebhookChanges, content_type = "application/merge-patch+json"), security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The webhook's id")),
+    request_body(content = WebhookChanges, content_type = "application/merge-patch+json"),
     responses((status = 200, description = "The changed webhook", body = Webhook, headers(("ETag" = String))),
-        (status = 412, description = "The version changed since", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is wrong", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/webhooks/{id}")]
 pub async fn update_webhook(
@@ -498,9 +495,7 @@ pub async fn update_webhook(
 ///
 /// Admin only. Its deliveries go with it; nothing more is sent.
 #[utoipa::path(operation_id = "delete_webhook", tag = "webhooks",
-    params(("id" = i64, Path, description = "The webhook's id"),
-        ("If-Match" = Option<String>, Header, description = "The version you read: 412 if it changed since")),
-    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The webhook's id")),
     responses((status = 204, description = "Deleted")))]
 #[delete("/webhooks/{id}")]
 pub async fn delete_webhook(
@@ -531,7 +526,6 @@ pub async fn delete_webhook(
 /// without missing a delivery.
 #[utoipa::path(operation_id = "rotate_webhook_secret", tag = "webhooks",
     params(("id" = i64, Path, description = "The webhook's id")),
-    security(("bearer" = [])),
     responses((status = 200, description = "The webhook with its new secret", body = WebhookWithSecret, headers(("ETag" = String)))))]
 #[post("/webhooks/{id}/rotate-secret")]
 pub async fn rotate_webhook_secret(
