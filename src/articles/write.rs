@@ -247,6 +247,16 @@ fn replace_relations(conn: &mut DbConnection, id: i64, input: &ArticleBody) -> A
 
 /// Creates an article; call inside a transaction.
 pub fn create(conn: &mut DbConnection, input: ArticleBody) -> ApiResult<ArticleRow> {
+    create_as(conn, input, true)
+}
+
+/// Creates an article as its source gives it: unless `stamp` is set, a published article whose
+/// source gives no publication time keeps none. Call inside a transaction.
+pub fn create_as(
+    conn: &mut DbConnection,
+    input: ArticleBody,
+    stamp: bool,
+) -> ApiResult<ArticleRow> {
     check_references(conn, &input)?;
     let title = input.title.clone().into_option().unwrap_or_default();
     let slug = match &input.slug {
@@ -263,7 +273,7 @@ pub fn create(conn: &mut DbConnection, input: ArticleBody) -> ApiResult<ArticleR
         .map_or("draft", ArticleStatus::as_str);
     let now = crate::time::now();
     let published_at = match (status, input.published_at.clone().into_option()) {
-        ("published", None) => Some(now),
+        ("published", None) if stamp => Some(now),
         (_, given) => given,
     };
     let row: ArticleRow = diesel::insert_into(articles::table)

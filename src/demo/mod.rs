@@ -1,5 +1,6 @@
 //! The demo dataset built from the source articles (`demo.json`, data not code) and its loader.
-//! Every record is found by its natural key before it is created, so loading twice changes nothing.
+//! Every record is found by its natural key before it is created, so loading twice changes nothing;
+//! what is new is created through each resource's own write path, as if sent to the API.
 
 use std::collections::HashMap;
 
@@ -7,19 +8,25 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::articles::model::NewArticleRow;
-use crate::attendees::model::NewAttendeeRow;
+use crate::articles::model::ArticleStatus;
+use crate::articles::write::ArticleBody;
+use crate::attendees::model::AttendeeRole;
+use crate::attendees::write::AttendeeBody;
 use crate::db::schema::{
-    article_authors, article_media, article_meetings, articles, attendees, directive_assignees,
-    directives, meeting_organizations, meetings, organizations, people, targets,
+    articles, attendees, directives, meetings, organizations, people, targets,
 };
 use crate::db::DbConnection;
-use crate::directives::model::{NewDirectiveAssignee, NewDirectiveRow};
-use crate::meetings::model::{NewMeetingOrganization, NewMeetingRow};
-use crate::organizations::model::NewOrganizationRow;
-use crate::people::model::NewPersonRow;
-use crate::sync::changes::{self, Action};
-use crate::targets::model::NewTargetRow;
+use crate::directives::model::DirectiveStatus;
+use crate::directives::write::{DirectiveBody, Writer};
+use crate::error::{ApiError, ApiResult};
+use crate::http::write::Patch;
+use crate::meetings::model::{MeetingKind, MeetingStatus, PartOfDay};
+use crate::meetings::write::MeetingBody;
+use crate::organizations::model::{OrgKind, OrgLevel};
+use crate::organizations::write::OrganizationBody;
+use crate::people::write::PersonBody;
+use crate::targets::model::Direction;
+use crate::targets::write::TargetBody;
 
 const DATA: &str = include_str!("demo.json");
 
@@ -41,8 +48,8 @@ pub struct Org {
     pub key: String,
     pub name: String,
     pub short_name: Option<String>,
-    pub kind: String,
-    pub level: String,
+    pub kind: OrgKind,
+    pub level: OrgLevel,
     pub parent: Option<String>,
     pub locality: Option<String>,
     pub valid_from: Option<NaiveDate>,
@@ -64,9 +71,9 @@ pub struct Person {
 pub struct Meeting {
     pub key: String,
     pub title: String,
-    pub kind: String,
+    pub kind: MeetingKind,
     pub date: NaiveDate,
-    pub part_of_day: Option<String>,
+    pub part_of_day: Option<PartOfDay>,
     pub starts_at: Option<DateTime<Utc>>,
     pub location: Option<String>,
     pub hosts: Vec<String>,
@@ -75,7 +82,7 @@ pub struct Meeting {
     pub topic: Option<String>,
     pub period_label: Option<String>,
     pub summary: Option<String>,
-    pub status: String,
+    pub status: MeetingStatus,
     pub attendees: Vec<Attendee>,
     pub directives: Vec<Directive>,
     pub targets: Vec<Target>,
@@ -85,7 +92,7 @@ pub struct Meeting {
 #[serde(deny_unknown_fields)]
 pub struct Attendee {
     pub person: String,
-    pub role: String,
+    pub role: AttendeeRole,
     pub title_at_meeting: Option<String>,
     pub organization: Option<String>,
 }
@@ -100,7 +107,7 @@ pub struct Directive {
     pub assignees: Vec<String>,
     pub source_document: Option<String>,
     pub due_date: Option<NaiveDate>,
-    pub status: String,
+    pub status: DirectiveStatus,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,7 +122,7 @@ pub struct Target {
     pub plan_value: Option<f64>,
     pub actual_value: Option<f64>,
     pub as_of: Option<NaiveDate>,
-    pub direction: String,
+    pub direction: Direction,
     pub reported_percent: Option<f64>,
     pub note: Option<String>,
 }
@@ -131,7 +138,7 @@ pub struct Article {
     pub authors: Vec<String>,
     pub source_name: Option<String>,
     pub source_url: Option<String>,
-    pub status: String,
+    pub status: ArticleStatus,
     pub published_at: Option<DateTime<Utc>>,
     pub meetings: Vec<String>,
     #[serde(default)]
@@ -169,251 +176,192 @@ impl Loaded {
     }
 }
 
-fn missing(kind: &str, key: &str) -> diesel::result::Error {
-    diesel::result::Error::QueryBuilderError(
-        format!("demo.json: unknown {kind} key `{key}`").into(),
-    )
+fn missing(kind: &str, key: &str) -> ApiError {
+    ApiError::internal(format!("demo.json: unknown {kind} key `{key}`"))
 }
 
 /// Loads the dataset in one transaction; records that exist already are left as they are.
 pub fn load(conn: &mut DbConnection) -> Result<Loaded, String> {
     let data = dataset()?;
-    crate::db::transaction(conn, |conn| load_dataset(conn, &data).map_err(Into::into))
+    crate::db::transaction(conn, |conn| load_dataset(conn, &data))
         .map_err(|e| format!("loading the demo data failed: {e}"))
 }
 
-fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> {
+/// The ids records were given, by their keys in `demo.json`.
+struct Ids<'a> {
+    kind: &'static str,
+    ids: HashMap<&'a str, i64>,
+}
+
+impl<'a> Ids<'a> {
+    fn new(kind: &'static str) -> Self {
+        Self {
+            kind,
+            ids: HashMap::new(),
+        }
+    }
+
+    fn get(&self, key: &str) -> ApiResult<i64> {
+        self.ids
+            .get(key)
+            .copied()
+            .ok_or_else(|| missing(self.kind, key))
+    }
+
+    /// The id of an optional reference, as a body field.
+    fn field(&self, key: &Option<String>) -> ApiResult<Patch<i64>> {
+        key.as_deref()
+            .map(|k| self.get(k))
+            .transpose()
+            .map(Patch::from)
+    }
+
+    fn list(&self, keys: &[String]) -> ApiResult<Vec<i64>> {
+        keys.iter().map(|k| self.get(k)).collect()
+    }
+}
+
+/// An id found by a natural key, or the one `create` gives a new record (counted in `created`).
+fn find_or_create(
+    conn: &mut DbConnection,
+    existing: Option<i64>,
+    created: &mut usize,
+    create: impl FnOnce(&mut DbConnection) -> ApiResult<i64>,
+) -> ApiResult<i64> {
+    match existing {
+        Some(id) => Ok(id),
+        None => {
+            *created += 1;
+            create(conn)
+        }
+    }
+}
+
+fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> ApiResult<Loaded> {
     let now = crate::time::now();
     let mut loaded = Loaded::default();
-    let mut org_ids: HashMap<&str, i64> = HashMap::new();
 
-    // Parents before children: repeat passes until every organization is placed.
+    // An organization after its parent and its successor.
+    let mut orgs = Ids::new("organization");
     let mut pending: Vec<&Org> = data.organizations.iter().collect();
     while !pending.is_empty() {
         let before = pending.len();
         let mut rest = Vec::new();
         for org in pending {
-            let parent_id = match &org.parent {
-                Some(p) => match org_ids.get(p.as_str()) {
-                    Some(id) => Some(*id),
-                    None => {
-                        rest.push(org);
-                        continue;
-                    }
-                },
-                None => None,
-            };
-            let existing: Option<i64> = organizations::table
+            let placed = |k: &Option<String>| k.as_deref().is_none_or(|k| orgs.ids.contains_key(k));
+            if !placed(&org.parent) || !placed(&org.successor) {
+                rest.push(org);
+                continue;
+            }
+            let existing = organizations::table
                 .filter(organizations::name.eq(&org.name))
                 .select(organizations::id)
                 .first(conn)
                 .optional()?;
-            let id = match existing {
-                Some(id) => id,
-                None => {
-                    let id: i64 = diesel::insert_into(organizations::table)
-                        .values(NewOrganizationRow {
-                            name: org.name.clone(),
-                            short_name: org.short_name.clone(),
-                            kind: org.kind.clone(),
-                            level: org.level.clone(),
-                            parent_id,
-                            locality: org.locality.clone(),
-                            valid_from: org.valid_from,
-                            valid_to: org.valid_to,
-                            successor_id: None,
-                            created_at: now,
-                            updated_at: now,
-                            version: 1,
-                        })
-                        .returning(organizations::id)
-                        .get_result(conn)?;
-                    changes::record(
-                        conn,
-                        crate::resource::Resource::Organizations,
-                        id,
-                        Action::Created,
-                        1,
-                        true,
-                    )?;
-                    loaded.organizations += 1;
-                    id
-                }
+            let body = OrganizationBody {
+                name: Patch::Set(org.name.clone()),
+                short_name: org.short_name.clone().into(),
+                kind: Patch::Set(org.kind),
+                level: Patch::Set(org.level),
+                parent_id: orgs.field(&org.parent)?,
+                locality: org.locality.clone().into(),
+                valid_from: org.valid_from.into(),
+                valid_to: org.valid_to.into(),
+                successor_id: orgs.field(&org.successor)?,
             };
-            org_ids.insert(org.key.as_str(), id);
+            let id = find_or_create(conn, existing, &mut loaded.organizations, |conn| {
+                Ok(crate::organizations::write::create(conn, body)?.id)
+            })?;
+            orgs.ids.insert(org.key.as_str(), id);
         }
         if rest.len() == before {
             let key = rest.first().map(|o| o.key.as_str()).unwrap_or_default();
-            return Err(missing("parent organization of", key));
+            return Err(missing("parent or successor organization of", key));
         }
         pending = rest;
     }
-    for org in &data.organizations {
-        if let Some(successor) = &org.successor {
-            let id = org_ids[org.key.as_str()];
-            let successor_id = *org_ids
-                .get(successor.as_str())
-                .ok_or_else(|| missing("organization", successor))?;
-            diesel::update(
-                organizations::table
-                    .find(id)
-                    .filter(organizations::successor_id.is_null()),
-            )
-            .set(organizations::successor_id.eq(successor_id))
-            .execute(conn)?;
-        }
-    }
-    let org = |key: &Option<String>, ids: &HashMap<&str, i64>| -> QueryResult<Option<i64>> {
-        match key {
-            Some(k) => ids
-                .get(k.as_str())
-                .copied()
-                .map(Some)
-                .ok_or_else(|| missing("organization", k)),
-            None => Ok(None),
-        }
-    };
 
-    let mut person_ids: HashMap<&str, i64> = HashMap::new();
+    let mut people = Ids::new("person");
     for person in &data.people {
-        let existing: Option<i64> = people::table
+        let existing = people::table
             .filter(people::full_name.eq(&person.full_name))
             .select(people::id)
             .first(conn)
             .optional()?;
-        let id = match existing {
-            Some(id) => id,
-            None => {
-                let id: i64 = diesel::insert_into(people::table)
-                    .values(NewPersonRow {
-                        full_name: person.full_name.clone(),
-                        current_title: person.current_title.clone(),
-                        organization_id: org(&person.organization, &org_ids)?,
-                        created_at: now,
-                        updated_at: now,
-                        version: 1,
-                    })
-                    .returning(people::id)
-                    .get_result(conn)?;
-                changes::record(
-                    conn,
-                    crate::resource::Resource::People,
-                    id,
-                    Action::Created,
-                    1,
-                    true,
-                )?;
-                loaded.people += 1;
-                id
-            }
+        let body = PersonBody {
+            full_name: Patch::Set(person.full_name.clone()),
+            current_title: person.current_title.clone().into(),
+            organization_id: orgs.field(&person.organization)?,
         };
-        person_ids.insert(person.key.as_str(), id);
+        let id = find_or_create(conn, existing, &mut loaded.people, |conn| {
+            Ok(crate::people::write::create(conn, body)?.id)
+        })?;
+        people.ids.insert(person.key.as_str(), id);
     }
-    let person = |key: &Option<String>| -> QueryResult<Option<i64>> {
-        match key {
-            Some(k) => person_ids
-                .get(k.as_str())
-                .copied()
-                .map(Some)
-                .ok_or_else(|| missing("person", k)),
-            None => Ok(None),
-        }
-    };
 
-    let mut meeting_ids: HashMap<&str, i64> = HashMap::new();
+    let mut meeting_ids = Ids::new("meeting");
     for m in &data.meetings {
-        let existing: Option<i64> = meetings::table
+        let existing = meetings::table
             .filter(meetings::title.eq(&m.title))
             .filter(meetings::date.eq(m.date))
             .select(meetings::id)
             .first(conn)
             .optional()?;
-        let meeting_id = match existing {
-            Some(id) => id,
-            None => {
-                let id: i64 = diesel::insert_into(meetings::table)
-                    .values(NewMeetingRow {
-                        title: m.title.clone(),
-                        kind: m.kind.clone(),
-                        date: m.date,
-                        part_of_day: m.part_of_day.clone(),
-                        starts_at: m.starts_at.map(|t| t.naive_utc()),
-                        location: m.location.clone(),
-                        chair_person_id: person(&m.chair)?,
-                        topic: m.topic.clone(),
-                        period_label: m.period_label.clone(),
-                        summary: m.summary.clone(),
-                        status: m.status.clone(),
-                        created_at: now,
-                        updated_at: now,
-                        version: 1,
-                    })
-                    .returning(meetings::id)
+        let body = MeetingBody {
+            title: Patch::Set(m.title.clone()),
+            kind: Patch::Set(m.kind),
+            date: Patch::Set(m.date),
+            part_of_day: m.part_of_day.into(),
+            starts_at: m.starts_at.map(|t| t.naive_utc()).into(),
+            location: m.location.clone().into(),
+            host_organization_ids: Patch::Set(orgs.list(&m.hosts)?),
+            counterpart_organization_ids: Patch::Set(orgs.list(&m.counterparts)?),
+            chair_person_id: people.field(&m.chair)?,
+            topic: m.topic.clone().into(),
+            period_label: m.period_label.clone().into(),
+            summary: m.summary.clone().into(),
+            status: Patch::Set(m.status),
+        };
+        let add = |conn: &mut DbConnection, meeting_id: i64| -> ApiResult<usize> {
+            let mut added = 0;
+            for a in &m.attendees {
+                let person_id = people.get(&a.person)?;
+                let exists: i64 = attendees::table
+                    .filter(attendees::meeting_id.eq(meeting_id))
+                    .filter(attendees::person_id.eq(person_id))
+                    .count()
                     .get_result(conn)?;
-                let roles = m
-                    .hosts
-                    .iter()
-                    .map(|k| (k, "host"))
-                    .chain(m.counterparts.iter().map(|k| (k, "counterpart")));
-                for (position, (key, role)) in roles.enumerate() {
-                    let organization_id = *org_ids
-                        .get(key.as_str())
-                        .ok_or_else(|| missing("organization", key))?;
-                    diesel::insert_into(meeting_organizations::table)
-                        .values(NewMeetingOrganization {
-                            meeting_id: id,
-                            organization_id,
-                            role: role.to_owned(),
-                            position: position as i32,
-                        })
-                        .execute(conn)?;
+                if exists == 0 {
+                    let body = AttendeeBody {
+                        meeting_id: Patch::Set(meeting_id),
+                        person_id: Patch::Set(person_id),
+                        role: Patch::Set(a.role),
+                        title_at_meeting: a.title_at_meeting.clone().into(),
+                        organization_id: orgs.field(&a.organization)?,
+                    };
+                    crate::attendees::write::create(conn, meeting_id, body)?;
+                    added += 1;
                 }
-                changes::record(
-                    conn,
-                    crate::resource::Resource::Meetings,
-                    id,
-                    Action::Created,
-                    1,
-                    true,
-                )?;
-                loaded.meetings += 1;
+            }
+            Ok(added)
+        };
+        let meeting_id = match existing {
+            Some(id) => {
+                loaded.attendees += add(conn, id)?;
                 id
             }
-        };
-        meeting_ids.insert(m.key.as_str(), meeting_id);
-
-        for a in &m.attendees {
-            let person_id = person(&Some(a.person.clone()))?.unwrap_or_default();
-            let exists: i64 = attendees::table
-                .filter(attendees::meeting_id.eq(meeting_id))
-                .filter(attendees::person_id.eq(person_id))
-                .count()
-                .get_result(conn)?;
-            if exists == 0 {
-                let id: i64 = diesel::insert_into(attendees::table)
-                    .values(NewAttendeeRow {
-                        meeting_id,
-                        person_id,
-                        role: a.role.clone(),
-                        title_at_meeting: a.title_at_meeting.clone(),
-                        organization_id: org(&a.organization, &org_ids)?,
-                        created_at: now,
-                        updated_at: now,
-                        version: 1,
-                    })
-                    .returning(attendees::id)
-                    .get_result(conn)?;
-                changes::record(
-                    conn,
-                    crate::resource::Resource::Attendees,
-                    id,
-                    Action::Created,
-                    1,
-                    true,
-                )?;
-                loaded.attendees += 1;
+            None => {
+                let mut added = 0;
+                let row = crate::meetings::write::create_with(conn, body, |conn, id| {
+                    added = add(conn, id)?;
+                    Ok(())
+                })?;
+                loaded.meetings += 1;
+                loaded.attendees += added;
+                row.id
             }
-        }
+        };
+        meeting_ids.ids.insert(m.key.as_str(), meeting_id);
 
         for d in &m.directives {
             let exists: i64 = directives::table
@@ -422,53 +370,26 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
                 .count()
                 .get_result(conn)?;
             if exists == 0 {
-                let id: i64 = diesel::insert_into(directives::table)
-                    .values(NewDirectiveRow {
-                        meeting_id,
-                        ordinal: d.ordinal,
-                        text: d.text.clone(),
-                        issued_by_person_id: person(&d.issued_by)?,
-                        lead_organization_id: org(&d.lead_organization, &org_ids)?,
-                        source_document: d.source_document.clone(),
-                        due_date: d.due_date,
-                        status: d.status.clone(),
-                        completed_at: None,
-                        completed_on: None,
-                        cancelled_on: None,
-                        created_at: now,
-                        updated_at: now,
-                        version: 1,
-                    })
-                    .returning(directives::id)
-                    .get_result(conn)?;
-                for (position, key) in d.assignees.iter().enumerate() {
-                    let organization_id = *org_ids
-                        .get(key.as_str())
-                        .ok_or_else(|| missing("organization", key))?;
-                    diesel::insert_into(directive_assignees::table)
-                        .values(NewDirectiveAssignee {
-                            directive_id: id,
-                            organization_id,
-                            position: position as i32,
-                        })
-                        .execute(conn)?;
-                }
-                changes::record(
-                    conn,
-                    crate::resource::Resource::Directives,
-                    id,
-                    Action::Created,
-                    1,
-                    true,
-                )?;
+                let body = DirectiveBody {
+                    meeting_id: Patch::Set(meeting_id),
+                    ordinal: d.ordinal.into(),
+                    text: Patch::Set(d.text.clone()),
+                    issued_by_person_id: people.field(&d.issued_by)?,
+                    lead_organization_id: orgs.field(&d.lead_organization)?,
+                    assignee_organization_ids: Patch::Set(orgs.list(&d.assignees)?),
+                    source_document: d.source_document.clone().into(),
+                    due_date: d.due_date.into(),
+                    status: Patch::Set(d.status),
+                    completed_at: Patch::Absent,
+                };
+                let writer = Writer { now, admin: true };
+                crate::directives::write::create(conn, body, writer)?;
                 loaded.directives += 1;
             }
         }
 
         for t in &m.targets {
-            let organization_id = *org_ids
-                .get(t.organization.as_str())
-                .ok_or_else(|| missing("organization", &t.organization))?;
+            let organization_id = orgs.get(&t.organization)?;
             let exists: i64 = targets::table
                 .filter(targets::organization_id.eq(organization_id))
                 .filter(targets::meeting_id.eq(meeting_id))
@@ -477,36 +398,22 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
                 .count()
                 .get_result(conn)?;
             if exists == 0 {
-                let id: i64 = diesel::insert_into(targets::table)
-                    .values(NewTargetRow {
-                        organization_id,
-                        meeting_id: Some(meeting_id),
-                        indicator: t.indicator.clone(),
-                        indicator_folded: crate::text::fold(&t.indicator),
-                        unit: t.unit.clone(),
-                        period_label: t.period_label.clone(),
-                        period_start: t.period_start,
-                        period_end: t.period_end,
-                        plan_value: t.plan_value,
-                        actual_value: t.actual_value,
-                        as_of: t.as_of,
-                        direction: t.direction.clone(),
-                        reported_percent: t.reported_percent,
-                        note: t.note.clone(),
-                        created_at: now,
-                        updated_at: now,
-                        version: 1,
-                    })
-                    .returning(targets::id)
-                    .get_result(conn)?;
-                changes::record(
-                    conn,
-                    crate::resource::Resource::Targets,
-                    id,
-                    Action::Created,
-                    1,
-                    true,
-                )?;
+                let body = TargetBody {
+                    organization_id: Patch::Set(organization_id),
+                    meeting_id: Patch::Set(meeting_id),
+                    indicator: Patch::Set(t.indicator.clone()),
+                    unit: Patch::Set(t.unit.clone()),
+                    period_label: Patch::Set(t.period_label.clone()),
+                    period_start: t.period_start.into(),
+                    period_end: t.period_end.into(),
+                    plan_value: t.plan_value.into(),
+                    actual_value: t.actual_value.into(),
+                    as_of: t.as_of.into(),
+                    direction: Patch::Set(t.direction),
+                    reported_percent: t.reported_percent.into(),
+                    note: t.note.clone().into(),
+                };
+                crate::targets::write::create(conn, body, now)?;
                 loaded.targets += 1;
             }
         }
@@ -520,56 +427,24 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> QueryResult<Loaded> 
         if exists > 0 {
             continue;
         }
-        let id: i64 = diesel::insert_into(articles::table)
-            .values(NewArticleRow {
-                slug: a.slug.clone(),
-                title: a.title.clone(),
-                summary: a.summary.clone(),
-                body: a.body.clone(),
-                category: a.category.clone(),
-                source_name: a.source_name.clone(),
-                source_url: a.source_url.clone(),
-                status: a.status.clone(),
-                published_at: a.published_at.map(|t| t.naive_utc()),
-                cover_media_id: None,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-            })
-            .returning(articles::id)
-            .get_result(conn)?;
-        for (position, name) in a.authors.iter().enumerate() {
-            diesel::insert_into(article_authors::table)
-                .values((
-                    article_authors::article_id.eq(id),
-                    article_authors::position.eq(position as i32),
-                    article_authors::name.eq(name),
-                ))
-                .execute(conn)?;
-        }
-        for (position, key) in a.meetings.iter().enumerate() {
-            let meeting_id = *meeting_ids
-                .get(key.as_str())
-                .ok_or_else(|| missing("meeting", key))?;
-            diesel::insert_into(article_meetings::table)
-                .values((
-                    article_meetings::article_id.eq(id),
-                    article_meetings::meeting_id.eq(meeting_id),
-                    article_meetings::position.eq(position as i32),
-                ))
-                .execute(conn)?;
-        }
-        let _ = article_media::table; // photos arrive with media uploads; captions are kept in demo.json
-        changes::record(
-            conn,
-            crate::resource::Resource::Articles,
-            id,
-            Action::Created,
-            1,
-            a.status == "published",
-        )?;
+        // Photos arrive with media uploads; their captions are kept in demo.json.
+        let body = ArticleBody {
+            title: Patch::Set(a.title.clone()),
+            slug: Patch::Set(a.slug.clone()),
+            summary: a.summary.clone().into(),
+            body: Patch::Set(a.body.clone()),
+            category: a.category.clone().into(),
+            authors: Patch::Set(a.authors.clone()),
+            source_name: a.source_name.clone().into(),
+            source_url: a.source_url.clone().into(),
+            status: Patch::Set(a.status),
+            published_at: a.published_at.map(|t| t.naive_utc()).into(),
+            meeting_ids: Patch::Set(meeting_ids.list(&a.meetings)?),
+            cover_media_id: Patch::Absent,
+            media: Patch::Absent,
+        };
+        crate::articles::write::create_as(conn, body, false)?;
         loaded.articles += 1;
     }
-    crate::search::index_missing(conn)?;
     Ok(loaded)
 }

@@ -49,6 +49,13 @@ impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for Patch<T> {
     }
 }
 
+/// A value or none: set or absent, never `null`.
+impl<T> From<Option<T>> for Patch<T> {
+    fn from(value: Option<T>) -> Self {
+        value.map_or(Self::Absent, Self::Set)
+    }
+}
+
 /// For examples in the spec: a set value as itself, anything else as `null`.
 impl<T: serde::Serialize> serde::Serialize for Patch<T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -271,6 +271,16 @@ fn references(input: &MeetingBody) -> Refs {
 
 /// Creates a meeting, and its chair as an attendee; call inside a transaction.
 pub fn create(conn: &mut DbConnection, input: MeetingBody) -> ApiResult<MeetingRow> {
+    create_with(conn, input, |_, _| Ok(()))
+}
+
+/// Creates a meeting, then runs `attendees` with its id before the chair is made an attendee: a
+/// chair added there keeps the title and organization given with them. Call inside a transaction.
+pub fn create_with(
+    conn: &mut DbConnection,
+    input: MeetingBody,
+    attendees: impl FnOnce(&mut DbConnection, i64) -> ApiResult<()>,
+) -> ApiResult<MeetingRow> {
     let hosts = input
         .host_organization_ids
         .clone()
@@ -316,6 +326,7 @@ pub fn create(conn: &mut DbConnection, input: MeetingBody) -> ApiResult<MeetingR
         .get_result(conn)?;
     replace_sides(conn, row.id, &hosts, &counterparts)?;
     let row = versioned::created(conn, row)?;
+    attendees(conn, row.id)?;
     sync_chair(conn, row.id, chair, now)?;
     versioned::load(conn, row.id)
 }
