@@ -277,58 +277,38 @@ pub async fn create_meeting_attendee(
     .await
 }
 
-/// Change an attendee
-///
-/// Editor role or above: role, title at the meeting, organization represented. Making someone
-/// `chair` moves the meeting's chair to them; taking `chair` away leaves the meeting without one.
-#[utoipa::path(operation_id = "update_attendee", tag = "attendees",
-    params(("id" = i64, Path, description = "The attendee's id")),
-    request_body(content = write::AttendeeBody, content_type = "application/merge-patch+json", example = json!({"role": "speaker"})),
-    responses((status = 200, description = "The changed attendee", body = Attendee, headers(("ETag" = String)))))]
-#[patch("/attendees/{id}")]
-pub async fn update_attendee(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    crate::http::write::update(
-        &req,
-        &state,
-        &caller,
-        || write::read(body, Mode::Patch, false),
-        move |conn, if_match, input| {
+crate::update_handler!(
+    /// Change an attendee
+    ///
+    /// Editor role or above: role, title at the meeting, organization represented. Making someone
+    /// `chair` moves the meeting's chair to them; taking `chair` away leaves the meeting without one.
+    update_attendee,
+    "/attendees/{id}",
+    tag = "attendees",
+    id = "The attendee's id",
+    body = write::AttendeeBody,
+    example = {"role": "speaker"},
+    response = Attendee,
+    "The changed attendee",
+    read = |body| write::read(body, Mode::Patch, false),
+    write = |conn, id, if_match, input| {
             let row = write::update(conn, id, if_match, input)?;
             with_people(conn, vec![row])?
                 .pop()
                 .ok_or_else(|| not_found(id))
         },
-        |_| Tag::Body,
-    )
-    .await
-}
+    etag = |_| Tag::Body,
+);
 
-/// Remove an attendee
-///
-/// Editor role or above. Removing the chair leaves the meeting without one.
-#[utoipa::path(operation_id = "delete_attendee", tag = "attendees",
-    params(("id" = i64, Path, description = "The attendee's id")),
-    responses((status = 204, description = "Deleted")))]
-#[delete("/attendees/{id}")]
-pub async fn delete_attendee(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-        write::delete(conn, id, if_match)
-    })
-    .await
-}
+crate::delete_handler!(
+    /// Remove an attendee
+    ///
+    /// Editor role or above. Removing the chair leaves the meeting without one.
+    delete_attendee,
+    "/attendees/{id}",
+    tag = "attendees",
+    id = "The attendee's id"
+);
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_attendees)

@@ -265,3 +265,77 @@ pub async fn delete_as(
     state.db.write(move |conn| delete(conn, if_match)).await?;
     Ok(actix_web::HttpResponse::NoContent().finish())
 }
+
+/// Declares the `DELETE /{collection}/{id}` handler of a resource whose `write::delete(conn, id,
+/// if_match)` does the work: editors and up, `If-Match`, one transaction, 204; a `conflict`
+/// description documents the 409 of a record still in use. The caller imports `actix_web::delete`
+/// (the spec learns the method and path from that attribute by name).
+#[macro_export]
+macro_rules! delete_handler {
+    ($(#[doc = $doc:literal])* $name:ident, $path:literal, tag = $tag:literal,
+        id = $id_doc:literal $(, conflict = $conflict:literal)?) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(tag = $tag, params(("id" = i64, Path, description = $id_doc)),
+            responses((status = 204, description = "Deleted")
+                $(, (status = 409, description = $conflict, body = $crate::error::Problem,
+                    content_type = "application/problem+json"))?))]
+        #[delete($path)]
+        pub async fn $name(
+            req: actix_web::HttpRequest,
+            state: actix_web::web::Data<$crate::app::AppState>,
+            caller: $crate::auth::Caller,
+            path: actix_web::web::Path<i64>,
+        ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
+            let id = path.into_inner();
+            $crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
+                write::delete(conn, id, if_match)
+            })
+            .await
+        }
+    };
+}
+
+/// Declares the `PATCH /{collection}/{id}` handler of a resource: editors and up, the body read
+/// by `read` (every field problem at once), `If-Match`, one transaction running `write`, and the
+/// record as it now is with the ETag `etag` gives it. The caller imports `actix_web::patch`.
+#[macro_export]
+macro_rules! update_handler {
+    ($(#[doc = $doc:literal])* $name:ident, $path:literal, tag = $tag:literal,
+        id = $id_doc:literal, body = $body:ty, example = $example:tt,
+        response = $response:ty, $described:literal,
+        read = |$body_var:ident| $read:expr,
+        write = |$conn:ident, $id:ident, $if_match:ident, $input:ident| $write:expr,
+        etag = $etag:expr $(,)?) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(tag = $tag, params(("id" = i64, Path, description = $id_doc)),
+            request_body(content = $body, content_type = "application/merge-patch+json",
+                description = "The fields to change", example = json!($example)),
+            responses((status = 200, description = $described, body = $response,
+                headers(("ETag" = String)))))]
+        #[patch($path)]
+        pub async fn $name(
+            req: actix_web::HttpRequest,
+            state: actix_web::web::Data<$crate::app::AppState>,
+            caller: $crate::auth::Caller,
+            path: actix_web::web::Path<i64>,
+            body: $crate::http::write::JsonObject,
+        ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
+            let id = path.into_inner();
+            $crate::http::write::update(
+                &req,
+                &state,
+                &caller,
+                || {
+                    let $body_var = body;
+                    $read
+                },
+                move |$conn, $if_match, $input| {
+                    let $id = id;
+                    $write
+                },
+                $etag,
+            )
+            .await
+        }
+    };
+}

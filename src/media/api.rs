@@ -20,7 +20,7 @@ use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::page::{Listing, Page, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{JsonObject, Mode};
+use crate::http::write::Mode;
 
 pub use super::embed::*;
 
@@ -519,36 +519,26 @@ pub async fn get_media_file(
         .body(bytes))
 }
 
-/// Change a media record
-///
-/// Editor role or above. A JSON merge patch of `caption`, `alt_text` and `credit` (`null`
-/// clears); the image itself cannot change — upload another.
-#[utoipa::path(operation_id = "update_media", tag = "media",
-    params(("id" = i64, Path, description = "The media id")),
-    request_body(content = MediaBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"caption": "Toàn cảnh buổi làm việc", "credit": null})),
-    responses((status = 200, description = "The changed record", body = Media, headers(("ETag" = String)))))]
-#[patch("/media/{id}")]
-pub async fn update_media(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    crate::http::write::update(
-        &req,
-        &state,
-        &caller,
-        || write::read(body.0, Mode::Patch),
-        move |conn, if_match, input| {
+crate::update_handler!(
+    /// Change a media record
+    ///
+    /// Editor role or above. A JSON merge patch of `caption`, `alt_text` and `credit` (`null`
+    /// clears); the image itself cannot change — upload another.
+    update_media,
+    "/media/{id}",
+    tag = "media",
+    id = "The media id",
+    body = MediaBody,
+    example = {"caption": "Toàn cảnh buổi làm việc", "credit": null},
+    response = Media,
+    "The changed record",
+    read = |body| write::read(body.0, Mode::Patch),
+    write = |conn, id, if_match, input| {
             let row = write::update(conn, id, if_match, input)?;
             load_one(conn, row)
         },
-        |media| Tag::Version(media.version),
-    )
-    .await
-}
+    etag = |media| Tag::Version(media.version),
+);
 
 /// Delete a media record
 ///

@@ -231,58 +231,38 @@ pub async fn create_meeting(
     .await
 }
 
-/// Change a meeting
-///
-/// Editor role or above. A JSON merge patch; the organization lists are replaced whole. Changing
-/// `chair_person_id` moves the `chair` role among the attendees to match.
-#[utoipa::path(operation_id = "update_meeting", tag = "meetings",
-    params(("id" = i64, Path, description = "The meeting's id")),
-    request_body(content = write::MeetingBody, content_type = "application/merge-patch+json", example = json!({"status": "held", "summary": null})),
-    responses((status = 200, description = "The changed meeting", body = Meeting, headers(("ETag" = String)))))]
-#[patch("/meetings/{id}")]
-pub async fn update_meeting(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    crate::http::write::update(
-        &req,
-        &state,
-        &caller,
-        || write::read(body, Mode::Patch),
-        move |conn, if_match, input| {
+crate::update_handler!(
+    /// Change a meeting
+    ///
+    /// Editor role or above. A JSON merge patch; the organization lists are replaced whole. Changing
+    /// `chair_person_id` moves the `chair` role among the attendees to match.
+    update_meeting,
+    "/meetings/{id}",
+    tag = "meetings",
+    id = "The meeting's id",
+    body = write::MeetingBody,
+    example = {"status": "held", "summary": null},
+    response = Meeting,
+    "The changed meeting",
+    read = |body| write::read(body, Mode::Patch),
+    write = |conn, id, if_match, input| {
             write::update(conn, id, if_match, input)?;
             load_one(conn, id)
         },
-        |meeting| Tag::Version(meeting.version),
-    )
-    .await
-}
+    etag = |meeting| Tag::Version(meeting.version),
+);
 
-/// Delete a meeting
-///
-/// Editor role or above. Its attendees go with it (each leaves a tombstone in the change feed).
-/// Refused with 409 while directives, targets or articles still point to it.
-#[utoipa::path(operation_id = "delete_meeting", tag = "meetings",
-    params(("id" = i64, Path, description = "The meeting's id")),
-    responses((status = 204, description = "Deleted"),
-        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[delete("/meetings/{id}")]
-pub async fn delete_meeting(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-        write::delete(conn, id, if_match)
-    })
-    .await
-}
+crate::delete_handler!(
+    /// Delete a meeting
+    ///
+    /// Editor role or above. Its attendees go with it (each leaves a tombstone in the change feed).
+    /// Refused with 409 while directives, targets or articles still point to it.
+    delete_meeting,
+    "/meetings/{id}",
+    tag = "meetings",
+    id = "The meeting's id",
+    conflict = "Still in use"
+);
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_meetings)

@@ -201,58 +201,38 @@ pub async fn create_organization(
     .await
 }
 
-/// Change an organization
-///
-/// Editor role or above. A JSON merge patch; `If-Match` with the version read avoids lost updates.
-#[utoipa::path(operation_id = "update_organization", tag = "organizations",
-    params(("id" = i64, Path, description = "The organization's id")),
-    request_body(content = write::OrganizationBody, content_type = "application/merge-patch+json", example = json!({"valid_to": "2025-06-30", "successor_id": 40})),
-    responses((status = 200, description = "The changed organization", body = Organization, headers(("ETag" = String)))))]
-#[patch("/organizations/{id}")]
-pub async fn update_organization(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    crate::http::write::update(
-        &req,
-        &state,
-        &caller,
-        || write::read(body, Mode::Patch),
-        move |conn, if_match, input| {
+crate::update_handler!(
+    /// Change an organization
+    ///
+    /// Editor role or above. A JSON merge patch; `If-Match` with the version read avoids lost updates.
+    update_organization,
+    "/organizations/{id}",
+    tag = "organizations",
+    id = "The organization's id",
+    body = write::OrganizationBody,
+    example = {"valid_to": "2025-06-30", "successor_id": 40},
+    response = Organization,
+    "The changed organization",
+    read = |body| write::read(body, Mode::Patch),
+    write = |conn, id, if_match, input| {
             Ok(Organization::from(write::update(
                 conn, id, if_match, input,
             )?))
         },
-        |org| Tag::Version(org.version),
-    )
-    .await
-}
+    etag = |org| Tag::Version(org.version),
+);
 
-/// Delete an organization
-///
-/// Editor role or above. Refused with 409, naming what still uses it, while meetings, people,
-/// attendees, directives, targets or other organizations point to it.
-#[utoipa::path(operation_id = "delete_organization", tag = "organizations",
-    params(("id" = i64, Path, description = "The organization's id")),
-    responses((status = 204, description = "Deleted"),
-        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[delete("/organizations/{id}")]
-pub async fn delete_organization(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-        write::delete(conn, id, if_match)
-    })
-    .await
-}
+crate::delete_handler!(
+    /// Delete an organization
+    ///
+    /// Editor role or above. Refused with 409, naming what still uses it, while meetings, people,
+    /// attendees, directives, targets or other organizations point to it.
+    delete_organization,
+    "/organizations/{id}",
+    tag = "organizations",
+    id = "The organization's id",
+    conflict = "Still in use"
+);
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_organizations)

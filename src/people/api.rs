@@ -207,54 +207,34 @@ pub async fn create_person(
     .await
 }
 
-/// Change a person
-///
-/// Editor role or above. A JSON merge patch.
-#[utoipa::path(operation_id = "update_person", tag = "people",
-    params(("id" = i64, Path, description = "The person's id")),
-    request_body(content = write::PersonBody, content_type = "application/merge-patch+json", example = json!({"current_title": "Ủy viên BTV Tỉnh ủy"})),
-    responses((status = 200, description = "The changed person", body = Person, headers(("ETag" = String)))))]
-#[patch("/people/{id}")]
-pub async fn update_person(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    crate::http::write::update(
-        &req,
-        &state,
-        &caller,
-        || write::read(body, Mode::Patch),
-        move |conn, if_match, input| Ok(Person::from(write::update(conn, id, if_match, input)?)),
-        |person| Tag::Version(person.version),
-    )
-    .await
-}
+crate::update_handler!(
+    /// Change a person
+    ///
+    /// Editor role or above. A JSON merge patch.
+    update_person,
+    "/people/{id}",
+    tag = "people",
+    id = "The person's id",
+    body = write::PersonBody,
+    example = {"current_title": "Ủy viên BTV Tỉnh ủy"},
+    response = Person,
+    "The changed person",
+    read = |body| write::read(body, Mode::Patch),
+    write = |conn, id, if_match, input| Ok(Person::from(write::update(conn, id, if_match, input)?)),
+    etag = |person| Tag::Version(person.version),
+);
 
-/// Delete a person
-///
-/// Editor role or above. Refused with 409 while they attend meetings, chair one, or issued
-/// directives.
-#[utoipa::path(operation_id = "delete_person", tag = "people",
-    params(("id" = i64, Path, description = "The person's id")),
-    responses((status = 204, description = "Deleted"),
-        (status = 409, description = "Still in use", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[delete("/people/{id}")]
-pub async fn delete_person(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-        write::delete(conn, id, if_match)
-    })
-    .await
-}
+crate::delete_handler!(
+    /// Delete a person
+    ///
+    /// Editor role or above. Refused with 409 while they attend meetings, chair one, or issued
+    /// directives.
+    delete_person,
+    "/people/{id}",
+    tag = "people",
+    id = "The person's id",
+    conflict = "Still in use"
+);
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_people)

@@ -203,25 +203,15 @@ pub async fn update_target(
     .await
 }
 
-/// Delete a target
-///
-/// Editor role or above. It then reads as 404; the change feed keeps a `deleted` entry.
-#[utoipa::path(operation_id = "delete_target", tag = "targets",
-    params(("id" = i64, Path, description = "The target's id")),
-    responses((status = 204, description = "Deleted")))]
-#[delete("/targets/{id}")]
-pub async fn delete_target(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-        write::delete(conn, id, if_match)
-    })
-    .await
-}
+crate::delete_handler!(
+    /// Delete a target
+    ///
+    /// Editor role or above. It then reads as 404; the change feed keeps a `deleted` entry.
+    delete_target,
+    "/targets/{id}",
+    tag = "targets",
+    id = "The target's id"
+);
 
 /// Query parameters of `GET /targets/summary`.
 #[derive(Debug, Deserialize, IntoParams)]
