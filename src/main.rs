@@ -167,26 +167,9 @@ fn user(config: &Config, command: UserCommand) -> Result<(), String> {
     let hash = password::hash(&secret)?;
     let db = open_and_migrate(config)?;
     let mut conn = db.pool().get().map_err(|e| e.to_string())?;
-    let now = bantin::time::now();
     let created = bantin::db::transaction(&mut conn, |conn| {
-        if bantin::users::model::find_by_username(conn, &username)?.is_some() {
-            return Err(bantin::error::ApiError::Conflict(format!(
-                "the username `{username}` is taken"
-            )));
-        }
-        Ok(bantin::users::model::insert(
-            conn,
-            bantin::users::model::NewUserRow {
-                username: username.clone(),
-                display_name,
-                password_hash: hash,
-                role: role.as_str().to_owned(),
-                disabled_at: None,
-                created_at: now,
-                updated_at: now,
-                version: 1,
-            },
-        )?)
+        let display_name = display_name.clone();
+        bantin::users::model::create(conn, username.clone(), display_name, hash.clone(), role)
     })
     .map_err(|e| match e {
         bantin::error::ApiError::Conflict(m) => m,

@@ -2,6 +2,7 @@
 //! and the shared parts (servers, security, problem responses) added in one place.
 
 use actix_web::http::Method;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBody;
 use utoipa::openapi::response::{Response, ResponseBuilder};
@@ -116,6 +117,7 @@ pub fn finish(mut api: OpenApi, public_url: Option<&str>) -> OpenApi {
         let has_id = path.contains('{');
         for_each_operation(item, |method, op| {
             add_write_conventions(path, &method, op);
+            add_answer_headers(path, &method, op);
             let mut statuses = vec!["400", "414", "431", "500", "503"];
             if !(path.starts_with("/health/") || path == "/metrics") {
                 statuses.push("429");
@@ -219,6 +221,49 @@ fn add_write_conventions(path: &str, method: &Method, op: &mut Operation) {
             "Makes a retried POST safe: the same key and body within 24 h return the first \
              response and create nothing; another body with the same key is a 422",
         )));
+    }
+}
+
+/// The headers every answer of the API carries, declared once: the record or page a `GET` or a
+/// `PATCH` answers, and the record a create answers, carry an `ETag`; a create also its
+/// `Location`; a page the `Link` to the next.
+fn add_answer_headers(path: &str, method: &Method, op: &mut Operation) {
+    if !path.starts_with("/api/") {
+        return;
+    }
+    let status = match *method {
+        Method::GET | Method::PATCH => "200",
+        Method::POST => "201",
+        _ => return,
+    };
+    let Some(RefOr::T(answer)) = op.responses.responses.get_mut(status) else {
+        return;
+    };
+    let is_page = answer.content.values().any(|c| match c {
+        RefOr::T(c) => matches!(&c.schema, Some(RefOr::Ref(r))
+            if r.ref_location.starts_with("#/components/schemas/Page_")),
+        RefOr::Ref(_) => false,
+    });
+    let header = |description: Option<&str>| {
+        RefOr::T(
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(description)
+                .build(),
+        )
+    };
+    let headers = &mut answer.headers;
+    headers
+        .entry("ETag".to_owned())
+        .or_insert_with(|| header(None));
+    if status == "201" {
+        headers
+            .entry("Location".to_owned())
+            .or_insert_with(|| header(None));
+    }
+    if is_page {
+        let next = "`<…>; rel=\"next\"` when another page follows";
+        headers.insert("Link".to_owned(), header(Some(next)));
     }
 }
 

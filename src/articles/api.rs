@@ -9,63 +9,47 @@ use utoipa::IntoParams;
 use super::model::{self, ArticleFilter, ArticleSort, ArticleStatus};
 use super::write;
 use crate::app::AppState;
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
-use crate::http::idempotency::{Created, IdempotencyKey};
+use crate::http::idempotency::Created;
 use crate::http::include::Includes;
-use crate::http::page::{Listing, Page, PageRequest};
+use crate::http::page::Page;
 use crate::http::params::{time_bound, Bound};
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
-use crate::search::{self, Matcher, Resource, Scope, RANKED};
+use crate::search::{ListPlan, Resource};
 
 pub use super::embed::*;
 
-/// Query parameters of `GET /articles`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListArticlesQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`, the number of matching articles.
-    pub count: Option<bool>,
-    /// Order of the list. Default `-published_at` (newest first), or best match first with `q`.
-    #[param(inline)]
-    pub sort: Option<ArticleSort>,
-    /// Full-text search in the title, summary, body and authors, ignoring case and Vietnamese
-    /// diacritics (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word`
-    /// excludes. Without `sort`, best match first: title matches, then the rest, each newest first.
-    /// At most 200 characters; see `GET /search` for the whole syntax.
-    /// With other filters, each request examines at most 20,000 matches: a page may then hold
-    /// fewer records than `limit`, even none, and still a `next_cursor` to go on from.
-    #[param(example = "dang uy \"tuan chau\" -covid")]
-    pub q: Option<String>,
-    /// Only articles with this status (anonymous callers see published articles only).
-    #[param(inline)]
-    pub status: Option<ArticleStatus>,
-    /// Only articles of this category (exact match).
-    #[param(example = "kinh tế")]
-    pub category: Option<String>,
-    /// Only articles reporting on this meeting.
-    pub meeting_id: Option<i64>,
-    /// Published at or after: an RFC 3339 time, or a date (from the start of that day in Vietnam).
-    #[param(example = "2021-11-01")]
-    pub published_from: Option<String>,
-    /// Published at or before: an RFC 3339 time, or a date (to the end of that day in Vietnam).
-    #[param(example = "2021-11-30")]
-    pub published_to: Option<String>,
-    /// Only articles changed at or after this RFC 3339 time.
-    #[param(example = "2021-11-07T20:42:00Z")]
-    pub updated_since: Option<DateTime<Utc>>,
-    /// Related records to embed, comma-separated: `meetings`, `media` (the cover as
-    /// `cover_media` and each gallery photo's record as its `media`, with variant URLs).
-    #[param(example = "meetings,media")]
-    pub include: Option<String>,
+crate::list_query! {
+    /// Query parameters of `GET /articles`.
+    pub struct ListArticlesQuery {
+        sort: ArticleSort => "Order of the list. Default `-published_at` (newest first), or best match first with `q`.",
+        q => "Full-text search in the title, summary, body and authors, ignoring case and Vietnamese diacritics (`đ` as `d`): every word must match, `\"a phrase\"` matches as a phrase, `-word` excludes. Without `sort`, best match first: title matches, then the rest, each newest first.",
+        example = "dang uy \"tuan chau\" -covid",
+        /// Only articles with this status (anonymous callers see published articles only).
+        #[param(inline)]
+        pub status: Option<ArticleStatus>,
+        /// Only articles of this category (exact match).
+        #[param(example = "kinh tế")]
+        pub category: Option<String>,
+        /// Only articles reporting on this meeting.
+        pub meeting_id: Option<i64>,
+        /// Published at or after: an RFC 3339 time, or a date (from the start of that day in Vietnam).
+        #[param(example = "2021-11-01")]
+        pub published_from: Option<String>,
+        /// Published at or before: an RFC 3339 time, or a date (to the end of that day in Vietnam).
+        #[param(example = "2021-11-30")]
+        pub published_to: Option<String>,
+        /// Only articles changed at or after this RFC 3339 time.
+        #[param(example = "2021-11-07T20:42:00Z")]
+        pub updated_since: Option<DateTime<Utc>>,
+        /// Related records to embed, comma-separated: `meetings`, `media` (the cover as
+        /// `cover_media` and each gallery photo's record as its `media`, with variant URLs).
+        #[param(example = "meetings,media")]
+        pub include: Option<String>,
+    }
 }
 
 /// Query parameters of `GET /articles/{id_or_slug}`.
@@ -87,8 +71,7 @@ pub struct GetArticleQuery {
     operation_id = "list_articles",
     tag = "articles",
     params(ListArticlesQuery),
-    responses((status = 200, description = "A page of articles", body = Page<Article>,
-        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
+    responses((status = 200, description = "A page of articles", body = Page<Article>))
 )]
 #[get("/articles")]
 pub async fn list_articles(
@@ -98,17 +81,9 @@ pub async fn list_articles(
     query: StrictQuery<ListArticlesQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let search = Matcher::from_param(
-        q.q.as_deref(),
-        state.db.backend(),
-        state.search_examine_limit,
-    )?;
-    let ranked = search.clone().filter(|_| q.sort.is_none());
     let sort = q.sort.unwrap_or_default();
+    let (plan, search) = ListPlan::new(&state, Resource::Articles, &q, sort.key())?;
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let key = if ranked.is_some() { RANKED } else { sort.key() };
-    let listing = Listing::new(&state.cursor_key, "articles", key);
-    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
     let filter = ArticleFilter {
         visible: visible_statuses(&caller),
         status: q.status,
@@ -117,29 +92,21 @@ pub async fn list_articles(
         published_from: time_bound("published_from", q.published_from.as_deref(), Bound::Start)?,
         published_before: time_bound("published_to", q.published_to.as_deref(), Bound::End)?,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
-        search: if ranked.is_some() { None } else { search },
+        search,
     };
     let visible = filter.visible.clone();
-    let page_req = page.clone();
     let body = state
         .db
         .run(move |conn| {
-            let (rows, total, next_cursor) = search::list_page(
+            let (rows, total, next_cursor) = plan.read(
                 conn,
-                ranked.as_ref(),
-                Scope {
-                    resources: vec![Resource::Articles],
-                    public_only: filter.public_only(),
-                },
                 &filter,
-                (&page_req, &listing),
-                model::find_records,
-                |r| r.row.id,
-                |conn| model::list(conn, &filter, sort, &page_req),
+                (model::find_records, |r| r.row.id),
+                |conn| model::list(conn, &filter, sort, &plan.page),
                 |r| sort.position(&r.row),
             )?;
             let data = rows.into_iter().map(Article::from_record).collect();
-            let mut page = page_req.page(data, total, next_cursor);
+            let mut page = plan.page.page(data, total, next_cursor);
             if includes.has("meetings") {
                 embed_meetings(conn, &mut page.data, visible.as_deref())?;
             }
@@ -162,7 +129,7 @@ pub async fn list_articles(
         ("id" = String, Path, description = "The article's id, or its slug", example = "btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau"),
         GetArticleQuery
     ),
-    responses((status = 200, description = "The article", body = Article, headers(("ETag" = String))))
+    responses((status = 200, description = "The article", body = Article))
 )]
 #[get("/articles/{id}")]
 pub async fn get_article(
@@ -254,12 +221,14 @@ fn embed_media(conn: &mut crate::db::DbConnection, articles: &mut [Article]) -> 
 
 const ID_PARAM_DOC: &str = "The article's id, or its slug";
 
-/// Create an article
-///
-/// Editor role or above. The slug is made from the title (diacritics folded, `đ` as `d`) when not
-/// given, and made unique. Publishing without `published_at` stamps the current time.
-#[utoipa::path(operation_id = "create_article", tag = "articles",
-    request_body(content = write::ArticleBody, description = "The new article", example = json!({
+crate::create_handler!(
+    /// Create an article
+    ///
+    /// Editor role or above. The slug is made from the title (diacritics folded, `đ` as `d`) when not
+    /// given, and made unique. Publishing without `published_at` stamps the current time.
+    create_article, "/articles", tag = "articles", body = write::ArticleBody,
+    described = "The new article",
+    example = {
         "title": "BTV Thành ủy làm việc với Đảng ủy phường Tuần Châu",
         "summary": "Ngày 8/11, Ban Thường vụ Thành ủy đã có buổi làm việc với Đảng ủy phường Tuần Châu…",
         "body": "Trên cơ sở bám sát các Chỉ thị, Nghị quyết…",
@@ -267,36 +236,16 @@ const ID_PARAM_DOC: &str = "The article's id, or its slug";
         "authors": ["Thu Hường", "Văn Hiệp"],
         "status": "published",
         "meeting_ids": [2]
-    })),
-    responses((status = 201, description = "Created", body = Article, headers(("Location" = String), ("ETag" = String))),
-        (status = 409, description = "The slug is taken, or a request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[post("/articles")]
-pub async fn create_article(
-    state: web::Data<AppState>,
-    caller: Caller,
-    key: IdempotencyKey,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    crate::http::write::create(
-        &state,
-        &caller,
-        Role::Editor,
-        key,
-        "/articles",
-        body,
-        |b| write::read(b, Mode::Create),
-        move |conn, input| {
-            let row = write::create(conn, input)?;
-            let article = load_one(conn, row.id)?;
-            Ok(Created {
-                location: format!("/api/v1/articles/{}", article.id),
-                version: article.version,
-                body: serde_json::to_string(&article)?,
-            })
-        },
-    )
-    .await
-}
+    },
+    response = Article,
+    conflict = "The slug is taken, or a request with this Idempotency-Key is in progress",
+    read = |b| write::read(b, Mode::Create),
+    write = |conn, input| {
+        let row = write::create(conn, input)?;
+        let article = load_one(conn, row.id)?;
+        Created::at(format!("/api/v1/articles/{}", article.id), article.version, &article)
+    },
+);
 
 /// Change an article
 ///
@@ -306,7 +255,7 @@ pub async fn create_article(
 #[utoipa::path(operation_id = "update_article", tag = "articles",
     params(("id" = String, Path, description = ID_PARAM_DOC)),
     request_body(content = write::ArticleBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"status": "published", "category": null})),
-    responses((status = 200, description = "The changed article", body = Article, headers(("ETag" = String))),
+    responses((status = 200, description = "The changed article", body = Article),
         (status = 409, description = "The slug is taken", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/articles/{id}")]
 pub async fn update_article(

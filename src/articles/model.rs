@@ -43,6 +43,12 @@ impl ArticleStatus {
     }
 }
 
+impl From<ArticleStatus> for String {
+    fn from(s: ArticleStatus) -> String {
+        s.as_str().to_owned()
+    }
+}
+
 impl TryFrom<String> for ArticleStatus {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
@@ -50,9 +56,11 @@ impl TryFrom<String> for ArticleStatus {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = articles)]
 pub struct ArticleRow {
+    /// Given by the database: a row built to be inserted leaves it 0.
+    #[diesel(skip_insertion)]
     pub id: i64,
     pub slug: String,
     #[diesel(deserialize_as = FastText)]
@@ -63,26 +71,8 @@ pub struct ArticleRow {
     pub category: Option<String>,
     pub source_name: Option<String>,
     pub source_url: Option<String>,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = String, serialize_as = String)]
     pub status: ArticleStatus,
-    pub published_at: Option<NaiveDateTime>,
-    pub cover_media_id: Option<i64>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = articles)]
-pub struct NewArticleRow {
-    pub slug: String,
-    pub title: String,
-    pub summary: Option<String>,
-    pub body: String,
-    pub category: Option<String>,
-    pub source_name: Option<String>,
-    pub source_url: Option<String>,
-    pub status: String,
     pub published_at: Option<NaiveDateTime>,
     pub cover_media_id: Option<i64>,
     pub created_at: NaiveDateTime,
@@ -188,14 +178,14 @@ impl ArticleFilter {
         }
         q
     }
-
-    /// Whether only published articles may be seen.
-    pub fn public_only(&self) -> bool {
-        self.visible.is_some()
-    }
 }
 
 impl search::ListFilter for ArticleFilter {
+    /// Only published articles may be seen.
+    fn public_only(&self) -> bool {
+        self.visible.is_some()
+    }
+
     fn narrows(&self) -> bool {
         self.status.is_some()
             || self.category.is_some()

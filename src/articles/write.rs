@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::model::{self, ArticleRow, ArticleStatus, GalleryItem, NewArticleRow};
+use super::model::{self, ArticleRow, ArticleStatus, GalleryItem};
 use crate::db::schema::{
     article_authors, article_media, article_meetings, articles, media, meetings,
 };
@@ -270,14 +270,15 @@ pub fn create_as(
         .status
         .clone()
         .into_option()
-        .map_or("draft", ArticleStatus::as_str);
+        .unwrap_or(ArticleStatus::Draft);
     let now = crate::time::now();
     let published_at = match (status, input.published_at.clone().into_option()) {
-        ("published", None) if stamp => Some(now),
+        (ArticleStatus::Published, None) if stamp => Some(now),
         (_, given) => given,
     };
     let row: ArticleRow = diesel::insert_into(articles::table)
-        .values(NewArticleRow {
+        .values(ArticleRow {
+            id: 0,
             slug,
             title,
             summary: input.summary.clone().into_option(),
@@ -285,7 +286,7 @@ pub fn create_as(
             category: input.category.clone().into_option(),
             source_name: input.source_name.clone().into_option(),
             source_url: input.source_url.clone().into_option(),
-            status: status.to_owned(),
+            status,
             published_at,
             cover_media_id: input.cover_media_id.clone().into_option(),
             created_at: now,

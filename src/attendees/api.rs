@@ -3,8 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::model::{self, AttendeeFilter, AttendeeRole};
 use super::write;
@@ -21,46 +19,30 @@ use crate::http::write::{JsonObject, Mode};
 
 pub use super::embed::*;
 
-/// Query parameters of `GET /attendees`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListAttendeesQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`.
-    pub count: Option<bool>,
-    pub meeting_id: Option<i64>,
-    pub person_id: Option<i64>,
-    #[param(inline)]
-    pub role: Option<AttendeeRole>,
-    /// The body represented.
-    pub organization_id: Option<i64>,
-    /// Only attendees changed at or after this RFC 3339 time.
-    pub updated_since: Option<DateTime<Utc>>,
-    /// Related records to embed: `person`.
-    pub include: Option<String>,
+crate::list_query! {
+    /// Query parameters of `GET /attendees`.
+    pub struct ListAttendeesQuery {
+        pub meeting_id: Option<i64>,
+        pub person_id: Option<i64>,
+        #[param(inline)]
+        pub role: Option<AttendeeRole>,
+        /// The body represented.
+        pub organization_id: Option<i64>,
+        /// Only attendees changed at or after this RFC 3339 time.
+        pub updated_since: Option<DateTime<Utc>>,
+        /// Related records to embed: `person`.
+        pub include: Option<String>,
+    }
 }
 
-/// Query parameters of `GET /meetings/{id}/attendees`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListMeetingAttendeesQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`.
-    pub count: Option<bool>,
-    #[param(inline)]
-    pub role: Option<AttendeeRole>,
-    /// Related records to embed: `person`.
-    pub include: Option<String>,
+crate::list_query! {
+    /// Query parameters of `GET /meetings/{id}/attendees`.
+    pub struct ListMeetingAttendeesQuery {
+        #[param(inline)]
+        pub role: Option<AttendeeRole>,
+        /// Related records to embed: `person`.
+        pub include: Option<String>,
+    }
 }
 
 /// The paging and embedding parameters both attendee lists share.
@@ -114,7 +96,7 @@ async fn list(
 ///
 /// Across all meetings, in the order they were recorded.
 #[utoipa::path(operation_id = "list_attendees", tag = "attendees", params(ListAttendeesQuery),
-    responses((status = 200, description = "A page of attendees", body = Page<Attendee>, headers(("ETag" = String), ("Link" = String)))))]
+    responses((status = 200, description = "A page of attendees", body = Page<Attendee>)))]
 #[get("/attendees")]
 pub async fn list_attendees(
     req: HttpRequest,
@@ -143,7 +125,7 @@ pub async fn list_attendees(
 /// In the order they were recorded; 404 when the meeting does not exist.
 #[utoipa::path(operation_id = "list_meeting_attendees", tag = "attendees",
     params(("id" = i64, Path, description = "The meeting's id"), ListMeetingAttendeesQuery),
-    responses((status = 200, description = "A page of the meeting's attendees", body = Page<Attendee>, headers(("ETag" = String), ("Link" = String)))))]
+    responses((status = 200, description = "A page of the meeting's attendees", body = Page<Attendee>)))]
 #[get("/meetings/{id}/attendees")]
 pub async fn list_meeting_attendees(
     req: HttpRequest,
@@ -171,7 +153,7 @@ pub async fn list_meeting_attendees(
 /// With the person embedded.
 #[utoipa::path(operation_id = "get_attendee", tag = "attendees",
     params(("id" = i64, Path, description = "The attendee's id")),
-    responses((status = 200, description = "The attendee, with their person", body = Attendee, headers(("ETag" = String)))))]
+    responses((status = 200, description = "The attendee, with their person", body = Attendee)))]
 #[get("/attendees/{id}")]
 pub async fn get_attendee(
     req: HttpRequest,
@@ -204,43 +186,27 @@ fn create(
     let attendee = with_people(conn, vec![row])?
         .pop()
         .ok_or_else(|| ApiError::internal("attendee vanished"))?;
-    Ok(Created {
-        location: format!("/api/v1/attendees/{}", attendee.id),
-        version: attendee.version,
-        body: serde_json::to_string(&attendee)?,
-    })
+    Created::at(
+        format!("/api/v1/attendees/{}", attendee.id),
+        attendee.version,
+        &attendee,
+    )
 }
 
-/// Add an attendee
-///
-/// Editor role or above. One person attends a meeting at most once (409). Role `chair` also sets
-/// the meeting's `chair_person_id`, and the previous chair becomes an `attendee`.
-#[utoipa::path(operation_id = "create_attendee", tag = "attendees",
-    request_body(content = write::AttendeeBody, example = json!({"meeting_id": 2, "person_id": 3, "role": "chair", "title_at_meeting": "Bí thư Thành ủy"})),
-    responses((status = 201, description = "Created", body = Attendee, headers(("Location" = String), ("ETag" = String))),
-        (status = 409, description = "The person already attends this meeting", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[post("/attendees")]
-pub async fn create_attendee(
-    state: web::Data<AppState>,
-    caller: Caller,
-    key: IdempotencyKey,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    crate::http::write::create(
-        &state,
-        &caller,
-        Role::Editor,
-        key,
-        "/attendees",
-        body,
-        |b| write::read(JsonObject(b), Mode::Create, false),
-        move |conn, input| {
-            let meeting_id = input.meeting_id.as_set().copied().unwrap_or_default();
-            create(conn, meeting_id, input)
-        },
-    )
-    .await
-}
+crate::create_handler!(
+    /// Add an attendee
+    ///
+    /// Editor role or above. One person attends a meeting at most once (409). Role `chair` also sets
+    /// the meeting's `chair_person_id`, and the previous chair becomes an `attendee`.
+    create_attendee, "/attendees", tag = "attendees", body = write::AttendeeBody,
+    example = {"meeting_id": 2, "person_id": 3, "role": "chair", "title_at_meeting": "Bí thư Thành ủy"},
+    response = Attendee, conflict = "The person already attends this meeting",
+    read = |b| write::read(JsonObject(b), Mode::Create, false),
+    write = |conn, input| {
+        let meeting_id = input.meeting_id.as_set().copied().unwrap_or_default();
+        create(conn, meeting_id, input)
+    },
+);
 
 /// Add an attendee to a meeting
 ///
@@ -248,7 +214,7 @@ pub async fn create_attendee(
 #[utoipa::path(operation_id = "create_meeting_attendee", tag = "attendees",
     params(("id" = i64, Path, description = "The meeting's id")),
     request_body(content = write::AttendeeBody, example = json!({"person_id": 3, "role": "speaker", "title_at_meeting": "Phó Bí thư Thành ủy, Chủ tịch UBND thành phố"})),
-    responses((status = 201, description = "Created", body = Attendee, headers(("Location" = String), ("ETag" = String))),
+    responses((status = 201, description = "Created", body = Attendee),
         (status = 409, description = "The person already attends this meeting", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/meetings/{id}/attendees")]
 pub async fn create_meeting_attendee(
@@ -282,21 +248,17 @@ crate::update_handler!(
     ///
     /// Editor role or above: role, title at the meeting, organization represented. Making someone
     /// `chair` moves the meeting's chair to them; taking `chair` away leaves the meeting without one.
-    update_attendee,
-    "/attendees/{id}",
-    tag = "attendees",
-    id = "The attendee's id",
+    update_attendee, "/attendees/{id}", tag = "attendees", id = "The attendee's id",
     body = write::AttendeeBody,
     example = {"role": "speaker"},
-    response = Attendee,
-    "The changed attendee",
+    response = Attendee, "The changed attendee",
     read = |body| write::read(body, Mode::Patch, false),
     write = |conn, id, if_match, input| {
-            let row = write::update(conn, id, if_match, input)?;
-            with_people(conn, vec![row])?
-                .pop()
-                .ok_or_else(|| not_found(id))
-        },
+        let row = write::update(conn, id, if_match, input)?;
+        with_people(conn, vec![row])?
+            .pop()
+            .ok_or_else(|| not_found(id))
+    },
     etag = |_| Tag::Body,
 );
 
@@ -304,10 +266,7 @@ crate::delete_handler!(
     /// Remove an attendee
     ///
     /// Editor role or above. Removing the chair leaves the meeting without one.
-    delete_attendee,
-    "/attendees/{id}",
-    tag = "attendees",
-    id = "The attendee's id"
+    delete_attendee, "/attendees/{id}", tag = "attendees", id = "The attendee's id"
 );
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -33,27 +33,16 @@ crate::text_enum!(AttendeeRole {
     Guest => "guest",
 });
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = attendees)]
 pub struct AttendeeRow {
+    /// Given by the database: a row built to be inserted leaves it 0.
+    #[diesel(skip_insertion)]
     pub id: i64,
     pub meeting_id: i64,
     pub person_id: i64,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = String, serialize_as = String)]
     pub role: AttendeeRole,
-    pub title_at_meeting: Option<String>,
-    pub organization_id: Option<i64>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = attendees)]
-pub struct NewAttendeeRow {
-    pub meeting_id: i64,
-    pub person_id: i64,
-    pub role: String,
     pub title_at_meeting: Option<String>,
     pub organization_id: Option<i64>,
     pub created_at: NaiveDateTime,

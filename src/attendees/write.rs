@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::model::{self, AttendeeRole, AttendeeRow, NewAttendeeRow};
+use super::model::{self, AttendeeRole, AttendeeRow};
 use crate::db::refs::{Kind, Refs};
 use crate::db::schema::attendees;
 use crate::db::DbConnection;
@@ -94,15 +94,13 @@ pub fn create(
         )));
     }
     let now = crate::time::now();
-    let role = input
-        .role
-        .into_option()
-        .map_or("attendee", AttendeeRole::as_str);
+    let role = input.role.into_option().unwrap_or(AttendeeRole::Attendee);
     let row: AttendeeRow = diesel::insert_into(attendees::table)
-        .values(NewAttendeeRow {
+        .values(AttendeeRow {
+            id: 0,
             meeting_id,
             person_id,
-            role: role.to_owned(),
+            role,
             title_at_meeting: input.title_at_meeting.into_option(),
             organization_id: input.organization_id.into_option(),
             created_at: now,
@@ -112,7 +110,7 @@ pub fn create(
         .returning(attendees::all_columns)
         .get_result(conn)?;
     let row = versioned::created(conn, row)?;
-    if role == "chair" {
+    if role == AttendeeRole::Chair {
         sync_chair(conn, meeting_id, Some(person_id), now)?;
     }
     versioned::load(conn, row.id)

@@ -17,126 +17,73 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
-use crate::http::page::{paginate, Listing, Page, PageRequest, PagingQuery};
+use crate::http::page::{paginate, Listing, Page, PagingQuery, SearchableList};
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
-use crate::search::{self, Matcher, Resource, Scope, RANKED};
+use crate::search::{ListPlan, Resource};
 use crate::time::utc;
 
 pub use super::embed::*;
 
-/// Query parameters of `GET /directives`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListDirectivesQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`, the number of matching directives.
-    pub count: Option<bool>,
-    /// Order of the list: `due_date` (the default: earliest deadline first; best match first with
-    /// `q`), `-due_date` (latest first), both with directives without a deadline last; or `ordinal`
-    /// (by meeting, then as the conclusions are numbered, unnumbered ones last).
-    #[param(inline)]
-    pub sort: Option<DirectiveSort>,
-    /// Full-text search in the text and source document, ignoring case and Vietnamese diacritics
-    /// (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word` excludes.
-    /// Without `sort`, best match first, latest first among equals. At most 200 characters; see
-    /// `GET /search` for the whole syntax.
-    /// With other filters, each request examines at most 20,000 matches: a page may then hold
-    /// fewer records than `limit`, even none, and still a `next_cursor` to go on from.
-    #[param(example = "quy hoach tuan chau")]
-    pub q: Option<String>,
-    /// Only directives given at this meeting.
-    pub meeting_id: Option<i64>,
-    /// Only directives this organization leads or co-ordinates.
-    pub organization_id: Option<i64>,
-    /// Only directives with this status.
-    #[param(inline)]
-    pub status: Option<DirectiveStatus>,
-    /// Only directives that stand so today in Vietnam: `overdue` (not done, due before today),
-    /// `due_soon` (not done, due today or within 7 days), `on_track` (not done, due later),
-    /// `no_deadline`, `done_on_time`, `done_late` or `cancelled`.
-    #[param(inline)]
-    pub progress: Option<Progress>,
-    /// Only directives due strictly before this date.
-    #[param(example = "2022-01-01")]
-    pub due_before: Option<NaiveDate>,
-    /// Only directives due strictly after this date.
-    #[param(example = "2021-09-30")]
-    pub due_after: Option<NaiveDate>,
-    /// Only directives changed at or after this RFC 3339 time.
-    #[param(example = "2021-11-07T20:42:00Z")]
-    pub updated_since: Option<DateTime<Utc>>,
+crate::list_query! {
+    /// Query parameters of `GET /directives`.
+    pub struct ListDirectivesQuery {
+        sort: DirectiveSort => "Order of the list: `due_date` (the default: earliest deadline first; best match first with `q`), `-due_date` (latest first), both with directives without a deadline last; or `ordinal` (by meeting, then as the conclusions are numbered, unnumbered ones last).",
+        q => "Full-text search in the text and source document, ignoring case and Vietnamese diacritics (`đ` as `d`): every word must match, `\"a phrase\"` matches as a phrase, `-word` excludes. Without `sort`, best match first, latest first among equals.",
+        example = "quy hoach tuan chau",
+        /// Only directives given at this meeting.
+        pub meeting_id: Option<i64>,
+        /// Only directives this organization leads or co-ordinates.
+        pub organization_id: Option<i64>,
+        /// Only directives with this status.
+        #[param(inline)]
+        pub status: Option<DirectiveStatus>,
+        /// Only directives that stand so today in Vietnam: `overdue` (not done, due before today),
+        /// `due_soon` (not done, due today or within 7 days), `on_track` (not done, due later),
+        /// `no_deadline`, `done_on_time`, `done_late` or `cancelled`.
+        #[param(inline)]
+        pub progress: Option<Progress>,
+        /// Only directives due strictly before this date.
+        #[param(example = "2022-01-01")]
+        pub due_before: Option<NaiveDate>,
+        /// Only directives due strictly after this date.
+        #[param(example = "2021-09-30")]
+        pub due_after: Option<NaiveDate>,
+        /// Only directives changed at or after this RFC 3339 time.
+        #[param(example = "2021-11-07T20:42:00Z")]
+        pub updated_since: Option<DateTime<Utc>>,
+    }
 }
 
-/// Query parameters of `GET /meetings/{id}/directives`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListMeetingDirectivesQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`.
-    pub count: Option<bool>,
-    /// Order of the list: `ordinal` (the default: as the conclusions are numbered, unnumbered ones
-    /// last; best match first with `q`), `due_date` or `-due_date` (directives without a deadline
-    /// last).
-    #[param(inline)]
-    pub sort: Option<DirectiveSort>,
-    /// Full-text search in the text and source document, ignoring case and Vietnamese diacritics
-    /// (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word` excludes.
-    /// Without `sort`, best match first, latest first among equals. At most 200 characters; see
-    /// `GET /search` for the whole syntax.
-    /// With other filters, each request examines at most 20,000 matches: a page may then hold
-    /// fewer records than `limit`, even none, and still a `next_cursor` to go on from.
-    #[param(example = "quy hoach tuan chau")]
-    pub q: Option<String>,
-    /// Only directives with this status.
-    #[param(inline)]
-    pub status: Option<DirectiveStatus>,
-    /// Only directives that stand so today in Vietnam: `overdue` (not done, due before today),
-    /// `due_soon` (not done, due today or within 7 days), `on_track` (not done, due later),
-    /// `no_deadline`, `done_on_time`, `done_late` or `cancelled`.
-    #[param(inline)]
-    pub progress: Option<Progress>,
+crate::list_query! {
+    /// Query parameters of `GET /meetings/{id}/directives`.
+    pub struct ListMeetingDirectivesQuery {
+        sort: DirectiveSort => "Order of the list: `ordinal` (the default: as the conclusions are numbered, unnumbered ones last; best match first with `q`), `due_date` or `-due_date` (directives without a deadline last).",
+        q => "Full-text search in the text and source document, ignoring case and Vietnamese diacritics (`đ` as `d`): every word must match, `\"a phrase\"` matches as a phrase, `-word` excludes. Without `sort`, best match first, latest first among equals.",
+        example = "quy hoach tuan chau",
+        /// Only directives with this status.
+        #[param(inline)]
+        pub status: Option<DirectiveStatus>,
+        /// Only directives that stand so today in Vietnam: `overdue` (not done, due before today),
+        /// `due_soon` (not done, due today or within 7 days), `on_track` (not done, due later),
+        /// `no_deadline`, `done_on_time`, `done_late` or `cancelled`.
+        #[param(inline)]
+        pub progress: Option<Progress>,
+    }
 }
 
-/// Paging, order and search as the query gave them.
-struct Paging<'a> {
-    limit: Option<u32>,
-    cursor: Option<&'a str>,
-    count: Option<bool>,
-    /// The `sort` given, if any.
-    sort: Option<DirectiveSort>,
-    q: Option<&'a str>,
-}
-
-/// One page of directives, as both lists answer it. `parent` is the meeting of a nested list,
-/// which must exist.
+/// One page of directives, as both lists answer it: `sort` as the query gave it, else
+/// `default_sort`. `parent` is the meeting of a nested list, which must exist.
 async fn list_page(
     req: &HttpRequest,
     state: &AppState,
     mut filter: DirectiveFilter,
-    default_sort: DirectiveSort,
-    paging: Paging<'_>,
+    query: &impl SearchableList,
+    sort: DirectiveSort,
     parent: Option<i64>,
 ) -> ApiResult<HttpResponse> {
-    let search = Matcher::from_param(paging.q, state.db.backend(), state.search_examine_limit)?;
-    let ranked = search.clone().filter(|_| paging.sort.is_none());
-    let sort = paging.sort.unwrap_or(default_sort);
-    let key = if ranked.is_some() { RANKED } else { sort.key() };
-    let listing = Listing::new(&state.cursor_key, "directives", key);
-    let page = PageRequest::new(paging.limit, paging.cursor, paging.count, &listing)?;
-    if ranked.is_none() {
-        filter.search = search;
-    }
+    let (plan, search) = ListPlan::new(state, Resource::Directives, query, sort.key())?;
+    filter.search = search;
     let today = state.clock.today();
     let body = state
         .db
@@ -144,18 +91,11 @@ async fn list_page(
             if let Some(id) = parent {
                 require_meeting(conn, id)?;
             }
-            let (rows, total, next_cursor) = search::list_page(
+            let (rows, total, next_cursor) = plan.read(
                 conn,
-                ranked.as_ref(),
-                Scope {
-                    resources: vec![Resource::Directives],
-                    public_only: false,
-                },
                 &filter.on(AsOf::Today(today)),
-                (&page, &listing),
-                |conn, ids| model::by_ids(conn, ids, today),
-                |(r, _)| r.id,
-                |conn| model::list(conn, &filter, sort, &page, today),
+                (|conn, ids| model::by_ids(conn, ids, today), |(r, _)| r.id),
+                |conn| model::list(conn, &filter, sort, &plan.page, today),
                 |(r, _)| sort.position(r),
             )?;
             let ids: Vec<i64> = rows.iter().map(|(r, _)| r.id).collect();
@@ -164,7 +104,7 @@ async fn list_page(
                 .into_iter()
                 .map(|row| Directive::from_row(row, &mut assignees))
                 .collect();
-            Ok(page.page(data, total, next_cursor))
+            Ok(plan.page.page(data, total, next_cursor))
         })
         .await?;
     crate::http::page::page_response(req, &body, body.page.next_cursor.as_deref())
@@ -186,8 +126,7 @@ fn require_meeting(conn: &mut DbConnection, id: i64) -> ApiResult<()> {
     operation_id = "list_directives",
     tag = "directives",
     params(ListDirectivesQuery),
-    responses((status = 200, description = "A page of directives", body = Page<Directive>,
-        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
+    responses((status = 200, description = "A page of directives", body = Page<Directive>))
 )]
 #[get("/directives")]
 pub async fn list_directives(
@@ -206,14 +145,7 @@ pub async fn list_directives(
         updated_since: q.updated_since.map(|t| t.naive_utc()),
         ..DirectiveFilter::default()
     };
-    let paging = Paging {
-        limit: q.limit,
-        cursor: q.cursor.as_deref(),
-        count: q.count,
-        sort: q.sort,
-        q: q.q.as_deref(),
-    };
-    list_page(&req, &state, filter, DirectiveSort::default(), paging, None).await
+    list_page(&req, &state, filter, &q, q.sort.unwrap_or_default(), None).await
 }
 
 /// List a meeting's directives
@@ -224,8 +156,7 @@ pub async fn list_directives(
     operation_id = "list_meeting_directives",
     tag = "directives",
     params(("id" = i64, Path, description = "The meeting's id"), ListMeetingDirectivesQuery),
-    responses((status = 200, description = "A page of the meeting's directives", body = Page<Directive>,
-        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
+    responses((status = 200, description = "A page of the meeting's directives", body = Page<Directive>))
 )]
 #[get("/meetings/{id}/directives")]
 pub async fn list_meeting_directives(
@@ -242,22 +173,8 @@ pub async fn list_meeting_directives(
         progress: q.progress,
         ..DirectiveFilter::default()
     };
-    let paging = Paging {
-        limit: q.limit,
-        cursor: q.cursor.as_deref(),
-        count: q.count,
-        sort: q.sort,
-        q: q.q.as_deref(),
-    };
-    list_page(
-        &req,
-        &state,
-        filter,
-        DirectiveSort::Ordinal,
-        paging,
-        Some(meeting_id),
-    )
-    .await
+    let sort = q.sort.unwrap_or(DirectiveSort::Ordinal);
+    list_page(&req, &state, filter, &q, sort, Some(meeting_id)).await
 }
 
 /// Get a directive
@@ -268,7 +185,7 @@ pub async fn list_meeting_directives(
     operation_id = "get_directive",
     tag = "directives",
     params(("id" = i64, Path, description = "The directive's id")),
-    responses((status = 200, description = "The directive", body = Directive, headers(("ETag" = String))))
+    responses((status = 200, description = "The directive", body = Directive))
 )]
 #[get("/directives/{id}")]
 pub async fn get_directive(
@@ -316,11 +233,11 @@ async fn create(
             idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
                 let id = write::create(conn, input, writer)?;
                 let directive = load_one(conn, id, today)?;
-                Ok(Created {
-                    location: format!("/api/v1/directives/{id}"),
-                    version: directive.version,
-                    body: serde_json::to_string(&directive)?,
-                })
+                Created::at(
+                    format!("/api/v1/directives/{id}"),
+                    directive.version,
+                    &directive,
+                )
             })
         })
         .await?;
@@ -339,7 +256,7 @@ async fn create(
         "lead_organization_id": 8,
         "due_date": "2021-12-31"
     })),
-    responses((status = 201, description = "Created", body = Directive, headers(("Location" = String), ("ETag" = String))),
+    responses((status = 201, description = "Created", body = Directive),
         (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/directives")]
 pub async fn create_directive(
@@ -362,7 +279,7 @@ pub async fn create_directive(
         "text": "Đảng bộ phường tập trung rà soát các chỉ tiêu của năm 2021.",
         "lead_organization_id": 6
     })),
-    responses((status = 201, description = "Created", body = Directive, headers(("Location" = String), ("ETag" = String))),
+    responses((status = 201, description = "Created", body = Directive),
         (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/meetings/{id}/directives")]
 pub async fn create_meeting_directive(
@@ -375,62 +292,34 @@ pub async fn create_meeting_directive(
     create(state, caller, key, body, Some(path.into_inner())).await
 }
 
-/// Change a directive
-///
-/// Editor role or above. A JSON merge patch (RFC 7396): absent fields are kept, `null` clears a
-/// nullable field, `assignee_organization_ids` is replaced whole. Status rules: `done` stamps
-/// `completed_at` (now unless given), leaving `done` clears it; a cancelled directive may be
-/// changed by an admin only (403 otherwise).
-#[utoipa::path(operation_id = "update_directive", tag = "directives",
-    params(("id" = i64, Path, description = "The directive's id")),
-    request_body(content = write::DirectiveBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"status": "done", "completed_at": "2021-12-20T03:00:00Z"})),
-    responses((status = 200, description = "The changed directive", body = Directive, headers(("ETag" = String)))))]
-#[patch("/directives/{id}")]
-pub async fn update_directive(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let writer = writer(&state, &caller);
-    let today = state.clock.today();
-    crate::http::write::update(
-        &req,
-        &state,
-        &caller,
-        || write::read(body.0, Mode::Patch, None, writer.now),
-        move |conn, if_match, input| {
-            write::update(conn, id, if_match, input, writer)?;
-            load_one(conn, id, today)
-        },
-        |_| Tag::Body,
-    )
-    .await
-}
+crate::update_handler!(
+    /// Change a directive
+    ///
+    /// Editor role or above. A JSON merge patch (RFC 7396): absent fields are kept, `null` clears a
+    /// nullable field, `assignee_organization_ids` is replaced whole. Status rules: `done` stamps
+    /// `completed_at` (now unless given), leaving `done` clears it; a cancelled directive may be
+    /// changed by an admin only (403 otherwise).
+    update_directive, "/directives/{id}", tag = "directives", id = "The directive's id",
+    body = write::DirectiveBody,
+    example = {"status": "done", "completed_at": "2021-12-20T03:00:00Z"},
+    response = Directive, "The changed directive",
+    given (writer, today) = |state, caller| (writer(state, caller), state.clock.today()),
+    read = |body| write::read(body.0, Mode::Patch, None, writer.now),
+    write = |conn, id, if_match, input| {
+        write::update(conn, id, if_match, input, writer)?;
+        load_one(conn, id, today)
+    },
+    etag = |_| Tag::Body,
+);
 
-/// Delete a directive
-///
-/// Editor role or above (admin for a cancelled directive). Its progress updates go with it; the
-/// change feed keeps a `deleted` entry for each.
-#[utoipa::path(operation_id = "delete_directive", tag = "directives",
-    params(("id" = i64, Path, description = "The directive's id")),
-    responses((status = 204, description = "Deleted")))]
-#[delete("/directives/{id}")]
-pub async fn delete_directive(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let writer = writer(&state, &caller);
-    crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-        write::delete(conn, id, if_match, writer)
-    })
-    .await
-}
+crate::delete_handler!(
+    /// Delete a directive
+    ///
+    /// Editor role or above (admin for a cancelled directive). Its progress updates go with it; the
+    /// change feed keeps a `deleted` entry for each.
+    delete_directive, "/directives/{id}", tag = "directives", id = "The directive's id",
+    given = |state, caller| writer(state, caller),
+);
 
 /// Query parameters of `GET /directives/summary`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -498,7 +387,7 @@ pub struct DirectiveSummary {
     operation_id = "summarize_directives",
     tag = "directives",
     params(DirectiveSummaryQuery),
-    responses((status = 200, description = "The counts", body = DirectiveSummary, headers(("ETag" = String))))
+    responses((status = 200, description = "The counts", body = DirectiveSummary))
 )]
 #[get("/directives/summary")]
 pub async fn summarize_directives(
@@ -619,8 +508,7 @@ impl DirectiveUpdate {
     operation_id = "list_directive_updates",
     tag = "directives",
     params(("id" = i64, Path, description = "The directive's id"), PagingQuery),
-    responses((status = 200, description = "A page of updates", body = Page<DirectiveUpdate>,
-        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
+    responses((status = 200, description = "A page of updates", body = Page<DirectiveUpdate>))
 )]
 #[get("/directives/{id}/updates")]
 pub async fn list_directive_updates(
@@ -633,7 +521,7 @@ pub async fn list_directive_updates(
     let id = path.into_inner();
     let q = query.into_inner();
     let listing = Listing::new(&state.cursor_key, "directive_updates", "id");
-    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let page = q.page_request(&listing)?;
     let body = state
         .db
         .run(move |conn| {
@@ -662,7 +550,7 @@ pub async fn list_directive_updates(
     tag = "directives",
     params(("id" = i64, Path, description = "The directive's id"),
         ("update_id" = i64, Path, description = "The update's id")),
-    responses((status = 200, description = "The update", body = DirectiveUpdate, headers(("ETag" = String))))
+    responses((status = 200, description = "The update", body = DirectiveUpdate))
 )]
 #[get("/directives/{id}/updates/{update_id}")]
 pub async fn get_directive_update(
@@ -695,7 +583,7 @@ pub async fn get_directive_update(
         "note": "Đã trình dự thảo quy hoạch phân khu lên Ban Thường vụ.",
         "status": "done"
     })),
-    responses((status = 201, description = "Created", body = DirectiveUpdate, headers(("Location" = String), ("ETag" = String))),
+    responses((status = 201, description = "Created", body = DirectiveUpdate),
         (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/directives/{id}/updates")]
 pub async fn create_directive_update(
@@ -725,11 +613,11 @@ pub async fn create_directive_update(
                     write::add_update(conn, id, input, author, writer)?,
                     &caller,
                 );
-                Ok(Created {
-                    location: format!("/api/v1/directives/{id}/updates/{}", update.id),
-                    version: update.version,
-                    body: serde_json::to_string(&update)?,
-                })
+                Created::at(
+                    format!("/api/v1/directives/{id}/updates/{}", update.id),
+                    update.version,
+                    &update,
+                )
             })
         })
         .await?;

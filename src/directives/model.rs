@@ -82,9 +82,11 @@ impl Progress {
 /// A directive due within this many days (today included) is `due_soon`.
 pub const DUE_SOON_DAYS: u64 = 7;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = directives)]
 pub struct DirectiveRow {
+    /// Given by the database: a row built to be inserted leaves it 0.
+    #[diesel(skip_insertion)]
     pub id: i64,
     pub meeting_id: i64,
     pub ordinal: Option<i32>,
@@ -93,7 +95,7 @@ pub struct DirectiveRow {
     pub lead_organization_id: Option<i64>,
     pub source_document: Option<String>,
     pub due_date: Option<NaiveDate>,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = String, serialize_as = String)]
     pub status: DirectiveStatus,
     pub completed_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -101,25 +103,6 @@ pub struct DirectiveRow {
     pub version: i64,
     pub completed_on: Option<NaiveDate>,
     pub cancelled_on: Option<NaiveDate>,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = directives)]
-pub struct NewDirectiveRow {
-    pub meeting_id: i64,
-    pub ordinal: Option<i32>,
-    pub text: String,
-    pub issued_by_person_id: Option<i64>,
-    pub lead_organization_id: Option<i64>,
-    pub source_document: Option<String>,
-    pub due_date: Option<NaiveDate>,
-    pub status: String,
-    pub completed_at: Option<NaiveDateTime>,
-    pub completed_on: Option<NaiveDate>,
-    pub cancelled_on: Option<NaiveDate>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -717,9 +700,11 @@ pub fn meeting_exists(conn: &mut DbConnection, id: i64) -> QueryResult<bool> {
 }
 
 /// A progress note on a directive.
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = directive_updates)]
 pub struct DirectiveUpdateRow {
+    /// Given by the database: a row built to be inserted leaves it 0.
+    #[diesel(skip_insertion)]
     pub id: i64,
     pub directive_id: i64,
     pub note: String,
@@ -730,20 +715,6 @@ pub struct DirectiveUpdateRow {
     pub updated_at: NaiveDateTime,
     pub version: i64,
     /// `author_name` is the author's login name (they had no display name when they wrote it).
-    pub author_name_is_login: bool,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = directive_updates)]
-pub struct NewDirectiveUpdateRow {
-    pub directive_id: i64,
-    pub note: String,
-    pub status: Option<String>,
-    pub author_user_id: Option<i64>,
-    pub author_name: String,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
     pub author_name_is_login: bool,
 }
 

@@ -9,9 +9,7 @@ use serde_json::{Map, Value};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::model::{
-    self, DirectiveRow, DirectiveStatus, DirectiveUpdateRow, NewDirectiveRow, NewDirectiveUpdateRow,
-};
+use super::model::{self, DirectiveRow, DirectiveStatus, DirectiveUpdateRow};
 use crate::db::schema::{
     directive_assignees, directive_updates, directives, organizations, people, users,
 };
@@ -277,7 +275,8 @@ pub fn create(conn: &mut DbConnection, input: DirectiveBody, writer: Writer) -> 
     check_references(conn, &input, None)?;
     let closing = settle(None, &input.status, &input.completed_at, writer.now)?;
     let row: DirectiveRow = diesel::insert_into(directives::table)
-        .values(NewDirectiveRow {
+        .values(DirectiveRow {
+            id: 0,
             meeting_id: input.meeting_id.clone().into_option().unwrap_or_default(),
             ordinal: input.ordinal.clone().into_option(),
             text: input.text.clone().into_option().unwrap_or_default(),
@@ -285,7 +284,7 @@ pub fn create(conn: &mut DbConnection, input: DirectiveBody, writer: Writer) -> 
             lead_organization_id: input.lead_organization_id.clone().into_option(),
             source_document: input.source_document.clone().into_option(),
             due_date: input.due_date.clone().into_option(),
-            status: closing.status.as_str().to_owned(),
+            status: closing.status,
             completed_at: closing.completed_at,
             completed_on: closing.completed_on,
             cancelled_on: closing.cancelled_on,
@@ -471,7 +470,8 @@ pub fn add_update(
         .select((users::username, users::display_name))
         .first(conn)?;
     let row: DirectiveUpdateRow = diesel::insert_into(directive_updates::table)
-        .values(NewDirectiveUpdateRow {
+        .values(DirectiveUpdateRow {
+            id: 0,
             directive_id,
             note: input.note.into_option().unwrap_or_default(),
             status: status.map(|s| s.as_str().to_owned()),

@@ -50,6 +50,15 @@ pub struct Created {
 }
 
 impl Created {
+    /// The created record `body`, found at `location`, with its version.
+    pub fn at(location: String, version: i64, body: &impl serde::Serialize) -> ApiResult<Self> {
+        Ok(Self {
+            location,
+            version,
+            body: serde_json::to_string(body)?,
+        })
+    }
+
     /// 201 with `Location`, the body and its ETag; replays say so in `Idempotent-Replayed`.
     pub fn into_response(self, replayed: bool) -> HttpResponse {
         let mut res = HttpResponse::Created();

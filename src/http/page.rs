@@ -283,7 +283,7 @@ where
     R: Send + 'static,
     T: ToSchema + Serialize + Send + 'static,
 {
-    let page = PageRequest::new(query.limit, query.cursor.as_deref(), query.count, &listing)?;
+    let page = query.page_request(&listing)?;
     let body = db
         .run(move |conn| {
             let (rows, total) = read(conn, &page)?;
@@ -369,16 +369,94 @@ mod tests {
     }
 }
 
-/// Query parameters of a list that only pages.
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PagingQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`.
-    pub count: Option<bool>,
+/// Declares a list's query parameters: `limit`, `cursor` and `count`, then the fields given. The
+/// struct refuses unknown parameters and can build its [`PageRequest`].
+#[macro_export]
+macro_rules! list_query {
+    // A list that `q` searches: its `sort` and `q` come first, with the rules every search shares.
+    ($(#[$meta:meta])* pub struct $name:ident {
+        sort: $sort:ty => $sort_doc:literal,
+        q => $q_doc:literal, example = $q_example:literal,
+        $($fields:tt)*
+    }) => {
+        $crate::list_query! {
+            $(#[$meta])*
+            pub struct $name {
+                #[doc = $sort_doc]
+                #[param(inline)]
+                pub sort: Option<$sort>,
+                #[doc = $q_doc]
+                #[doc = "At most 200 characters; see `GET /search` for the whole syntax."]
+                #[doc = "With other filters, each request examines at most 20,000 matches: a page \
+                    may then hold fewer records than `limit`, even none, and still a \
+                    `next_cursor` to go on from."]
+                #[param(example = $q_example)]
+                pub q: Option<String>,
+                $($fields)*
+            }
+        }
+
+        impl $crate::http::page::SearchableList for $name {
+            fn q(&self) -> Option<&str> {
+                self.q.as_deref()
+            }
+
+            fn sorted(&self) -> bool {
+                self.sort.is_some()
+            }
+
+            fn page_request(
+                &self,
+                listing: &$crate::http::page::Listing,
+            ) -> $crate::error::ApiResult<$crate::http::page::PageRequest> {
+                $name::page_request(self, listing)
+            }
+        }
+    };
+    ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            /// Page size.
+            #[param(minimum = 1, maximum = 100, default = 20)]
+            pub limit: Option<u32>,
+            /// The `page.next_cursor` of the previous page.
+            pub cursor: Option<String>,
+            /// Also return `page.total`, the number of matching records.
+            pub count: Option<bool>,
+            $($fields)*
+        }
+
+        impl $name {
+            /// The page asked for, in `listing`'s order.
+            pub fn page_request(
+                &self,
+                listing: &$crate::http::page::Listing,
+            ) -> $crate::error::ApiResult<$crate::http::page::PageRequest> {
+                $crate::http::page::PageRequest::new(
+                    self.limit,
+                    self.cursor.as_deref(),
+                    self.count,
+                    listing,
+                )
+            }
+        }
+    };
+}
+
+/// The query of a list that `q` may search and order by best match.
+pub trait SearchableList {
+    /// The search text.
+    fn q(&self) -> Option<&str>;
+    /// Whether the query chose an order.
+    fn sorted(&self) -> bool;
+    /// The page asked for, in `listing`'s order.
+    fn page_request(&self, listing: &Listing) -> ApiResult<PageRequest>;
+}
+
+crate::list_query! {
+    /// Query parameters of a list that only pages.
+    pub struct PagingQuery {}
 }

@@ -268,12 +268,14 @@ pub async fn delete_as(
 
 /// Declares the `DELETE /{collection}/{id}` handler of a resource whose `write::delete(conn, id,
 /// if_match)` does the work: editors and up, `If-Match`, one transaction, 204; a `conflict`
-/// description documents the 409 of a record still in use. The caller imports `actix_web::delete`
+/// description documents the 409 of a record still in use; `given` computes, from the state and
+/// the caller, a last argument of `write::delete`. The caller imports `actix_web::delete`
 /// (the spec learns the method and path from that attribute by name).
 #[macro_export]
 macro_rules! delete_handler {
     ($(#[doc = $doc:literal])* $name:ident, $path:literal, tag = $tag:literal,
-        id = $id_doc:literal $(, conflict = $conflict:literal)?) => {
+        id = $id_doc:literal $(, conflict = $conflict:literal)?
+        $(, given = |$st:ident, $ca:ident| $given:expr)? $(,)?) => {
         $(#[doc = $doc])*
         #[utoipa::path(tag = $tag, params(("id" = i64, Path, description = $id_doc)),
             responses((status = 204, description = "Deleted")
@@ -287,8 +289,13 @@ macro_rules! delete_handler {
             path: actix_web::web::Path<i64>,
         ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
             let id = path.into_inner();
+            $(let given = {
+                let ($st, $ca) = (&state, &caller);
+                $given
+            };)?
             $crate::http::write::delete(&req, &state, &caller, move |conn, if_match| {
-                write::delete(conn, id, if_match)
+                // `stringify!` only ties the argument to the `given` it is there for.
+                write::delete(conn, id, if_match $(, { let _ = stringify!($given); given })?)
             })
             .await
         }
@@ -297,12 +304,14 @@ macro_rules! delete_handler {
 
 /// Declares the `PATCH /{collection}/{id}` handler of a resource: editors and up, the body read
 /// by `read` (every field problem at once), `If-Match`, one transaction running `write`, and the
-/// record as it now is with the ETag `etag` gives it. The caller imports `actix_web::patch`.
+/// record as it now is with the ETag `etag` gives it; `given` computes, from the state and the
+/// caller, what `read` and `write` also need. The caller imports `actix_web::patch`.
 #[macro_export]
 macro_rules! update_handler {
     ($(#[doc = $doc:literal])* $name:ident, $path:literal, tag = $tag:literal,
         id = $id_doc:literal, body = $body:ty, example = $example:tt,
         response = $response:ty, $described:literal,
+        $(given $given:pat = |$st:ident, $ca:ident| $given_expr:expr,)?
         read = |$body_var:ident| $read:expr,
         write = |$conn:ident, $id:ident, $if_match:ident, $input:ident| $write:expr,
         etag = $etag:expr $(,)?) => {
@@ -310,8 +319,7 @@ macro_rules! update_handler {
         #[utoipa::path(tag = $tag, params(("id" = i64, Path, description = $id_doc)),
             request_body(content = $body, content_type = "application/merge-patch+json",
                 description = "The fields to change", example = json!($example)),
-            responses((status = 200, description = $described, body = $response,
-                headers(("ETag" = String)))))]
+            responses((status = 200, description = $described, body = $response)))]
         #[patch($path)]
         pub async fn $name(
             req: actix_web::HttpRequest,
@@ -321,6 +329,10 @@ macro_rules! update_handler {
             body: $crate::http::write::JsonObject,
         ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
             let id = path.into_inner();
+            $(let $given = {
+                let ($st, $ca) = (&state, &caller);
+                $given_expr
+            };)?
             $crate::http::write::update(
                 &req,
                 &state,
@@ -335,6 +347,44 @@ macro_rules! update_handler {
                 },
                 $etag,
             )
+            .await
+        }
+    };
+}
+
+/// Declares the `POST /{collection}` handler of a resource: editors and up, the body read by
+/// `read` (every field problem at once), then one transaction that replays a repeated
+/// `Idempotency-Key` or runs `write`, and the 201. `described` describes the body, `conflict` the
+/// 409; `given` computes, from the state and the caller, what `write` also needs. The caller
+/// imports `actix_web::post`.
+#[macro_export]
+macro_rules! create_handler {
+    ($(#[doc = $doc:literal])* $name:ident, $path:literal, tag = $tag:literal,
+        body = $body:ty, $(described = $described:literal,)? example = $example:tt,
+        response = $response:ty, $(conflict = $conflict:literal,)?
+        $(given $given:pat = |$st:ident| $given_expr:expr,)?
+        read = |$body_var:ident| $read:expr,
+        write = |$conn:ident, $input:ident| $write:expr $(,)?) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(tag = $tag,
+            request_body(content = $body, $(description = $described,)? example = json!($example)),
+            responses((status = 201, description = "Created", body = $response)
+                $(, (status = 409, description = $conflict, body = $crate::error::Problem,
+                    content_type = "application/problem+json"))?))]
+        #[post($path)]
+        pub async fn $name(
+            state: actix_web::web::Data<$crate::app::AppState>,
+            caller: $crate::auth::Caller,
+            key: $crate::http::idempotency::IdempotencyKey,
+            body: $crate::http::write::JsonObject,
+        ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
+            $(let $given = {
+                let $st = &state;
+                $given_expr
+            };)?
+            let role = $crate::auth::Role::Editor;
+            $crate::http::write::create(&state, &caller, role, key, $path, body, |$body_var| $read,
+                move |$conn, $input| $write)
             .await
         }
     };

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use super::model::{self, FileRow, MediaFilter, MediaRow, MediaSort};
 use super::process::{self, Variant};
@@ -18,7 +18,7 @@ use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
-use crate::http::page::{Listing, Page, PageRequest};
+use crate::http::page::{Listing, Page};
 use crate::http::query::StrictQuery;
 use crate::http::write::Mode;
 
@@ -212,7 +212,7 @@ fn random_id() -> i64 {
         (ImageFile = "image/webp"),
         (MediaUpload = "multipart/form-data")
     ), description = "The image, as the raw body or as a form"),
-    responses((status = 201, description = "Created", body = Media, headers(("Location" = String), ("ETag" = String))),
+    responses((status = 201, description = "Created", body = Media),
         (status = 200, description = "These bytes were uploaded before: the existing record", body = Media, headers(("Location" = String), ("ETag" = String))),
         (status = 415, description = "Not a JPEG, PNG or WebP image, or not the type declared", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/media")]
@@ -323,11 +323,7 @@ pub async fn create_media(
             let (created, _) = idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
                 let row = write::create(conn, row, &files)?;
                 let media = Media::from_rows(row, files)?;
-                Ok(Created {
-                    location: format!("/api/v1/media/{}", media.id),
-                    version: media.version,
-                    body: serde_json::to_string(&media)?,
-                })
+                Created::at(format!("/api/v1/media/{}", media.id), media.version, &media)
             })?;
             Ok(Stored::Created(created))
         })
@@ -361,24 +357,16 @@ async fn forget(state: &AppState, keys: &[FileKey]) {
     }
 }
 
-/// Query parameters of `GET /media`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListMediaQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`, the number of matching records.
-    pub count: Option<bool>,
-    /// Order of the list. Default `-created_at` (newest upload first).
-    #[param(inline)]
-    pub sort: Option<MediaSort>,
-    /// Only records changed at or after this RFC 3339 time.
-    #[param(example = "2021-11-07T20:42:00Z")]
-    pub updated_since: Option<DateTime<Utc>>,
+crate::list_query! {
+    /// Query parameters of `GET /media`.
+    pub struct ListMediaQuery {
+        /// Order of the list. Default `-created_at` (newest upload first).
+        #[param(inline)]
+        pub sort: Option<MediaSort>,
+        /// Only records changed at or after this RFC 3339 time.
+        #[param(example = "2021-11-07T20:42:00Z")]
+        pub updated_since: Option<DateTime<Utc>>,
+    }
 }
 
 /// List media
@@ -388,8 +376,7 @@ pub struct ListMediaQuery {
 #[utoipa::path(operation_id = "list_media", tag = "media",
     params(ListMediaQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "A page of media records", body = Page<Media>,
-        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows")))))]
+    responses((status = 200, description = "A page of media records", body = Page<Media>)))]
 #[get("/media")]
 pub async fn list_media(
     req: HttpRequest,
@@ -401,7 +388,7 @@ pub async fn list_media(
     let q = query.into_inner();
     let sort = q.sort.unwrap_or_default();
     let listing = Listing::new(&state.cursor_key, "media", sort.key());
-    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let page = q.page_request(&listing)?;
     let filter = MediaFilter {
         updated_since: q.updated_since.map(|t| t.naive_utc()),
     };
@@ -430,7 +417,7 @@ pub async fn list_media(
 /// Anyone who has the id may read it, whatever the state of the articles that show it.
 #[utoipa::path(operation_id = "get_media", tag = "media",
     params(("id" = i64, Path, description = "The media id")),
-    responses((status = 200, description = "The record", body = Media, headers(("ETag" = String)))))]
+    responses((status = 200, description = "The record", body = Media)))]
 #[get("/media/{id}")]
 pub async fn get_media(
     req: HttpRequest,
@@ -524,19 +511,14 @@ crate::update_handler!(
     ///
     /// Editor role or above. A JSON merge patch of `caption`, `alt_text` and `credit` (`null`
     /// clears); the image itself cannot change — upload another.
-    update_media,
-    "/media/{id}",
-    tag = "media",
-    id = "The media id",
-    body = MediaBody,
+    update_media, "/media/{id}", tag = "media", id = "The media id", body = MediaBody,
     example = {"caption": "Toàn cảnh buổi làm việc", "credit": null},
-    response = Media,
-    "The changed record",
+    response = Media, "The changed record",
     read = |body| write::read(body.0, Mode::Patch),
     write = |conn, id, if_match, input| {
-            let row = write::update(conn, id, if_match, input)?;
-            load_one(conn, row)
-        },
+        let row = write::update(conn, id, if_match, input)?;
+        load_one(conn, row)
+    },
     etag = |media| Tag::Version(media.version),
 );
 

@@ -61,6 +61,13 @@ macro_rules! text_enum {
             }
         }
 
+        /// The stored value.
+        impl From<$ty> for String {
+            fn from(v: $ty) -> String {
+                v.as_str().to_owned()
+            }
+        }
+
         /// A stored value: one the type does not know is an error, never a default.
         impl TryFrom<String> for $ty {
             type Error = String;
@@ -76,12 +83,14 @@ crate::text_enum!(MeetingStatus { Scheduled => "scheduled", Held => "held", Canc
 crate::text_enum!(PartOfDay { Morning => "morning", Afternoon => "afternoon", Evening => "evening" });
 crate::text_enum!(OrgRole { Host => "host", Counterpart => "counterpart" });
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = meetings)]
 pub struct MeetingRow {
+    /// Given by the database: a row built to be inserted leaves it 0.
+    #[diesel(skip_insertion)]
     pub id: i64,
     pub title: String,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = String, serialize_as = String)]
     pub kind: MeetingKind,
     pub date: NaiveDate,
     pub part_of_day: Option<String>,
@@ -91,27 +100,8 @@ pub struct MeetingRow {
     pub topic: Option<String>,
     pub period_label: Option<String>,
     pub summary: Option<String>,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = String, serialize_as = String)]
     pub status: MeetingStatus,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = meetings)]
-pub struct NewMeetingRow {
-    pub title: String,
-    pub kind: String,
-    pub date: NaiveDate,
-    pub part_of_day: Option<String>,
-    pub starts_at: Option<NaiveDateTime>,
-    pub location: Option<String>,
-    pub chair_person_id: Option<i64>,
-    pub topic: Option<String>,
-    pub period_label: Option<String>,
-    pub summary: Option<String>,
-    pub status: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub version: i64,

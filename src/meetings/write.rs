@@ -8,7 +8,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::model::{self, MeetingKind, MeetingRow, MeetingStatus, OrgRole, PartOfDay};
-use crate::attendees::model::{AttendeeRole, AttendeeRow, NewAttendeeRow};
+use crate::attendees::model::{AttendeeRole, AttendeeRow};
 use crate::db::refs::{self, Kind, Refs};
 use crate::db::schema::{attendees, meeting_organizations, meetings, people};
 use crate::db::DbConnection;
@@ -83,10 +83,11 @@ pub fn sync_chair(
                 .select(people::current_title)
                 .first(conn)?;
             let id: i64 = diesel::insert_into(attendees::table)
-                .values(NewAttendeeRow {
+                .values(AttendeeRow {
+                    id: 0,
                     meeting_id,
                     person_id,
-                    role: "chair".to_owned(),
+                    role: AttendeeRole::Chair,
                     title_at_meeting: title,
                     organization_id: None,
                     created_at: now,
@@ -295,13 +296,10 @@ pub fn create_with(
     let now = crate::time::now();
     let chair = input.chair_person_id.into_option();
     let row: MeetingRow = diesel::insert_into(meetings::table)
-        .values(model::NewMeetingRow {
+        .values(model::MeetingRow {
+            id: 0,
             title: input.title.into_option().unwrap_or_default(),
-            kind: input
-                .kind
-                .into_option()
-                .map_or("other", MeetingKind::as_str)
-                .to_owned(),
+            kind: input.kind.into_option().unwrap_or(MeetingKind::Other),
             date: input.date.into_option().unwrap_or_default(),
             part_of_day: input
                 .part_of_day
@@ -313,11 +311,7 @@ pub fn create_with(
             topic: input.topic.into_option(),
             period_label: input.period_label.into_option(),
             summary: input.summary.into_option(),
-            status: input
-                .status
-                .into_option()
-                .map_or("held", MeetingStatus::as_str)
-                .to_owned(),
+            status: input.status.into_option().unwrap_or(MeetingStatus::Held),
             created_at: now,
             updated_at: now,
             version: 1,

@@ -9,54 +9,37 @@ use utoipa::IntoParams;
 use super::model::{self, OrgFilter, OrgKind, OrgLevel, OrgSort};
 use super::write;
 use crate::app::AppState;
-use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
-use crate::http::idempotency::{Created, IdempotencyKey};
+use crate::http::idempotency::Created;
 use crate::http::include::Includes;
-use crate::http::page::{Listing, Page, PageRequest};
+use crate::http::page::Page;
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
-use crate::search::{self, Matcher, Resource, Scope, RANKED};
+use crate::search::{ListPlan, Resource};
 
 pub use super::embed::*;
 
-/// Query parameters of `GET /organizations`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListOrganizationsQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`.
-    pub count: Option<bool>,
-    /// Order of the list. Default `name`, or best match first with `q`.
-    #[param(inline)]
-    pub sort: Option<OrgSort>,
-    /// Full-text search in the name and short name, ignoring case and Vietnamese diacritics (`đ`
-    /// as `d`): every word must match, `"a phrase"` matches as a phrase, `-word` excludes.
-    /// Without `sort`, best match first: name matches, then the rest. At most 200 characters;
-    /// see `GET /search` for the whole syntax.
-    /// With other filters, each request examines at most 20,000 matches: a page may then hold
-    /// fewer records than `limit`, even none, and still a `next_cursor` to go on from.
-    #[param(example = "dang uy tuan chau")]
-    pub q: Option<String>,
-    #[param(inline)]
-    pub kind: Option<OrgKind>,
-    #[param(inline)]
-    pub level: Option<OrgLevel>,
-    /// Only direct sub-organizations of this one.
-    pub parent_id: Option<i64>,
-    /// Only bodies that existed on this day (by `valid_from`/`valid_to`).
-    #[param(example = "2025-07-01")]
-    pub active_on: Option<NaiveDate>,
-    /// Only organizations changed at or after this RFC 3339 time.
-    pub updated_since: Option<DateTime<Utc>>,
-    /// Related records to embed: `children`.
-    pub include: Option<String>,
+crate::list_query! {
+    /// Query parameters of `GET /organizations`.
+    pub struct ListOrganizationsQuery {
+        sort: OrgSort => "Order of the list. Default `name`, or best match first with `q`.",
+        q => "Full-text search in the name and short name, ignoring case and Vietnamese diacritics (`đ` as `d`): every word must match, `\"a phrase\"` matches as a phrase, `-word` excludes. Without `sort`, best match first: name matches, then the rest.",
+        example = "dang uy tuan chau",
+        #[param(inline)]
+        pub kind: Option<OrgKind>,
+        #[param(inline)]
+        pub level: Option<OrgLevel>,
+        /// Only direct sub-organizations of this one.
+        pub parent_id: Option<i64>,
+        /// Only bodies that existed on this day (by `valid_from`/`valid_to`).
+        #[param(example = "2025-07-01")]
+        pub active_on: Option<NaiveDate>,
+        /// Only organizations changed at or after this RFC 3339 time.
+        pub updated_since: Option<DateTime<Utc>>,
+        /// Related records to embed: `children`.
+        pub include: Option<String>,
+    }
 }
 
 /// Query parameters of `GET /organizations/{id}`.
@@ -73,8 +56,7 @@ pub struct GetOrganizationQuery {
 /// By name by default; best match first with `q`. Filter by kind, level, parent, name (`q`) and
 /// the day they existed.
 #[utoipa::path(operation_id = "list_organizations", tag = "organizations", params(ListOrganizationsQuery),
-    responses((status = 200, description = "A page of organizations", body = Page<Organization>,
-        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows")))))]
+    responses((status = 200, description = "A page of organizations", body = Page<Organization>)))]
 #[get("/organizations")]
 pub async fn list_organizations(
     req: HttpRequest,
@@ -82,44 +64,29 @@ pub async fn list_organizations(
     query: StrictQuery<ListOrganizationsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let search = Matcher::from_param(
-        q.q.as_deref(),
-        state.db.backend(),
-        state.search_examine_limit,
-    )?;
-    let ranked = search.clone().filter(|_| q.sort.is_none());
     let sort = q.sort.unwrap_or_default();
+    let (plan, search) = ListPlan::new(&state, Resource::Organizations, &q, sort.key())?;
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let key = if ranked.is_some() { RANKED } else { sort.key() };
-    let listing = Listing::new(&state.cursor_key, "organizations", key);
-    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
     let filter = OrgFilter {
         kind: q.kind.map(OrgKind::as_str),
         level: q.level.map(OrgLevel::as_str),
         parent_id: q.parent_id,
         active_on: q.active_on,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
-        search: if ranked.is_some() { None } else { search },
+        search,
     };
     let body = state
         .db
         .run(move |conn| {
-            let (rows, total, next_cursor) = search::list_page(
+            let (rows, total, next_cursor) = plan.read(
                 conn,
-                ranked.as_ref(),
-                Scope {
-                    resources: vec![Resource::Organizations],
-                    public_only: false,
-                },
                 &filter,
-                (&page, &listing),
-                model::find_many,
-                |r| r.id,
-                |conn| model::list(conn, &filter, sort, &page),
+                (model::find_many, |r| r.id),
+                |conn| model::list(conn, &filter, sort, &plan.page),
                 |r| sort.position(r),
             )?;
             let data = rows.into_iter().map(Organization::from).collect();
-            let mut page = page.page(data, total, next_cursor);
+            let mut page = plan.page.page(data, total, next_cursor);
             if includes.has("children") {
                 embed_children(conn, &mut page.data)?;
             }
@@ -134,7 +101,7 @@ pub async fn list_organizations(
 /// With `include=children` to embed its direct sub-organizations.
 #[utoipa::path(operation_id = "get_organization", tag = "organizations",
     params(("id" = i64, Path, description = "The organization's id"), GetOrganizationQuery),
-    responses((status = 200, description = "The organization", body = Organization, headers(("ETag" = String)))))]
+    responses((status = 200, description = "The organization", body = Organization)))]
 #[get("/organizations/{id}")]
 pub async fn get_organization(
     req: HttpRequest,
@@ -168,57 +135,38 @@ fn not_found(id: i64) -> ApiError {
 }
 
 fn to_created(org: Organization) -> ApiResult<Created> {
-    Ok(Created {
-        location: format!("/api/v1/organizations/{}", org.id),
-        version: org.version,
-        body: serde_json::to_string(&org)?,
-    })
+    Created::at(
+        format!("/api/v1/organizations/{}", org.id),
+        org.version,
+        &org,
+    )
 }
 
-/// Create an organization
-///
-/// Editor role or above.
-#[utoipa::path(operation_id = "create_organization", tag = "organizations",
-    request_body(content = write::OrganizationBody, example = json!({"name": "Đảng ủy phường Tuần Châu", "kind": "party_committee", "level": "commune", "parent_id": 1})),
-    responses((status = 201, description = "Created", body = Organization, headers(("Location" = String), ("ETag" = String)))))]
-#[post("/organizations")]
-pub async fn create_organization(
-    state: web::Data<AppState>,
-    caller: Caller,
-    key: IdempotencyKey,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    crate::http::write::create(
-        &state,
-        &caller,
-        Role::Editor,
-        key,
-        "/organizations",
-        body,
-        |b| write::read(JsonObject(b), Mode::Create),
-        move |conn, input| to_created(write::create(conn, input)?.into()),
-    )
-    .await
-}
+crate::create_handler!(
+    /// Create an organization
+    ///
+    /// Editor role or above.
+    create_organization, "/organizations", tag = "organizations", body = write::OrganizationBody,
+    example = {"name": "Đảng ủy phường Tuần Châu", "kind": "party_committee", "level": "commune", "parent_id": 1},
+    response = Organization,
+    read = |b| write::read(JsonObject(b), Mode::Create),
+    write = |conn, input| to_created(write::create(conn, input)?.into()),
+);
 
 crate::update_handler!(
     /// Change an organization
     ///
     /// Editor role or above. A JSON merge patch; `If-Match` with the version read avoids lost updates.
-    update_organization,
-    "/organizations/{id}",
-    tag = "organizations",
-    id = "The organization's id",
+    update_organization, "/organizations/{id}", tag = "organizations", id = "The organization's id",
     body = write::OrganizationBody,
     example = {"valid_to": "2025-06-30", "successor_id": 40},
-    response = Organization,
-    "The changed organization",
+    response = Organization, "The changed organization",
     read = |body| write::read(body, Mode::Patch),
     write = |conn, id, if_match, input| {
-            Ok(Organization::from(write::update(
-                conn, id, if_match, input,
-            )?))
-        },
+        Ok(Organization::from(write::update(
+            conn, id, if_match, input,
+        )?))
+    },
     etag = |org| Tag::Version(org.version),
 );
 
@@ -227,10 +175,7 @@ crate::delete_handler!(
     ///
     /// Editor role or above. Refused with 409, naming what still uses it, while meetings, people,
     /// attendees, directives, targets or other organizations point to it.
-    delete_organization,
-    "/organizations/{id}",
-    tag = "organizations",
-    id = "The organization's id",
+    delete_organization, "/organizations/{id}", tag = "organizations", id = "The organization's id",
     conflict = "Still in use"
 );
 

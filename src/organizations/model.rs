@@ -57,33 +57,18 @@ pub enum OrgLevel {
 
 crate::text_enum!(OrgLevel { Central => "central", Province => "province", District => "district", Commune => "commune" });
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = organizations)]
 pub struct OrgRow {
+    /// Given by the database: a row built to be inserted leaves it 0.
+    #[diesel(skip_insertion)]
     pub id: i64,
     pub name: String,
     pub short_name: Option<String>,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = String, serialize_as = String)]
     pub kind: OrgKind,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = String, serialize_as = String)]
     pub level: OrgLevel,
-    pub parent_id: Option<i64>,
-    pub locality: Option<String>,
-    pub valid_from: Option<NaiveDate>,
-    pub valid_to: Option<NaiveDate>,
-    pub successor_id: Option<i64>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = organizations)]
-pub struct NewOrganizationRow {
-    pub name: String,
-    pub short_name: Option<String>,
-    pub kind: String,
-    pub level: String,
     pub parent_id: Option<i64>,
     pub locality: Option<String>,
     pub valid_from: Option<NaiveDate>,

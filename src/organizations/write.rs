@@ -108,21 +108,12 @@ pub fn create(conn: &mut DbConnection, input: OrganizationBody) -> ApiResult<Org
     check_references(conn, &input)?;
     let now = crate::time::now();
     let row: OrgRow = diesel::insert_into(organizations::table)
-        .values(model::NewOrganizationRow {
+        .values(model::OrgRow {
+            id: 0,
             name: input.name.into_option().unwrap_or_default(),
             short_name: input.short_name.into_option(),
-            kind: input
-                .kind
-                .into_option()
-                .unwrap_or(OrgKind::Other)
-                .as_str()
-                .to_owned(),
-            level: input
-                .level
-                .into_option()
-                .unwrap_or(OrgLevel::Commune)
-                .as_str()
-                .to_owned(),
+            kind: input.kind.into_option().unwrap_or(OrgKind::Other),
+            level: input.level.into_option().unwrap_or(OrgLevel::Commune),
             parent_id: input.parent_id.into_option(),
             locality: input.locality.into_option(),
             valid_from: input.valid_from.into_option(),

@@ -10,45 +10,29 @@ use super::model::{self, PersonFilter, PersonSort};
 use super::write;
 use crate::app::AppState;
 use crate::articles::embed::visible_statuses;
-use crate::auth::{Caller, Role};
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
-use crate::http::idempotency::{Created, IdempotencyKey};
+use crate::http::idempotency::Created;
 use crate::http::include::Includes;
-use crate::http::page::{Listing, Page, PageRequest};
+use crate::http::page::Page;
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
-use crate::search::{self, Matcher, Resource, Scope, RANKED};
+use crate::search::{ListPlan, Resource};
 
 pub use super::embed::*;
 
-/// Query parameters of `GET /people`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListPeopleQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`.
-    pub count: Option<bool>,
-    /// Order of the list. Default `full_name`, or best match first with `q`.
-    #[param(inline)]
-    pub sort: Option<PersonSort>,
-    /// Full-text search in the full name and current title, ignoring case and Vietnamese
-    /// diacritics (`đ` as `d`): every word must match, `"a phrase"` matches as a phrase, `-word`
-    /// excludes. Without `sort`, best match first: name matches, then the rest. At most 200
-    /// characters; see `GET /search` for the whole syntax.
-    /// With other filters, each request examines at most 20,000 matches: a page may then hold
-    /// fewer records than `limit`, even none, and still a `next_cursor` to go on from.
-    #[param(example = "vu van dien")]
-    pub q: Option<String>,
-    /// Only people of this organization.
-    pub organization_id: Option<i64>,
-    /// Only people changed at or after this RFC 3339 time.
-    pub updated_since: Option<DateTime<Utc>>,
+crate::list_query! {
+    /// Query parameters of `GET /people`.
+    pub struct ListPeopleQuery {
+        sort: PersonSort => "Order of the list. Default `full_name`, or best match first with `q`.",
+        q => "Full-text search in the full name and current title, ignoring case and Vietnamese diacritics (`đ` as `d`): every word must match, `\"a phrase\"` matches as a phrase, `-word` excludes. Without `sort`, best match first: name matches, then the rest.",
+        example = "vu van dien",
+        /// Only people of this organization.
+        pub organization_id: Option<i64>,
+        /// Only people changed at or after this RFC 3339 time.
+        pub updated_since: Option<DateTime<Utc>>,
+    }
 }
 
 /// Query parameters of `GET /people/{id}`.
@@ -65,7 +49,7 @@ pub struct GetPersonQuery {
 /// By full name by default; `q` searches names and titles ignoring case and diacritics, best
 /// match first.
 #[utoipa::path(operation_id = "list_people", tag = "people", params(ListPeopleQuery),
-    responses((status = 200, description = "A page of people", body = Page<Person>, headers(("ETag" = String), ("Link" = String)))))]
+    responses((status = 200, description = "A page of people", body = Page<Person>)))]
 #[get("/people")]
 pub async fn list_people(
     req: HttpRequest,
@@ -73,40 +57,25 @@ pub async fn list_people(
     query: StrictQuery<ListPeopleQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let search = Matcher::from_param(
-        q.q.as_deref(),
-        state.db.backend(),
-        state.search_examine_limit,
-    )?;
-    let ranked = search.clone().filter(|_| q.sort.is_none());
     let sort = q.sort.unwrap_or_default();
-    let key = if ranked.is_some() { RANKED } else { sort.key() };
-    let listing = Listing::new(&state.cursor_key, "people", key);
-    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let (plan, search) = ListPlan::new(&state, Resource::People, &q, sort.key())?;
     let filter = PersonFilter {
         organization_id: q.organization_id,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
-        search: if ranked.is_some() { None } else { search },
+        search,
     };
     let body = state
         .db
         .run(move |conn| {
-            let (rows, total, next_cursor) = search::list_page(
+            let (rows, total, next_cursor) = plan.read(
                 conn,
-                ranked.as_ref(),
-                Scope {
-                    resources: vec![Resource::People],
-                    public_only: false,
-                },
                 &filter,
-                (&page, &listing),
-                model::find_many,
-                |r| r.id,
-                |conn| model::list(conn, &filter, sort, &page),
+                (model::find_many, |r| r.id),
+                |conn| model::list(conn, &filter, sort, &plan.page),
                 |r| sort.position(r),
             )?;
             let data = rows.into_iter().map(Person::from).collect();
-            Ok(page.page(data, total, next_cursor))
+            Ok(plan.page.page(data, total, next_cursor))
         })
         .await?;
     crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
@@ -117,7 +86,7 @@ pub async fn list_people(
 /// With `include=meetings`, every meeting they attended with the role and the title held there.
 #[utoipa::path(operation_id = "get_person", tag = "people",
     params(("id" = i64, Path, description = "The person's id"), GetPersonQuery),
-    responses((status = 200, description = "The person", body = Person, headers(("ETag" = String)))))]
+    responses((status = 200, description = "The person", body = Person)))]
 #[get("/people/{id}")]
 pub async fn get_person(
     req: HttpRequest,
@@ -174,51 +143,27 @@ fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("no person {id}"))
 }
 
-/// Create a person
-///
-/// Editor role or above.
-#[utoipa::path(operation_id = "create_person", tag = "people",
-    request_body(content = write::PersonBody, example = json!({"full_name": "Vũ Văn Diện", "current_title": "Bí thư Thành ủy", "organization_id": 5})),
-    responses((status = 201, description = "Created", body = Person, headers(("Location" = String), ("ETag" = String)))))]
-#[post("/people")]
-pub async fn create_person(
-    state: web::Data<AppState>,
-    caller: Caller,
-    key: IdempotencyKey,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    crate::http::write::create(
-        &state,
-        &caller,
-        Role::Editor,
-        key,
-        "/people",
-        body,
-        |b| write::read(JsonObject(b), Mode::Create),
-        move |conn, input| {
-            let person = Person::from(write::create(conn, input)?);
-            Ok(Created {
-                location: format!("/api/v1/people/{}", person.id),
-                version: person.version,
-                body: serde_json::to_string(&person)?,
-            })
-        },
-    )
-    .await
-}
+crate::create_handler!(
+    /// Create a person
+    ///
+    /// Editor role or above.
+    create_person, "/people", tag = "people", body = write::PersonBody,
+    example = {"full_name": "Vũ Văn Diện", "current_title": "Bí thư Thành ủy", "organization_id": 5},
+    response = Person,
+    read = |b| write::read(JsonObject(b), Mode::Create),
+    write = |conn, input| {
+        let person = Person::from(write::create(conn, input)?);
+        Created::at(format!("/api/v1/people/{}", person.id), person.version, &person)
+    },
+);
 
 crate::update_handler!(
     /// Change a person
     ///
     /// Editor role or above. A JSON merge patch.
-    update_person,
-    "/people/{id}",
-    tag = "people",
-    id = "The person's id",
-    body = write::PersonBody,
+    update_person, "/people/{id}", tag = "people", id = "The person's id", body = write::PersonBody,
     example = {"current_title": "Ủy viên BTV Tỉnh ủy"},
-    response = Person,
-    "The changed person",
+    response = Person, "The changed person",
     read = |body| write::read(body, Mode::Patch),
     write = |conn, id, if_match, input| Ok(Person::from(write::update(conn, id, if_match, input)?)),
     etag = |person| Tag::Version(person.version),
@@ -229,11 +174,7 @@ crate::delete_handler!(
     ///
     /// Editor role or above. Refused with 409 while they attend meetings, chair one, or issued
     /// directives.
-    delete_person,
-    "/people/{id}",
-    tag = "people",
-    id = "The person's id",
-    conflict = "Still in use"
+    delete_person, "/people/{id}", tag = "people", id = "The person's id", conflict = "Still in use"
 );
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -10,21 +10,12 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::PageRequest;
 use crate::search::{self, Doc, Matcher, Resource};
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = people)]
 pub struct PersonRow {
+    /// Given by the database: a row built to be inserted leaves it 0.
+    #[diesel(skip_insertion)]
     pub id: i64,
-    pub full_name: String,
-    pub current_title: Option<String>,
-    pub organization_id: Option<i64>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = people)]
-pub struct NewPersonRow {
     pub full_name: String,
     pub current_title: Option<String>,
     pub organization_id: Option<i64>,

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::model::{self, NewPersonRow, PersonRow};
+use super::model::{self, PersonRow};
 use crate::db::refs::{self, Kind, Refs};
 use crate::db::schema::people;
 use crate::db::DbConnection;
@@ -48,7 +48,8 @@ pub fn create(conn: &mut DbConnection, input: PersonBody) -> ApiResult<PersonRow
     check_references(conn, &input)?;
     let now = crate::time::now();
     let row: PersonRow = diesel::insert_into(people::table)
-        .values(NewPersonRow {
+        .values(PersonRow {
+            id: 0,
             full_name: input.full_name.into_option().unwrap_or_default(),
             current_title: input.current_title.into_option(),
             organization_id: input.organization_id.into_option(),

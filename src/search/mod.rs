@@ -548,6 +548,10 @@ pub trait ListFilter {
     fn allowed(&self, conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>>;
     /// How many records it lets through that `m` matches.
     fn count_matching(&self, conn: &mut DbConnection, m: &Matcher) -> QueryResult<i64>;
+    /// Whether only what anonymous callers may see passes.
+    fn public_only(&self) -> bool {
+        false
+    }
 }
 
 /// One page of a resource's list in best-match order.
@@ -643,31 +647,71 @@ pub fn ranked<R>(
     })
 }
 
-/// One page of a list that `q` may order: with `ranked` (a search without `sort`), in best-match
-/// order among the `resource` records the list's `filter` lets through (see [`ranked`]); without,
-/// the list's own keyset read `keyset` and the cursor at each row's `position`. Returns the rows,
-/// their total when asked, and the next cursor.
-#[allow(clippy::too_many_arguments)]
-pub fn list_page<R>(
-    conn: &mut DbConnection,
-    ranked: Option<&Matcher>,
-    scope: Scope,
-    filter: &impl ListFilter,
-    (page, listing): (&PageRequest, &Listing),
-    by_ids: impl FnOnce(&mut DbConnection, &[i64]) -> QueryResult<Vec<R>>,
-    id_of: impl Fn(&R) -> i64,
-    keyset: impl FnOnce(&mut DbConnection) -> QueryResult<(Vec<R>, Option<i64>)>,
-    position: impl Fn(&R) -> (serde_json::Value, i64),
-) -> ApiResult<(Vec<R>, Option<i64>, Option<String>)> {
-    match ranked {
-        Some(m) => {
-            let r = self::ranked(conn, m, &scope, filter, (page, listing), by_ids, id_of)?;
-            Ok((r.rows, r.total, r.next_cursor))
-        }
-        None => {
-            let (rows, total) = keyset(conn)?;
-            let (rows, next_cursor) = page.take_page(rows, listing, position);
-            Ok((rows, total, next_cursor))
+/// How one request reads a page of a list that `q` may order: with `q` and no `sort`, in
+/// best-match order among the records the list's filter lets through (see [`ranked`]); else in
+/// the list's own order, by its keyset.
+pub struct ListPlan {
+    resource: Resource,
+    ranked: Option<Matcher>,
+    pub page: PageRequest,
+    listing: Listing,
+}
+
+impl ListPlan {
+    /// The plan for one page of `resource`'s list as `query` asks for it, `key` being the cursor
+    /// key of the list's order. Also returns the search the list's own filter applies (with `q`
+    /// and a `sort`).
+    pub fn new(
+        state: &crate::app::AppState,
+        resource: Resource,
+        query: &impl crate::http::page::SearchableList,
+        key: &'static str,
+    ) -> ApiResult<(Self, Option<Matcher>)> {
+        let (q, sorted) = (query.q(), query.sorted());
+        let search = Matcher::from_param(q, state.db.backend(), state.search_examine_limit)?;
+        let ranked = search.clone().filter(|_| !sorted);
+        let key = if ranked.is_some() { RANKED } else { key };
+        let listing = Listing::new(&state.cursor_key, resource.as_str(), key);
+        let page = query.page_request(&listing)?;
+        let own_search = if ranked.is_some() { None } else { search };
+        let plan = Self {
+            resource,
+            ranked,
+            page,
+            listing,
+        };
+        Ok((plan, own_search))
+    }
+
+    /// The page's rows, their total when asked, and the next cursor: `by_ids` loads the rows of
+    /// a best-match page, `keyset` reads a page in the list's order, and `position` is a row's
+    /// place in that order.
+    pub fn read<R>(
+        &self,
+        conn: &mut DbConnection,
+        filter: &impl ListFilter,
+        (by_ids, id_of): (
+            impl FnOnce(&mut DbConnection, &[i64]) -> QueryResult<Vec<R>>,
+            impl Fn(&R) -> i64,
+        ),
+        keyset: impl FnOnce(&mut DbConnection) -> QueryResult<(Vec<R>, Option<i64>)>,
+        position: impl Fn(&R) -> (serde_json::Value, i64),
+    ) -> ApiResult<(Vec<R>, Option<i64>, Option<String>)> {
+        let (page, listing) = (&self.page, &self.listing);
+        match &self.ranked {
+            Some(m) => {
+                let scope = Scope {
+                    resources: vec![self.resource],
+                    public_only: filter.public_only(),
+                };
+                let r = ranked(conn, m, &scope, filter, (page, listing), by_ids, id_of)?;
+                Ok((r.rows, r.total, r.next_cursor))
+            }
+            None => {
+                let (rows, total) = keyset(conn)?;
+                let (rows, next_cursor) = page.take_page(rows, listing, position);
+                Ok((rows, total, next_cursor))
+            }
         }
     }
 }

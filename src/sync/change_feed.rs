@@ -77,7 +77,7 @@ pub struct ChangesQuery {
 /// duplicates. Anonymous callers see changes to public records only; viewers and above also see
 /// changes to drafts. A deleted record appears with `action: deleted` and then reads as 404.
 #[utoipa::path(operation_id = "list_changes", tag = "sync", params(ChangesQuery),
-    responses((status = 200, description = "A page of changes", body = ChangesPage, headers(("ETag" = String)))))]
+    responses((status = 200, description = "A page of changes", body = ChangesPage)))]
 #[get("/changes")]
 pub async fn list_changes(
     req: HttpRequest,

@@ -9,50 +9,41 @@ use utoipa::{IntoParams, ToSchema};
 use super::model::{self, TargetFilter, TargetSort, TargetStatus};
 use super::write;
 use crate::app::AppState;
-use crate::auth::{Caller, Role};
 use crate::error::ApiResult;
 use crate::http::etag::{json_response, Tag};
-use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::idempotency::Created;
 use crate::http::page::{paginate, Listing, Page, PageInfo, PageRequest};
 use crate::http::query::StrictQuery;
-use crate::http::write::{JsonObject, Mode};
+use crate::http::write::Mode;
 
 pub use super::embed::*;
 
-/// Query parameters of `GET /targets`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListTargetsQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`, the number of matching targets.
-    pub count: Option<bool>,
-    /// Order of the list: `-period` (the default: latest period first) or `period`, by
-    /// `period_end`; `-percent` (highest percent of plan first) or `percent`. Targets without the
-    /// value come last either way.
-    #[param(inline)]
-    pub sort: Option<TargetSort>,
-    /// Only this organization's targets.
-    pub organization_id: Option<i64>,
-    /// Only targets reported at this meeting.
-    pub meeting_id: Option<i64>,
-    /// Only targets of this period (exact label).
-    #[param(example = "năm 2021")]
-    pub period_label: Option<String>,
-    /// Words in the indicator, ignoring case and Vietnamese diacritics (`đ` read as `d`); all
-    /// must occur; a "quoted phrase" must occur as written.
-    #[param(example = "ho ngheo")]
-    pub q: Option<String>,
-    /// Only targets with this status (see `Target` for the rule).
-    #[param(inline)]
-    pub status: Option<TargetStatus>,
-    /// Only targets changed at or after this RFC 3339 time.
-    #[param(example = "2021-11-07T20:42:00Z")]
-    pub updated_since: Option<DateTime<Utc>>,
+crate::list_query! {
+    /// Query parameters of `GET /targets`.
+    pub struct ListTargetsQuery {
+        /// Order of the list: `-period` (the default: latest period first) or `period`, by
+        /// `period_end`; `-percent` (highest percent of plan first) or `percent`. Targets without the
+        /// value come last either way.
+        #[param(inline)]
+        pub sort: Option<TargetSort>,
+        /// Only this organization's targets.
+        pub organization_id: Option<i64>,
+        /// Only targets reported at this meeting.
+        pub meeting_id: Option<i64>,
+        /// Only targets of this period (exact label).
+        #[param(example = "năm 2021")]
+        pub period_label: Option<String>,
+        /// Words in the indicator, ignoring case and Vietnamese diacritics (`đ` read as `d`); all
+        /// must occur; a "quoted phrase" must occur as written.
+        #[param(example = "ho ngheo")]
+        pub q: Option<String>,
+        /// Only targets with this status (see `Target` for the rule).
+        #[param(inline)]
+        pub status: Option<TargetStatus>,
+        /// Only targets changed at or after this RFC 3339 time.
+        #[param(example = "2021-11-07T20:42:00Z")]
+        pub updated_since: Option<DateTime<Utc>>,
+    }
 }
 
 /// List targets
@@ -63,8 +54,7 @@ pub struct ListTargetsQuery {
     operation_id = "list_targets",
     tag = "targets",
     params(ListTargetsQuery),
-    responses((status = 200, description = "A page of targets", body = Page<Target>,
-        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
+    responses((status = 200, description = "A page of targets", body = Page<Target>))
 )]
 #[get("/targets")]
 pub async fn list_targets(
@@ -75,7 +65,7 @@ pub async fn list_targets(
     let q = query.into_inner();
     let sort = q.sort.unwrap_or_default();
     let listing = Listing::new(&state.cursor_key, "targets", sort.key());
-    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let page = q.page_request(&listing)?;
     let filter = TargetFilter {
         organization_id: q.organization_id,
         meeting_id: q.meeting_id,
@@ -112,7 +102,7 @@ pub async fn list_targets(
     operation_id = "get_target",
     tag = "targets",
     params(("id" = i64, Path, description = "The target's id")),
-    responses((status = 200, description = "The target", body = Target, headers(("ETag" = String))))
+    responses((status = 200, description = "The target", body = Target))
 )]
 #[get("/targets/{id}")]
 pub async fn get_target(
@@ -125,12 +115,14 @@ pub async fn get_target(
     json_response(&req, StatusCode::OK, &target, Tag::Version(target.version))
 }
 
-/// Create a target
-///
-/// Editor role or above. The organization and the meeting must exist; a plan of 0 or less beside
-/// an actual, or a period that ends before it starts, is a 422 naming the field.
-#[utoipa::path(operation_id = "create_target", tag = "targets",
-    request_body(content = write::TargetBody, description = "The new target", example = json!({
+crate::create_handler!(
+    /// Create a target
+    ///
+    /// Editor role or above. The organization and the meeting must exist; a plan of 0 or less beside
+    /// an actual, or a period that ends before it starts, is a 422 naming the field.
+    create_target, "/targets", tag = "targets", body = write::TargetBody,
+    described = "The new target",
+    example = {
         "organization_id": 14,
         "meeting_id": 3,
         "indicator": "Tỷ lệ hộ nghèo",
@@ -139,78 +131,40 @@ pub async fn get_target(
         "plan_value": 1.0,
         "actual_value": 0.24,
         "direction": "lower_is_better"
-    })),
-    responses((status = 201, description = "Created", body = Target, headers(("Location" = String), ("ETag" = String))),
-        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
-#[post("/targets")]
-pub async fn create_target(
-    state: web::Data<AppState>,
-    caller: Caller,
-    key: IdempotencyKey,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    caller.require(Role::Editor)?;
-    let raw = serde_json::Value::Object(body.0.clone());
-    let input = write::read(body.0, Mode::Create)?;
-    let now = state.clock.now();
-    let scope = format!("{}:POST /targets", caller.user_id().unwrap_or_default());
-    let (created, replayed) = state
-        .db
-        .write(move |conn| {
-            idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
-                let id = write::create(conn, input, now)?;
-                let target = load_one(conn, id)?;
-                Ok(Created {
-                    location: format!("/api/v1/targets/{id}"),
-                    version: target.version,
-                    body: serde_json::to_string(&target)?,
-                })
-            })
-        })
-        .await?;
-    Ok(created.into_response(replayed))
-}
+    },
+    response = Target, conflict = "A request with this Idempotency-Key is in progress",
+    given now = |state| state.clock.now(),
+    read = |b| write::read(b, Mode::Create),
+    write = |conn, input| {
+        let id = write::create(conn, input, now)?;
+        let target = load_one(conn, id)?;
+        Created::at(format!("/api/v1/targets/{id}"), target.version, &target)
+    },
+);
 
-/// Change a target
-///
-/// Editor role or above. A JSON merge patch (RFC 7396): absent fields are kept, `null` clears a
-/// nullable field. The figures are checked together after the patch is applied.
-#[utoipa::path(operation_id = "update_target", tag = "targets",
-    params(("id" = i64, Path, description = "The target's id")),
-    request_body(content = write::TargetBody, content_type = "application/merge-patch+json", description = "The fields to change", example = json!({"actual_value": 12.0, "as_of": "2021-12-31"})),
-    responses((status = 200, description = "The changed target", body = Target, headers(("ETag" = String)))))]
-#[patch("/targets/{id}")]
-pub async fn update_target(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-    body: JsonObject,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let now = state.clock.now();
-    crate::http::write::update(
-        &req,
-        &state,
-        &caller,
-        || write::read(body.0, Mode::Patch),
-        move |conn, if_match, input| {
-            write::update(conn, id, if_match, input, now)?;
-            load_one(conn, id)
-        },
-        |target| Tag::Version(target.version),
-    )
-    .await
-}
+crate::update_handler!(
+    /// Change a target
+    ///
+    /// Editor role or above. A JSON merge patch (RFC 7396): absent fields are kept, `null` clears a
+    /// nullable field. The figures are checked together after the patch is applied.
+    update_target, "/targets/{id}", tag = "targets", id = "The target's id",
+    body = write::TargetBody,
+    example = {"actual_value": 12.0, "as_of": "2021-12-31"},
+    response = Target, "The changed target",
+    given now = |state, _caller| state.clock.now(),
+    read = |body| write::read(body.0, Mode::Patch),
+    write = |conn, id, if_match, input| {
+        write::update(conn, id, if_match, input, now)?;
+        load_one(conn, id)
+    },
+    etag = |target| Tag::Version(target.version),
+);
 
 crate::delete_handler!(
     /// Delete a target
     ///
     /// Editor role or above. It then reads as 404; the change feed keeps a `deleted` entry.
-    delete_target,
-    "/targets/{id}",
-    tag = "targets",
-    id = "The target's id"
+    delete_target, "/targets/{id}", tag = "targets", id = "The target's id"
 );
 
 /// Query parameters of `GET /targets/summary`.

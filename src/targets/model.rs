@@ -46,9 +46,11 @@ impl TargetStatus {
     pub const ALL: [TargetStatus; 4] = [Self::Exceeded, Self::Met, Self::NotMet, Self::Unknown];
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = targets)]
 pub struct TargetRow {
+    /// Given by the database: a row built to be inserted leaves it 0.
+    #[diesel(skip_insertion)]
     pub id: i64,
     pub organization_id: i64,
     pub meeting_id: Option<i64>,
@@ -60,7 +62,7 @@ pub struct TargetRow {
     pub plan_value: Option<f64>,
     pub actual_value: Option<f64>,
     pub as_of: Option<NaiveDate>,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = String, serialize_as = String)]
     pub direction: Direction,
     pub reported_percent: Option<f64>,
     pub note: Option<String>,
@@ -68,29 +70,6 @@ pub struct TargetRow {
     pub updated_at: NaiveDateTime,
     pub version: i64,
     pub indicator_folded: String,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = targets)]
-pub struct NewTargetRow {
-    pub organization_id: i64,
-    pub meeting_id: Option<i64>,
-    pub indicator: String,
-    /// `crate::text::fold` of `indicator`.
-    pub indicator_folded: String,
-    pub unit: String,
-    pub period_label: String,
-    pub period_start: Option<NaiveDate>,
-    pub period_end: Option<NaiveDate>,
-    pub plan_value: Option<f64>,
-    pub actual_value: Option<f64>,
-    pub as_of: Option<NaiveDate>,
-    pub direction: String,
-    pub reported_percent: Option<f64>,
-    pub note: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
 }
 
 // The rule, written once as SQL over the stored columns (plain SQL both backends read alike).

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::model::{self, Direction, NewTargetRow, TargetRow};
+use super::model::{self, Direction, TargetRow};
 use crate::db::schema::{meetings, organizations, targets};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -175,7 +175,8 @@ pub fn create(conn: &mut DbConnection, input: TargetBody, now: NaiveDateTime) ->
     check_references(conn, &input)?;
     let indicator = input.indicator.clone().into_option().unwrap_or_default();
     let row: TargetRow = diesel::insert_into(targets::table)
-        .values(NewTargetRow {
+        .values(TargetRow {
+            id: 0,
             organization_id: input
                 .organization_id
                 .clone()
@@ -195,8 +196,7 @@ pub fn create(conn: &mut DbConnection, input: TargetBody, now: NaiveDateTime) ->
                 .direction
                 .clone()
                 .into_option()
-                .map_or("higher_is_better", Direction::as_str)
-                .to_owned(),
+                .unwrap_or(Direction::HigherIsBetter),
             reported_percent: input.reported_percent.clone().into_option(),
             note: input.note.clone().into_option(),
             created_at: now,

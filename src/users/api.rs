@@ -6,7 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 pub use super::embed::User;
-use super::model::{self, NewUserRow};
+use super::model;
 use crate::app::AppState;
 use crate::auth::{password, Caller, Role};
 use crate::error::{ApiError, ApiResult};
@@ -55,7 +55,7 @@ pub struct UserChanges {
 /// Admin only. In order of creation.
 #[utoipa::path(operation_id = "list_users", tag = "users", params(PagingQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "A page of users", body = Page<User>, headers(("ETag" = String)))))]
+    responses((status = 200, description = "A page of users", body = Page<User>)))]
 #[get("/users")]
 pub async fn list_users(
     req: HttpRequest,
@@ -82,7 +82,7 @@ pub async fn list_users(
 /// Admin only.
 #[utoipa::path(operation_id = "get_user", tag = "users", params(("id" = i64, Path, description = "The user's id")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The user", body = User, headers(("ETag" = String)))))]
+    responses((status = 200, description = "The user", body = User)))]
 #[get("/users/{id}")]
 pub async fn get_user(
     req: HttpRequest,
@@ -107,7 +107,7 @@ pub async fn get_user(
 /// Admin only. The password is stored as an argon2id hash and never returned.
 #[utoipa::path(operation_id = "create_user", tag = "users",
     request_body = NewUser,
-    responses((status = 201, description = "Created", body = User, headers(("Location" = String), ("ETag" = String))),
+    responses((status = 201, description = "Created", body = User),
         (status = 409, description = "The username is taken", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/users")]
 pub async fn create_user(
@@ -146,31 +146,9 @@ pub async fn create_user(
         .db
         .write(move |conn| {
             idempotency::once(conn, &scope, key.0.as_deref(), &raw, |conn| {
-                if model::find_by_username(conn, &username)?.is_some() {
-                    return Err(ApiError::Conflict(format!(
-                        "the username `{username}` is taken"
-                    )));
-                }
-                let now = crate::time::now();
-                let row = model::insert(
-                    conn,
-                    NewUserRow {
-                        username,
-                        display_name: display_name.into_option(),
-                        password_hash: hash,
-                        role: role.as_str().to_owned(),
-                        disabled_at: None,
-                        created_at: now,
-                        updated_at: now,
-                        version: 1,
-                    },
-                )?;
+                let row = model::create(conn, username, display_name.into_option(), hash, role)?;
                 let user = User::from(row);
-                Ok(Created {
-                    location: format!("/api/v1/users/{}", user.id),
-                    version: user.version,
-                    body: serde_json::to_string(&user)?,
-                })
+                Created::at(format!("/api/v1/users/{}", user.id), user.version, &user)
             })
         })
         .await?;
@@ -184,7 +162,7 @@ pub async fn create_user(
 #[utoipa::path(operation_id = "update_user", tag = "users",
     params(("id" = i64, Path, description = "The user's id")),
     request_body(content = UserChanges, content_type = "application/merge-patch+json"),
-    responses((status = 200, description = "The changed user", body = User, headers(("ETag" = String)))))]
+    responses((status = 200, description = "The changed user", body = User)))]
 #[patch("/users/{id}")]
 pub async fn update_user(
     req: HttpRequest,

@@ -9,14 +9,16 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::page::PageRequest;
 use crate::http::write::{expect_written, IfMatch, Patch};
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
+    /// Given by the database: a row built to be inserted leaves it 0.
+    #[diesel(skip_insertion)]
     pub id: i64,
     pub username: String,
     pub display_name: Option<String>,
     pub password_hash: String,
-    #[diesel(deserialize_as = String)]
+    #[diesel(deserialize_as = String, serialize_as = String)]
     pub role: crate::auth::Role,
     pub disabled_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
@@ -24,19 +26,6 @@ pub struct UserRow {
     pub version: i64,
     /// Tokens issued before this moment are refused (see [`crate::auth::token`]).
     pub tokens_valid_after: Option<NaiveDateTime>,
-}
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = users)]
-pub struct NewUserRow {
-    pub username: String,
-    pub display_name: Option<String>,
-    pub password_hash: String,
-    pub role: String,
-    pub disabled_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub version: i64,
 }
 
 pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<UserRow>> {
@@ -55,11 +44,36 @@ pub fn find_by_username(conn: &mut DbConnection, username: &str) -> QueryResult<
         .optional()
 }
 
-pub fn insert(conn: &mut DbConnection, row: NewUserRow) -> QueryResult<UserRow> {
-    diesel::insert_into(users::table)
+/// Creates an account; a taken username is a 409.
+pub fn create(
+    conn: &mut DbConnection,
+    username: String,
+    display_name: Option<String>,
+    password_hash: String,
+    role: crate::auth::Role,
+) -> ApiResult<UserRow> {
+    if find_by_username(conn, &username)?.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "the username `{username}` is taken"
+        )));
+    }
+    let now = crate::time::now();
+    let row = UserRow {
+        id: 0,
+        username,
+        display_name,
+        password_hash,
+        role,
+        disabled_at: None,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+        tokens_valid_after: None,
+    };
+    Ok(diesel::insert_into(users::table)
         .values(row)
         .returning(users::all_columns)
-        .get_result(conn)
+        .get_result(conn)?)
 }
 
 /// Usernames: 3 to 64 of a-z, 0-9, `.`, `_`, `-`, starting with a letter or digit.

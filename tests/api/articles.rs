@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use actix_web::http::Method;
-use bantin::articles::model::NewArticleRow;
+use bantin::articles::model::{ArticleRow, ArticleStatus};
 use bantin::db::schema::articles;
 use chrono::{NaiveDateTime, TimeZone, Utc};
 use diesel::RunQueryDsl;
@@ -20,7 +20,8 @@ async fn insert(
     published_at: Option<NaiveDateTime>,
     category: Option<&str>,
 ) -> i64 {
-    let row = NewArticleRow {
+    let row = ArticleRow {
+        id: 0,
         slug: slug.to_owned(),
         title: format!("Bài {slug}"),
         summary: None,
@@ -28,7 +29,7 @@ async fn insert(
         category: category.map(str::to_owned),
         source_name: None,
         source_url: None,
-        status: status.to_owned(),
+        status: ArticleStatus::parse(status).expect("a known status"),
         published_at,
         cover_media_id: None,
         created_at: bantin::time::now(),

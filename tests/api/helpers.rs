@@ -391,19 +391,10 @@ impl TestApp {
 
     pub async fn create_user(&self, username: &str, role: &str) -> i64 {
         let hash = bantin::auth::password::hash(PASSWORD).unwrap();
-        let now = bantin::time::now();
-        let row = bantin::users::model::NewUserRow {
-            username: username.to_owned(),
-            display_name: None,
-            password_hash: hash,
-            role: role.to_owned(),
-            disabled_at: None,
-            created_at: now,
-            updated_at: now,
-            version: 1,
-        };
+        let role = bantin::auth::Role::parse(role).expect("a known role");
+        let username = username.to_owned();
         self.db
-            .run(move |conn| Ok(bantin::users::model::insert(conn, row)?.id))
+            .run(move |conn| Ok(bantin::users::model::create(conn, username, None, hash, role)?.id))
             .await
             .unwrap()
     }
@@ -490,9 +481,11 @@ impl TestApp {
         use bantin::db::schema::meetings;
         use diesel::RunQueryDsl;
         let now = bantin::time::now();
-        let row = bantin::meetings::model::NewMeetingRow {
+        use bantin::meetings::model::{MeetingKind, MeetingStatus};
+        let row = bantin::meetings::model::MeetingRow {
+            id: 0,
             title: title.to_owned(),
-            kind: "working_session".to_owned(),
+            kind: MeetingKind::WorkingSession,
             date: date.parse().expect("a YYYY-MM-DD date"),
             part_of_day: None,
             starts_at: None,
@@ -501,7 +494,7 @@ impl TestApp {
             topic: None,
             period_label: None,
             summary: None,
-            status: "held".to_owned(),
+            status: MeetingStatus::Held,
             created_at: now,
             updated_at: now,
             version: 1,
@@ -522,11 +515,13 @@ impl TestApp {
         use bantin::db::schema::organizations;
         use diesel::RunQueryDsl;
         let now = bantin::time::now();
-        let row = bantin::organizations::model::NewOrganizationRow {
+        use bantin::organizations::model::{OrgKind, OrgLevel};
+        let row = bantin::organizations::model::OrgRow {
+            id: 0,
             name: name.to_owned(),
             short_name: None,
-            kind: "party_committee".to_owned(),
-            level: "commune".to_owned(),
+            kind: OrgKind::PartyCommittee,
+            level: OrgLevel::Commune,
             parent_id,
             locality: None,
             valid_from: None,

@@ -14,7 +14,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
 use self::model::{AttemptRow, DeliveryRow, NewWebhookRow, WebhookRow};
 use crate::app::AppState;
@@ -23,7 +23,7 @@ use crate::db::schema::{webhook_attempts, webhook_deliveries, webhooks};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
-use crate::http::page::{paginate, Listing, Page, PageRequest, PagingQuery};
+use crate::http::page::{paginate, Listing, Page, PagingQuery};
 use crate::http::query::StrictQuery;
 use crate::http::write::{expect_written, IfMatch, JsonObject, Mode, Patch};
 use crate::resource::Resource;
@@ -312,7 +312,7 @@ fn resources_text(list: Vec<Resource>) -> String {
 /// Admin only. In order of creation.
 #[utoipa::path(operation_id = "list_webhooks", tag = "webhooks", params(PagingQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "A page of webhooks", body = Page<Webhook>, headers(("ETag" = String)))))]
+    responses((status = 200, description = "A page of webhooks", body = Page<Webhook>)))]
 #[get("/webhooks")]
 pub async fn list_webhooks(
     req: HttpRequest,
@@ -339,7 +339,7 @@ pub async fn list_webhooks(
 /// Admin only. `disabled_reason` says why the worker turned it off, if it did.
 #[utoipa::path(operation_id = "get_webhook", tag = "webhooks", params(("id" = i64, Path, description = "The webhook's id")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The webhook", body = Webhook, headers(("ETag" = String)))))]
+    responses((status = 200, description = "The webhook", body = Webhook)))]
 #[get("/webhooks/{id}")]
 pub async fn get_webhook(
     req: HttpRequest,
@@ -371,7 +371,7 @@ pub async fn get_webhook(
 /// The answer carries the signing secret, shown only here.
 #[utoipa::path(operation_id = "create_webhook", tag = "webhooks",
     request_body = NewWebhook,
-    responses((status = 201, description = "Created, with its secret", body = WebhookWithSecret, headers(("Location" = String), ("ETag" = String))),
+    responses((status = 201, description = "Created, with its secret", body = WebhookWithSecret),
         (status = 422, description = "A field is wrong, e.g. the URL points at a private address", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/webhooks")]
 pub async fn create_webhook(
@@ -417,11 +417,11 @@ pub async fn create_webhook(
                 webhook: Webhook::from(row),
                 secret,
             };
-            Ok(Created {
-                location: format!("/api/v1/webhooks/{}", body.webhook.id),
-                version: body.webhook.version,
-                body: serde_json::to_string(&body)?,
-            })
+            Created::at(
+                format!("/api/v1/webhooks/{}", body.webhook.id),
+                body.webhook.version,
+                &body,
+            )
         },
     )
     .await
@@ -434,7 +434,7 @@ pub async fn create_webhook(
 #[utoipa::path(operation_id = "update_webhook", tag = "webhooks",
     params(("id" = i64, Path, description = "The webhook's id")),
     request_body(content = WebhookChanges, content_type = "application/merge-patch+json"),
-    responses((status = 200, description = "The changed webhook", body = Webhook, headers(("ETag" = String))),
+    responses((status = 200, description = "The changed webhook", body = Webhook),
         (status = 422, description = "A field is wrong", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[patch("/webhooks/{id}")]
 pub async fn update_webhook(
@@ -571,21 +571,13 @@ pub async fn rotate_webhook_secret(
     Ok(res)
 }
 
-/// Query parameters of `GET /webhooks/{id}/deliveries`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ListDeliveriesQuery {
-    /// Page size.
-    #[param(minimum = 1, maximum = 100, default = 20)]
-    pub limit: Option<u32>,
-    /// The `page.next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// Also return `page.total`.
-    pub count: Option<bool>,
-    /// Only `pending`, `succeeded` or `failed` deliveries.
-    #[param(inline)]
-    pub status: Option<DeliveryStatus>,
+crate::list_query! {
+    /// Query parameters of `GET /webhooks/{id}/deliveries`.
+    pub struct ListDeliveriesQuery {
+        /// Only `pending`, `succeeded` or `failed` deliveries.
+        #[param(inline)]
+        pub status: Option<DeliveryStatus>,
+    }
 }
 
 /// Where a delivery stands.
@@ -614,7 +606,7 @@ impl DeliveryStatus {
 #[utoipa::path(operation_id = "list_webhook_deliveries", tag = "webhooks",
     params(("id" = i64, Path, description = "The webhook's id"), ListDeliveriesQuery),
     security(("bearer" = [])),
-    responses((status = 200, description = "A page of deliveries", body = Page<Delivery>, headers(("ETag" = String)))))]
+    responses((status = 200, description = "A page of deliveries", body = Page<Delivery>)))]
 #[get("/webhooks/{id}/deliveries")]
 pub async fn list_webhook_deliveries(
     req: HttpRequest,
@@ -627,7 +619,7 @@ pub async fn list_webhook_deliveries(
     let id = path.into_inner();
     let q = query.into_inner();
     let listing = Listing::new(&state.cursor_key, "webhook_deliveries", "-id");
-    let page = PageRequest::new(q.limit, q.cursor.as_deref(), q.count, &listing)?;
+    let page = q.page_request(&listing)?;
     let body = state
         .db
         .run(move |conn| {
@@ -700,7 +692,7 @@ fn attempts_of(
 #[utoipa::path(operation_id = "get_webhook_delivery", tag = "webhooks",
     params(("id" = i64, Path, description = "The webhook's id"), ("delivery_id" = i64, Path, description = "The delivery's id")),
     security(("bearer" = [])),
-    responses((status = 200, description = "The delivery", body = Delivery, headers(("ETag" = String)))))]
+    responses((status = 200, description = "The delivery", body = Delivery)))]
 #[get("/webhooks/{id}/deliveries/{delivery_id}")]
 pub async fn get_webhook_delivery(
     req: HttpRequest,
