@@ -337,6 +337,13 @@ const CREATE_BODIES: &[CreateBody] = &[
         description: "A new directive of the meeting in the path.",
     },
     CreateBody {
+        path: "/api/v1/webhooks",
+        base: "WebhookChanges",
+        name: "NewWebhook",
+        from_path: &[],
+        description: "A new webhook.",
+    },
+    CreateBody {
         path: "/api/v1/targets",
         base: "TargetBody",
         name: "NewTarget",
@@ -435,8 +442,8 @@ fn request_schema_of(api: &mut OpenApi, path: &str, method: Method) -> Option<St
         if m == method {
             found = op
                 .request_body
-                .iter()
-                .flat_map(body_contents)
+                .iter_mut()
+                .flat_map(body_contents_mut)
                 .find_map(|c| ref_name(c.schema.as_ref()?));
         }
     });
@@ -444,19 +451,6 @@ fn request_schema_of(api: &mut OpenApi, path: &str, method: Method) -> Option<St
 }
 
 /// The contents of a request body declared in place (every body here is).
-fn body_contents(body: &RefOr<RequestBody>) -> impl Iterator<Item = &Content> {
-    match body {
-        RefOr::T(body) => Some(body.content.values()),
-        RefOr::Ref(_) => None,
-    }
-    .into_iter()
-    .flatten()
-    .filter_map(|content| match content {
-        RefOr::T(content) => Some(content),
-        RefOr::Ref(_) => None,
-    })
-}
-
 fn body_contents_mut(body: &mut RefOr<RequestBody>) -> impl Iterator<Item = &mut Content> {
     match body {
         RefOr::T(body) => Some(body.content.values_mut()),
@@ -482,7 +476,7 @@ fn request_schemas(api: &mut OpenApi) -> std::collections::BTreeSet<String> {
     let mut names = std::collections::BTreeSet::new();
     for item in api.paths.paths.values_mut() {
         for_each_operation(item, |_, op| {
-            for content in op.request_body.iter().flat_map(body_contents) {
+            for content in op.request_body.iter_mut().flat_map(body_contents_mut) {
                 names.extend(content.schema.as_ref().and_then(ref_name));
             }
         });

@@ -15,7 +15,7 @@ use crate::http::etag::{json_response, Tag};
 use crate::http::page::{CursorPos, Listing};
 use crate::http::query::StrictQuery;
 use crate::resource::Resource;
-use crate::sync::changes::Action;
+use crate::sync::changes::{Action, ChangeRow};
 use crate::time::utc;
 
 const DEFAULT_LIMIT: i64 = 100;
@@ -136,25 +136,26 @@ pub async fn list_changes(
             if let Some(list) = &resources {
                 query = query.filter(changes::resource.eq_any(list.clone()));
             }
-            let mut rows: Vec<(i64, String, i64, String, i64, chrono::NaiveDateTime)> = query
+            let mut rows: Vec<ChangeRow> = query
                 .order(changes::seq)
                 .limit(limit + 1)
-                .select((
-                    changes::seq,
-                    changes::resource,
-                    changes::resource_id,
-                    changes::action,
-                    changes::version,
-                    changes::changed_at,
-                ))
+                .select(ChangeRow::as_select())
                 .load(conn)?;
             let has_more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
-            let last = rows.last().map(|r| r.0).unwrap_or(after);
+            let last = rows.last().map(|r| r.seq).unwrap_or(after);
             let next_cursor = listing.cursor_at(serde_json::Value::Null, last);
             let data = rows
                 .into_iter()
-                .map(|(seq, resource, id, action, version, at)| {
+                .map(|row| {
+                    let ChangeRow {
+                        seq,
+                        resource,
+                        resource_id: id,
+                        action,
+                        version,
+                        changed_at: at,
+                    } = row;
                     Ok(Change {
                         seq,
                         resource: Resource::parse(&resource).ok_or_else(|| {

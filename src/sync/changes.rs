@@ -31,6 +31,18 @@ impl Action {
     }
 }
 
+/// One entry as stored.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = changes)]
+pub struct ChangeRow {
+    pub seq: i64,
+    pub resource: String,
+    pub resource_id: i64,
+    pub action: String,
+    pub version: i64,
+    pub changed_at: chrono::NaiveDateTime,
+}
+
 #[derive(Insertable)]
 #[diesel(table_name = changes)]
 struct NewChange<'a> {

@@ -100,10 +100,10 @@ pub struct WebhookWithSecret {
     pub secret: String,
 }
 
-/// A new webhook.
+/// Changes to a webhook (a JSON merge patch).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default)]
-pub struct NewWebhook {
+pub struct WebhookChanges {
     /// An `http` or `https` URL without user or password.
     #[schema(value_type = String, required = true,
         example = "https://congthongtin.quangninh.gov.vn/bantin/webhook", min_length = 1,
@@ -113,45 +113,12 @@ pub struct NewWebhook {
     /// `directive_updates`, `targets`, `organizations`, `people`, `media`); absent or empty for all.
     #[schema(value_type = Option<Vec<Resource>>, max_items = 9)]
     pub resources: Patch<Vec<Resource>>,
-    /// Default `true`.
+    /// Whether changes are delivered (`true` when a create leaves it out). `true` re-enables a
+    /// webhook the worker disabled; deliveries resume where they stopped.
     #[schema(value_type = bool)]
     pub active: Patch<bool>,
     #[schema(value_type = Option<String>, min_length = 1, max_length = 500)]
     pub description: Patch<String>,
-}
-
-/// Changes to a webhook (a JSON merge patch).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(default)]
-pub struct WebhookChanges {
-    /// An `http` or `https` URL without user or password.
-    #[schema(value_type = String, min_length = 1, max_length = 2000,
-        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+([/?#]\\S*)?$")]
-    pub url: Patch<String>,
-    #[schema(value_type = Option<Vec<Resource>>, max_items = 9)]
-    pub resources: Patch<Vec<Resource>>,
-    /// `true` re-enables a webhook the worker disabled; deliveries resume where they stopped.
-    #[schema(value_type = bool)]
-    pub active: Patch<bool>,
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 500)]
-    pub description: Patch<String>,
-}
-
-impl From<NewWebhook> for WebhookChanges {
-    fn from(new: NewWebhook) -> Self {
-        let NewWebhook {
-            url,
-            resources,
-            active,
-            description,
-        } = new;
-        Self {
-            url,
-            resources,
-            active,
-            description,
-        }
-    }
 }
 
 /// One attempt to deliver.
@@ -237,7 +204,7 @@ fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("no webhook {id}"))
 }
 
-/// Reads a create (as [`NewWebhook`]) or a patch, with every problem at once; the URL is
+/// Reads a create or a patch, with every problem at once; the URL is
 /// trimmed and must pass the guard.
 fn read_input(
     body: serde_json::Map<String, serde_json::Value>,
@@ -255,12 +222,7 @@ fn read_input(
         "updated_at",
         "version",
     ];
-    let mut read = match mode {
-        Mode::Create => {
-            crate::http::body::read::<NewWebhook>(body, mode, READ_ONLY).map(WebhookChanges::from)
-        }
-        Mode::Patch => crate::http::body::read::<WebhookChanges>(body, mode, READ_ONLY),
-    };
+    let mut read = crate::http::body::read::<WebhookChanges>(body, mode, READ_ONLY);
     if let Patch::Set(u) = &read.value.url {
         if let Err(m) = guard::check_url(u.trim(), allow_private) {
             read.error("url", m);
@@ -370,7 +332,7 @@ pub async fn get_webhook(
 /// `failed` and the webhook disabled. Delivery is at least once and not ordered: use `seq`.
 /// The answer carries the signing secret, shown only here.
 #[utoipa::path(operation_id = "create_webhook", tag = "webhooks",
-    request_body = NewWebhook,
+    request_body = WebhookChanges,
     responses((status = 201, description = "Created, with its secret", body = WebhookWithSecret),
         (status = 422, description = "A field is wrong, e.g. the URL points at a private address", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[post("/webhooks")]

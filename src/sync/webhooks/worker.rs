@@ -28,6 +28,7 @@ use crate::config::WebhookSettings;
 use crate::db::schema::{changes, webhook_deliveries, webhooks};
 use crate::db::{transaction, DbConnection};
 use crate::error::ApiResult;
+use crate::sync::changes::ChangeRow;
 use crate::time::utc;
 
 /// Changes turned into deliveries per subscriber per round.
@@ -172,26 +173,26 @@ fn fan_out_one(conn: &mut DbConnection, id: i64) -> ApiResult<()> {
         DbConnection::Sqlite(_) => model::find(conn, id)?.filter(|h| h.active),
     };
     let Some(hook) = hook else { return Ok(()) };
-    type ChangeRow = (i64, String, i64, String, i64, NaiveDateTime);
     let rows: Vec<ChangeRow> = changes::table
         .filter(changes::seq.gt(hook.feed_position))
         .order(changes::seq.asc())
-        .select((
-            changes::seq,
-            changes::resource,
-            changes::resource_id,
-            changes::action,
-            changes::version,
-            changes::changed_at,
-        ))
+        .select(ChangeRow::as_select())
         .limit(FAN_OUT_BATCH)
         .load(conn)?;
-    let Some(last) = rows.last().map(|r| r.0) else {
+    let Some(last) = rows.last().map(|r| r.seq) else {
         return Ok(());
     };
     let wanted = hook.resource_list();
     let now = crate::time::now();
-    for (seq, resource, resource_id, action, version, changed_at) in rows {
+    for row in rows {
+        let ChangeRow {
+            seq,
+            resource,
+            resource_id,
+            action,
+            version,
+            changed_at,
+        } = row;
         if !wanted.is_empty() && !wanted.contains(&resource) {
             continue;
         }
