@@ -1,12 +1,15 @@
 //! The one versioned write path. Every resource creates, changes and deletes its records through
 //! [`created`], [`update`] and [`delete`], inside the caller's transaction:
 //!
-//! load the current row → check `If-Match` → the resource's own validation and write, with
-//! `version + 1` → check that the row was written (it did not change meanwhile) → refresh the
-//! record's search document → record the change in the change feed.
+//! load the current row → check `If-Match` → the resource's own validation and changes to a copy
+//! of the row → write the copy with `version + 1` where the stored row is still the one loaded
+//! (it did not change meanwhile) → refresh the record's search document → record the change in
+//! the change feed.
 //!
-//! A resource supplies only what is its own, by implementing [`Versioned`] for its row: how to
-//! find and delete it, its kind, its version, and whether anonymous readers may see it.
+//! A resource supplies only what is its own, by implementing [`Versioned`] for its row (with
+//! [`crate::versioned!`]): how to find it, its kind, and whether anonymous readers may see it.
+
+use chrono::NaiveDateTime;
 
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
@@ -15,7 +18,7 @@ use crate::resource::Resource;
 use crate::sync::changes::{self, Action};
 
 /// A row of a resource that is written through this path.
-pub trait Versioned: Sized {
+pub trait Versioned: Sized + Clone {
     const RESOURCE: Resource;
     /// What one record is called in messages: "no {NOUN} 7", "the {NOUN} changed meanwhile".
     const NOUN: &'static str;
@@ -29,6 +32,10 @@ pub trait Versioned: Sized {
     }
     /// Deletes the row if it is still at `version`; returns the rows deleted.
     fn delete_row(conn: &mut DbConnection, id: i64, version: i64) -> ApiResult<usize>;
+    /// Gives the row its next version, changed at `now`.
+    fn stamp(&mut self, version: i64, now: NaiveDateTime);
+    /// Writes the row over the stored one if that is still at `version`; returns the rows written.
+    fn save_row(&self, conn: &mut DbConnection, version: i64) -> ApiResult<usize>;
 }
 
 /// The 404 of a record that does not exist.
@@ -78,19 +85,23 @@ pub fn created<R: Versioned>(conn: &mut DbConnection, row: R) -> ApiResult<R> {
     Ok(row)
 }
 
-/// Changes record `id`: `write` gets the current row and the next version, writes the row with
-/// that version only where the current version still stands (`WHERE version = current`), and
-/// returns the rows it wrote. Answers the row as it now is.
+/// Changes record `id` at `now`: `change` gets the current row and a copy to change (its own
+/// checks, and what goes with the record in other tables), and the copy is written with the next
+/// version where the stored row is still the current one. Answers the row as it now is.
 pub fn update<R: Versioned>(
     conn: &mut DbConnection,
     id: i64,
     if_match: Option<IfMatch>,
-    write: impl FnOnce(&mut DbConnection, &R, i64) -> ApiResult<usize>,
+    now: NaiveDateTime,
+    change: impl FnOnce(&mut DbConnection, &R, &mut R) -> ApiResult<()>,
 ) -> ApiResult<R> {
     let current = load::<R>(conn, id)?;
     IfMatch::check(if_match, current.version())?;
-    let next = current.version() + 1;
-    let written = write(conn, &current, next)?;
+    let mut next = current.clone();
+    change(conn, &current, &mut next)?;
+    let version = current.version() + 1;
+    next.stamp(version, now);
+    let written = next.save_row(conn, current.version())?;
     expect_written(written, R::NOUN)?;
     let after = load::<R>(conn, id)?;
     refresh_search(conn, R::RESOURCE, &[id])?;
@@ -99,7 +110,7 @@ pub fn update<R: Versioned>(
         R::RESOURCE,
         id,
         Action::Updated,
-        next,
+        version,
         current.public() || after.public(),
     )?;
     Ok(after)
@@ -133,7 +144,8 @@ pub fn delete<R: Versioned>(
     Ok(current)
 }
 
-/// Implements [`Versioned`] for a row with `id` and `version` fields, given its table.
+/// Implements [`Versioned`] for a row with `id`, `version` and `updated_at` fields, given its
+/// table; the row is its own changeset (`AsChangeset` with `treat_none_as_null`).
 #[macro_export]
 macro_rules! versioned {
     ($row:ty, $table:ident, $resource:ident, $noun:literal, find = $find:path $(, public = $public:expr)? $(,)?) => {
@@ -168,6 +180,24 @@ macro_rules! versioned {
                         .find(id)
                         .filter($crate::db::schema::$table::version.eq(version)),
                 )
+                .execute(conn)?)
+            }
+            fn stamp(&mut self, version: i64, now: chrono::NaiveDateTime) {
+                self.version = version;
+                self.updated_at = now;
+            }
+            fn save_row(
+                &self,
+                conn: &mut $crate::db::DbConnection,
+                version: i64,
+            ) -> $crate::error::ApiResult<usize> {
+                use diesel::prelude::*;
+                Ok(diesel::update(
+                    $crate::db::schema::$table::table
+                        .find(self.id)
+                        .filter($crate::db::schema::$table::version.eq(version)),
+                )
+                .set(self.clone())
                 .execute(conn)?)
             }
         }

@@ -56,8 +56,8 @@ impl TryFrom<String> for ArticleStatus {
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = articles)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable, AsChangeset)]
+#[diesel(table_name = articles, treat_none_as_null = true)]
 pub struct ArticleRow {
     /// Given by the database: a row built to be inserted leaves it 0.
     #[diesel(skip_insertion)]

@@ -308,53 +308,26 @@ pub fn update(
     if_match: Option<IfMatch>,
     input: ArticleBody,
 ) -> ApiResult<ArticleRow> {
-    versioned::update(conn, id, if_match, |conn, current: &ArticleRow, next| {
+    let now = crate::time::now();
+    versioned::update(conn, id, if_match, now, |conn, _, next: &mut ArticleRow| {
         check_references(conn, &input)?;
         if let Patch::Set(s) = &input.slug {
             slug_taken(conn, s, Some(id))?;
         }
-        let now = crate::time::now();
-        let status = input.status.clone().into_option().unwrap_or(current.status);
-        let mut published_at = input.published_at.clone().apply(current.published_at);
-        if status == ArticleStatus::Published && published_at.is_none() {
-            published_at = Some(now);
+        input.status.clone().set(&mut next.status);
+        input.published_at.clone().patch(&mut next.published_at);
+        if next.status == ArticleStatus::Published && next.published_at.is_none() {
+            next.published_at = Some(now);
         }
-        let written = diesel::update(
-            articles::table
-                .find(id)
-                .filter(articles::version.eq(current.version)),
-        )
-        .set((
-            articles::slug.eq(input
-                .slug
-                .clone()
-                .into_option()
-                .unwrap_or(current.slug.clone())),
-            articles::title.eq(input
-                .title
-                .clone()
-                .into_option()
-                .unwrap_or(current.title.clone())),
-            articles::summary.eq(input.summary.clone().apply(current.summary.clone())),
-            articles::body.eq(input
-                .body
-                .clone()
-                .into_option()
-                .unwrap_or(current.body.clone())),
-            articles::category.eq(input.category.clone().apply(current.category.clone())),
-            articles::source_name.eq(input.source_name.clone().apply(current.source_name.clone())),
-            articles::source_url.eq(input.source_url.clone().apply(current.source_url.clone())),
-            articles::status.eq(status.as_str()),
-            articles::published_at.eq(published_at),
-            articles::cover_media_id.eq(input.cover_media_id.clone().apply(current.cover_media_id)),
-            articles::updated_at.eq(now),
-            articles::version.eq(next),
-        ))
-        .execute(conn)?;
-        if written > 0 {
-            replace_relations(conn, id, &input)?;
-        }
-        Ok(written)
+        input.slug.clone().set(&mut next.slug);
+        input.title.clone().set(&mut next.title);
+        input.summary.clone().patch(&mut next.summary);
+        input.body.clone().set(&mut next.body);
+        input.category.clone().patch(&mut next.category);
+        input.source_name.clone().patch(&mut next.source_name);
+        input.source_url.clone().patch(&mut next.source_url);
+        input.cover_media_id.clone().patch(&mut next.cover_media_id);
+        replace_relations(conn, id, &input)
     })
 }
 

@@ -33,8 +33,8 @@ crate::text_enum!(AttendeeRole {
     Guest => "guest",
 });
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = attendees)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable, AsChangeset)]
+#[diesel(table_name = attendees, treat_none_as_null = true)]
 pub struct AttendeeRow {
     /// Given by the database: a row built to be inserted leaves it 0.
     #[diesel(skip_insertion)]

@@ -125,33 +125,28 @@ pub fn update(
     input: AttendeeBody,
 ) -> ApiResult<AttendeeRow> {
     let mut before: Option<AttendeeRow> = None;
-    let after = versioned::update(conn, id, if_match, |conn, current: &AttendeeRow, next| {
-        Refs::new()
-            .one(
-                "organization_id",
-                Kind::Organization,
-                input.organization_id.as_set().copied(),
-            )
-            .check(conn)?;
-        before = Some(current.clone());
-        Ok(diesel::update(
-            attendees::table
-                .find(id)
-                .filter(attendees::version.eq(current.version)),
-        )
-        .set((
-            attendees::role.eq(input.role.into_option().unwrap_or(current.role).as_str()),
-            attendees::title_at_meeting.eq(input
-                .title_at_meeting
-                .apply(current.title_at_meeting.clone())),
-            attendees::organization_id.eq(input.organization_id.apply(current.organization_id)),
-            attendees::updated_at.eq(crate::time::now()),
-            attendees::version.eq(next),
-        ))
-        .execute(conn)?)
-    })?;
-    let was_chair = before.is_some_and(|b| b.role == AttendeeRole::Chair);
     let now = crate::time::now();
+    let after = versioned::update(
+        conn,
+        id,
+        if_match,
+        now,
+        |conn, current, next: &mut AttendeeRow| {
+            Refs::new()
+                .one(
+                    "organization_id",
+                    Kind::Organization,
+                    input.organization_id.as_set().copied(),
+                )
+                .check(conn)?;
+            before = Some(current.clone());
+            input.role.set(&mut next.role);
+            input.title_at_meeting.patch(&mut next.title_at_meeting);
+            input.organization_id.patch(&mut next.organization_id);
+            Ok(())
+        },
+    )?;
+    let was_chair = before.is_some_and(|b| b.role == AttendeeRole::Chair);
     if after.role == AttendeeRole::Chair && !was_chair {
         sync_chair(conn, after.meeting_id, Some(after.person_id), now)?;
     } else if was_chair && after.role != AttendeeRole::Chair {

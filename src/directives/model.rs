@@ -82,8 +82,8 @@ impl Progress {
 /// A directive due within this many days (today included) is `due_soon`.
 pub const DUE_SOON_DAYS: u64 = 7;
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = directives)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable, AsChangeset)]
+#[diesel(table_name = directives, treat_none_as_null = true)]
 pub struct DirectiveRow {
     /// Given by the database: a row built to be inserted leaves it 0.
     #[diesel(skip_insertion)]

@@ -193,6 +193,16 @@ struct Closing {
     cancelled_on: Option<NaiveDate>,
 }
 
+impl Closing {
+    /// Gives `row` this status and its dates.
+    fn apply(self, row: &mut DirectiveRow) {
+        row.status = self.status;
+        row.completed_at = self.completed_at;
+        row.completed_on = self.completed_on;
+        row.cancelled_on = self.cancelled_on;
+    }
+}
+
 /// The status rules: `done` needs `completed_at` (now unless given), leaving `done` clears it, and
 /// a cancellation is dated.
 fn settle(
@@ -308,62 +318,39 @@ pub fn update(
     input: DirectiveBody,
     writer: Writer,
 ) -> ApiResult<()> {
-    versioned::update(conn, id, if_match, |conn, current: &DirectiveRow, next| {
-        check_not_final(current, writer)?;
-        check_references(conn, &input, Some(current))?;
-        let closing = settle(
-            Some(current),
-            &input.status,
-            &input.completed_at,
-            writer.now,
-        )?;
-        let written = diesel::update(
-            directives::table
-                .find(id)
-                .filter(directives::version.eq(current.version)),
-        )
-        .set((
-            directives::meeting_id.eq(input
-                .meeting_id
-                .clone()
-                .into_option()
-                .unwrap_or(current.meeting_id)),
-            directives::ordinal.eq(input.ordinal.clone().apply(current.ordinal)),
-            directives::text.eq(input
-                .text
-                .clone()
-                .into_option()
-                .unwrap_or(current.text.clone())),
-            directives::issued_by_person_id.eq(input
+    versioned::update(
+        conn,
+        id,
+        if_match,
+        writer.now,
+        |conn, current, next: &mut DirectiveRow| {
+            check_not_final(current, writer)?;
+            check_references(conn, &input, Some(current))?;
+            let closing = settle(
+                Some(current),
+                &input.status,
+                &input.completed_at,
+                writer.now,
+            )?;
+            closing.apply(next);
+            input.meeting_id.set(&mut next.meeting_id);
+            input.ordinal.patch(&mut next.ordinal);
+            input.text.set(&mut next.text);
+            input
                 .issued_by_person_id
-                .clone()
-                .apply(current.issued_by_person_id)),
-            directives::lead_organization_id.eq(input
+                .patch(&mut next.issued_by_person_id);
+            input
                 .lead_organization_id
-                .clone()
-                .apply(current.lead_organization_id)),
-            directives::source_document.eq(input
-                .source_document
-                .clone()
-                .apply(current.source_document.clone())),
-            directives::due_date.eq(input.due_date.clone().apply(current.due_date)),
-            directives::status.eq(closing.status.as_str()),
-            directives::completed_at.eq(closing.completed_at),
-            directives::completed_on.eq(closing.completed_on),
-            directives::cancelled_on.eq(closing.cancelled_on),
-            directives::updated_at.eq(writer.now),
-            directives::version.eq(next),
-        ))
-        .execute(conn)?;
-        if written > 0 {
-            match &input.assignee_organization_ids {
-                Patch::Set(ids) => replace_assignees(conn, id, ids)?,
-                Patch::Null => replace_assignees(conn, id, &[])?,
-                Patch::Absent => {}
+                .patch(&mut next.lead_organization_id);
+            input.source_document.patch(&mut next.source_document);
+            input.due_date.patch(&mut next.due_date);
+            match input.assignee_organization_ids {
+                Patch::Set(ids) => replace_assignees(conn, id, &ids),
+                Patch::Null => replace_assignees(conn, id, &[]),
+                Patch::Absent => Ok(()),
             }
-        }
-        Ok(written)
-    })?;
+        },
+    )?;
     Ok(())
 }
 
@@ -440,7 +427,8 @@ pub fn add_update(
             conn,
             directive_id,
             None,
-            |conn, current: &DirectiveRow, next| {
+            writer.now,
+            |_, current, next: &mut DirectiveRow| {
                 check_not_final(current, writer)?;
                 let closing = settle(
                     Some(current),
@@ -448,20 +436,8 @@ pub fn add_update(
                     &Patch::Absent,
                     writer.now,
                 )?;
-                Ok(diesel::update(
-                    directives::table
-                        .find(directive_id)
-                        .filter(directives::version.eq(current.version)),
-                )
-                .set((
-                    directives::status.eq(closing.status.as_str()),
-                    directives::completed_at.eq(closing.completed_at),
-                    directives::completed_on.eq(closing.completed_on),
-                    directives::cancelled_on.eq(closing.cancelled_on),
-                    directives::updated_at.eq(writer.now),
-                    directives::version.eq(next),
-                ))
-                .execute(conn)?)
+                closing.apply(next);
+                Ok(())
             },
         )?;
     }

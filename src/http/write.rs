@@ -85,6 +85,22 @@ impl<T> Patch<T> {
         }
     }
 
+    /// Applies the patch to a required field: a value replaces it, anything else keeps it.
+    pub fn set(self, field: &mut T) {
+        if let Self::Set(v) = self {
+            *field = v;
+        }
+    }
+
+    /// Applies the patch to a nullable field in place.
+    pub fn patch(self, field: &mut Option<T>) {
+        match self {
+            Self::Absent => {}
+            Self::Null => *field = None,
+            Self::Set(v) => *field = Some(v),
+        }
+    }
+
     /// The value, when one was set.
     pub fn as_set(&self) -> Option<&T> {
         match self {

@@ -11,8 +11,8 @@ use crate::db::schema::{article_media, articles, media, media_files};
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::{CursorPos, PageRequest};
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = media)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = media, treat_none_as_null = true)]
 pub struct MediaRow {
     pub id: i64,
     pub kind: String,

@@ -77,20 +77,12 @@ pub fn update(
     if_match: Option<IfMatch>,
     input: MediaBody,
 ) -> ApiResult<MediaRow> {
-    versioned::update(conn, id, if_match, |conn, current: &MediaRow, next| {
-        Ok(diesel::update(
-            media::table
-                .find(id)
-                .filter(media::version.eq(current.version)),
-        )
-        .set((
-            media::caption.eq(input.caption.apply(current.caption.clone())),
-            media::alt_text.eq(input.alt_text.apply(current.alt_text.clone())),
-            media::credit.eq(input.credit.apply(current.credit.clone())),
-            media::updated_at.eq(crate::time::now()),
-            media::version.eq(next),
-        ))
-        .execute(conn)?)
+    let now = crate::time::now();
+    versioned::update(conn, id, if_match, now, |_, _, next: &mut MediaRow| {
+        input.caption.patch(&mut next.caption);
+        input.alt_text.patch(&mut next.alt_text);
+        input.credit.patch(&mut next.credit);
+        Ok(())
     })
 }
 

@@ -83,8 +83,8 @@ crate::text_enum!(MeetingStatus { Scheduled => "scheduled", Held => "held", Canc
 crate::text_enum!(PartOfDay { Morning => "morning", Afternoon => "afternoon", Evening => "evening" });
 crate::text_enum!(OrgRole { Host => "host", Counterpart => "counterpart" });
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = meetings)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable, AsChangeset)]
+#[diesel(table_name = meetings, treat_none_as_null = true)]
 pub struct MeetingRow {
     /// Given by the database: a row built to be inserted leaves it 0.
     #[diesel(skip_insertion)]

@@ -335,7 +335,7 @@ pub fn update(
 ) -> ApiResult<MeetingRow> {
     let chair_changed = !input.chair_person_id.is_absent();
     let now = crate::time::now();
-    let after = versioned::update(conn, id, if_match, |conn, current: &MeetingRow, next| {
+    let after = versioned::update(conn, id, if_match, now, |conn, _, next: &mut MeetingRow| {
         references(&input).check(conn)?;
         if !input.host_organization_ids.is_absent()
             || !input.counterpart_organization_ids.is_absent()
@@ -356,34 +356,19 @@ pub fn update(
             check_sides(&hosts, &counterparts)?;
             replace_sides(conn, id, &hosts, &counterparts)?;
         }
-        Ok(diesel::update(
-            meetings::table
-                .find(id)
-                .filter(meetings::version.eq(current.version)),
-        )
-        .set((
-            meetings::title.eq(input.title.into_option().unwrap_or(current.title.clone())),
-            meetings::kind.eq(input.kind.into_option().unwrap_or(current.kind).as_str()),
-            meetings::date.eq(input.date.into_option().unwrap_or(current.date)),
-            meetings::part_of_day.eq(input
-                .part_of_day
-                .map(|p| p.as_str().to_owned())
-                .apply(current.part_of_day.clone())),
-            meetings::starts_at.eq(input.starts_at.apply(current.starts_at)),
-            meetings::location.eq(input.location.apply(current.location.clone())),
-            meetings::chair_person_id.eq(input.chair_person_id.apply(current.chair_person_id)),
-            meetings::topic.eq(input.topic.apply(current.topic.clone())),
-            meetings::period_label.eq(input.period_label.apply(current.period_label.clone())),
-            meetings::summary.eq(input.summary.apply(current.summary.clone())),
-            meetings::status.eq(input
-                .status
-                .into_option()
-                .unwrap_or(current.status)
-                .as_str()),
-            meetings::updated_at.eq(now),
-            meetings::version.eq(next),
-        ))
-        .execute(conn)?)
+        input.title.set(&mut next.title);
+        input.kind.set(&mut next.kind);
+        input.date.set(&mut next.date);
+        let part_of_day = input.part_of_day.map(|p| p.as_str().to_owned());
+        part_of_day.patch(&mut next.part_of_day);
+        input.starts_at.patch(&mut next.starts_at);
+        input.location.patch(&mut next.location);
+        input.chair_person_id.patch(&mut next.chair_person_id);
+        input.topic.patch(&mut next.topic);
+        input.period_label.patch(&mut next.period_label);
+        input.summary.patch(&mut next.summary);
+        input.status.set(&mut next.status);
+        Ok(())
     })?;
     if chair_changed {
         sync_chair(conn, id, after.chair_person_id, now)?;

@@ -57,8 +57,8 @@ pub enum OrgLevel {
 
 crate::text_enum!(OrgLevel { Central => "central", Province => "province", District => "district", Commune => "commune" });
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = organizations)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable, AsChangeset)]
+#[diesel(table_name = organizations, treat_none_as_null = true)]
 pub struct OrgRow {
     /// Given by the database: a row built to be inserted leaves it 0.
     #[diesel(skip_insertion)]

@@ -135,20 +135,21 @@ pub fn update(
     if_match: Option<IfMatch>,
     input: OrganizationBody,
 ) -> ApiResult<OrgRow> {
-    versioned::update(conn, id, if_match, |conn, current: &OrgRow, next| {
+    let now = crate::time::now();
+    versioned::update(conn, id, if_match, now, |conn, _, next: &mut OrgRow| {
         check_references(conn, &input)?;
-        let parent_id = input.parent_id.apply(current.parent_id);
-        check_parent(conn, id, parent_id)?;
-        let successor_id = input.successor_id.apply(current.successor_id);
-        if successor_id == Some(id) {
+        input.parent_id.patch(&mut next.parent_id);
+        check_parent(conn, id, next.parent_id)?;
+        input.successor_id.patch(&mut next.successor_id);
+        if next.successor_id == Some(id) {
             return Err(ApiError::Validation(vec![FieldError::new(
                 "successor_id",
                 "cannot be the organization itself",
             )]));
         }
-        let valid_from = input.valid_from.apply(current.valid_from);
-        let valid_to = input.valid_to.apply(current.valid_to);
-        if let (Some(from), Some(to)) = (valid_from, valid_to) {
+        input.valid_from.patch(&mut next.valid_from);
+        input.valid_to.patch(&mut next.valid_to);
+        if let (Some(from), Some(to)) = (next.valid_from, next.valid_to) {
             if to < from {
                 return Err(ApiError::Validation(vec![FieldError::new(
                     "valid_to",
@@ -156,25 +157,12 @@ pub fn update(
                 )]));
             }
         }
-        Ok(diesel::update(
-            organizations::table
-                .find(id)
-                .filter(organizations::version.eq(current.version)),
-        )
-        .set((
-            organizations::name.eq(input.name.into_option().unwrap_or(current.name.clone())),
-            organizations::short_name.eq(input.short_name.apply(current.short_name.clone())),
-            organizations::kind.eq(input.kind.into_option().unwrap_or(current.kind).as_str()),
-            organizations::level.eq(input.level.into_option().unwrap_or(current.level).as_str()),
-            organizations::parent_id.eq(parent_id),
-            organizations::locality.eq(input.locality.apply(current.locality.clone())),
-            organizations::valid_from.eq(valid_from),
-            organizations::valid_to.eq(valid_to),
-            organizations::successor_id.eq(successor_id),
-            organizations::updated_at.eq(crate::time::now()),
-            organizations::version.eq(next),
-        ))
-        .execute(conn)?)
+        input.name.set(&mut next.name);
+        input.short_name.patch(&mut next.short_name);
+        input.kind.set(&mut next.kind);
+        input.level.set(&mut next.level);
+        input.locality.patch(&mut next.locality);
+        Ok(())
     })
 }
 

@@ -10,8 +10,8 @@ use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::PageRequest;
 use crate::search::{self, Doc, Matcher, Resource};
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = people)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable, AsChangeset)]
+#[diesel(table_name = people, treat_none_as_null = true)]
 pub struct PersonRow {
     /// Given by the database: a row built to be inserted leaves it 0.
     #[diesel(skip_insertion)]

@@ -69,24 +69,13 @@ pub fn update(
     if_match: Option<IfMatch>,
     input: PersonBody,
 ) -> ApiResult<PersonRow> {
-    versioned::update(conn, id, if_match, |conn, current: &PersonRow, next| {
+    let now = crate::time::now();
+    versioned::update(conn, id, if_match, now, |conn, _, next: &mut PersonRow| {
         check_references(conn, &input)?;
-        Ok(diesel::update(
-            people::table
-                .find(id)
-                .filter(people::version.eq(current.version)),
-        )
-        .set((
-            people::full_name.eq(input
-                .full_name
-                .into_option()
-                .unwrap_or(current.full_name.clone())),
-            people::current_title.eq(input.current_title.apply(current.current_title.clone())),
-            people::organization_id.eq(input.organization_id.apply(current.organization_id)),
-            people::updated_at.eq(crate::time::now()),
-            people::version.eq(next),
-        ))
-        .execute(conn)?)
+        input.full_name.set(&mut next.full_name);
+        input.current_title.patch(&mut next.current_title);
+        input.organization_id.patch(&mut next.organization_id);
+        Ok(())
     })
 }
 

@@ -46,8 +46,8 @@ impl TargetStatus {
     pub const ALL: [TargetStatus; 4] = [Self::Exceeded, Self::Met, Self::NotMet, Self::Unknown];
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
-#[diesel(table_name = targets)]
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable, AsChangeset)]
+#[diesel(table_name = targets, treat_none_as_null = true)]
 pub struct TargetRow {
     /// Given by the database: a row built to be inserted leaves it 0.
     #[diesel(skip_insertion)]

@@ -216,74 +216,35 @@ pub fn update(
     input: TargetBody,
     now: NaiveDateTime,
 ) -> ApiResult<()> {
-    versioned::update(conn, id, if_match, |conn, current: &TargetRow, next| {
-        write_changes(conn, id, current, next, &input, now)
-    })?;
+    versioned::update(
+        conn,
+        id,
+        if_match,
+        now,
+        |conn, current, next: &mut TargetRow| {
+            let problems = Figures::after(&input, Some(current)).problems();
+            if !problems.is_empty() {
+                return Err(ApiError::Validation(problems));
+            }
+            check_references(conn, &input)?;
+            input.organization_id.set(&mut next.organization_id);
+            input.meeting_id.patch(&mut next.meeting_id);
+            input.indicator.set(&mut next.indicator);
+            next.indicator_folded = crate::text::fold(&next.indicator);
+            input.unit.set(&mut next.unit);
+            input.period_label.set(&mut next.period_label);
+            input.period_start.patch(&mut next.period_start);
+            input.period_end.patch(&mut next.period_end);
+            input.plan_value.patch(&mut next.plan_value);
+            input.actual_value.patch(&mut next.actual_value);
+            input.as_of.patch(&mut next.as_of);
+            input.direction.set(&mut next.direction);
+            input.reported_percent.patch(&mut next.reported_percent);
+            input.note.patch(&mut next.note);
+            Ok(())
+        },
+    )?;
     Ok(())
-}
-
-fn write_changes(
-    conn: &mut DbConnection,
-    id: i64,
-    current: &TargetRow,
-    next: i64,
-    input: &TargetBody,
-    now: NaiveDateTime,
-) -> ApiResult<usize> {
-    let problems = Figures::after(input, Some(current)).problems();
-    if !problems.is_empty() {
-        return Err(ApiError::Validation(problems));
-    }
-    check_references(conn, input)?;
-    let indicator = input
-        .indicator
-        .clone()
-        .into_option()
-        .unwrap_or(current.indicator.clone());
-    Ok(diesel::update(
-        targets::table
-            .find(id)
-            .filter(targets::version.eq(current.version)),
-    )
-    .set((
-        targets::organization_id.eq(input
-            .organization_id
-            .clone()
-            .into_option()
-            .unwrap_or(current.organization_id)),
-        targets::meeting_id.eq(input.meeting_id.clone().apply(current.meeting_id)),
-        targets::indicator_folded.eq(crate::text::fold(&indicator)),
-        targets::indicator.eq(indicator),
-        targets::unit.eq(input
-            .unit
-            .clone()
-            .into_option()
-            .unwrap_or(current.unit.clone())),
-        targets::period_label.eq(input
-            .period_label
-            .clone()
-            .into_option()
-            .unwrap_or(current.period_label.clone())),
-        targets::period_start.eq(input.period_start.clone().apply(current.period_start)),
-        targets::period_end.eq(input.period_end.clone().apply(current.period_end)),
-        targets::plan_value.eq(input.plan_value.clone().apply(current.plan_value)),
-        targets::actual_value.eq(input.actual_value.clone().apply(current.actual_value)),
-        targets::as_of.eq(input.as_of.clone().apply(current.as_of)),
-        targets::direction.eq(input
-            .direction
-            .clone()
-            .into_option()
-            .unwrap_or(current.direction)
-            .as_str()),
-        targets::reported_percent.eq(input
-            .reported_percent
-            .clone()
-            .apply(current.reported_percent)),
-        targets::note.eq(input.note.clone().apply(current.note.clone())),
-        targets::updated_at.eq(now),
-        targets::version.eq(next),
-    ))
-    .execute(conn)?)
 }
 
 /// Deletes a target, leaving a tombstone in the change feed; call inside a transaction.
