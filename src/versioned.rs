@@ -32,6 +32,8 @@ pub trait Versioned: Sized + Clone {
     }
     /// Deletes the row if it is still at `version`; returns the rows deleted.
     fn delete_row(conn: &mut DbConnection, id: i64, version: i64) -> ApiResult<usize>;
+    /// Inserts the row (its `id` is the database's to give); answers it as stored.
+    fn insert_row(self, conn: &mut DbConnection) -> ApiResult<Self>;
     /// Gives the row its next version, changed at `now`.
     fn stamp(&mut self, version: i64, now: NaiveDateTime);
     /// Writes the row over the stored one if that is still at `version`; returns the rows written.
@@ -69,6 +71,17 @@ pub fn refresh_search(conn: &mut DbConnection, resource: Resource, ids: &[i64]) 
         crate::search::refresh(conn, kind, ids)?;
     }
     Ok(())
+}
+
+/// Inserts a new record's row: indexed and recorded as created.
+pub fn create<R: Versioned>(conn: &mut DbConnection, row: R) -> ApiResult<R> {
+    let row = row.insert_row(conn)?;
+    created(conn, row)
+}
+
+/// Inserts a new record's row, for a create that writes more before it is [`created`].
+pub fn insert<R: Versioned>(conn: &mut DbConnection, row: R) -> ApiResult<R> {
+    row.insert_row(conn)
 }
 
 /// A row just inserted: indexed and recorded as created.
@@ -181,6 +194,18 @@ macro_rules! versioned {
                         .filter($crate::db::schema::$table::version.eq(version)),
                 )
                 .execute(conn)?)
+            }
+            fn insert_row(
+                self,
+                conn: &mut $crate::db::DbConnection,
+            ) -> $crate::error::ApiResult<Self> {
+                use diesel::prelude::*;
+                Ok(diesel::insert_into($crate::db::schema::$table::table)
+                    .values(self)
+                    .returning(
+                        <Self as Selectable<$crate::db::MultiBackend>>::construct_selection(),
+                    )
+                    .get_result(conn)?)
             }
             fn stamp(&mut self, version: i64, now: chrono::NaiveDateTime) {
                 self.version = version;

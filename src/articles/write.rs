@@ -276,8 +276,9 @@ pub fn create_as(
         (ArticleStatus::Published, None) if stamp => Some(now),
         (_, given) => given,
     };
-    let row: ArticleRow = diesel::insert_into(articles::table)
-        .values(ArticleRow {
+    let row: ArticleRow = versioned::insert(
+        conn,
+        ArticleRow {
             id: 0,
             slug,
             title,
@@ -292,9 +293,8 @@ pub fn create_as(
             created_at: now,
             updated_at: now,
             version: 1,
-        })
-        .returning(<ArticleRow as Selectable<crate::db::MultiBackend>>::construct_selection())
-        .get_result(conn)?;
+        },
+    )?;
     replace_relations(conn, row.id, &input)?;
     // The relations are kept in the row by triggers: read it again.
     let row = versioned::load(conn, row.id)?;

@@ -95,8 +95,9 @@ pub fn create(
     }
     let now = crate::time::now();
     let role = input.role.into_option().unwrap_or(AttendeeRole::Attendee);
-    let row: AttendeeRow = diesel::insert_into(attendees::table)
-        .values(AttendeeRow {
+    let row: AttendeeRow = versioned::insert(
+        conn,
+        AttendeeRow {
             id: 0,
             meeting_id,
             person_id,
@@ -106,9 +107,8 @@ pub fn create(
             created_at: now,
             updated_at: now,
             version: 1,
-        })
-        .returning(attendees::all_columns)
-        .get_result(conn)?;
+        },
+    )?;
     let row = versioned::created(conn, row)?;
     if role == AttendeeRole::Chair {
         sync_chair(conn, meeting_id, Some(person_id), now)?;

@@ -10,9 +10,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::model::{self, DirectiveRow, DirectiveStatus, DirectiveUpdateRow};
-use crate::db::schema::{
-    directive_assignees, directive_updates, directives, organizations, people, users,
-};
+use crate::db::schema::{directive_assignees, directive_updates, organizations, people, users};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::write::{IfMatch, Mode, Patch};
@@ -203,6 +201,18 @@ impl Closing {
     }
 }
 
+/// The status rules applied to a change of `current` by `writer`, who may not change a cancelled
+/// directive unless they are an admin.
+fn resettle(
+    current: &DirectiveRow,
+    writer: Writer,
+    status: &Patch<DirectiveStatus>,
+    completed_at: &Patch<NaiveDateTime>,
+) -> ApiResult<Closing> {
+    check_not_final(current, writer)?;
+    settle(Some(current), status, completed_at, writer.now)
+}
+
 /// The status rules: `done` needs `completed_at` (now unless given), leaving `done` clears it, and
 /// a cancellation is dated.
 fn settle(
@@ -284,8 +294,9 @@ fn replace_assignees(conn: &mut DbConnection, id: i64, ids: &[i64]) -> ApiResult
 pub fn create(conn: &mut DbConnection, input: DirectiveBody, writer: Writer) -> ApiResult<i64> {
     check_references(conn, &input, None)?;
     let closing = settle(None, &input.status, &input.completed_at, writer.now)?;
-    let row: DirectiveRow = diesel::insert_into(directives::table)
-        .values(DirectiveRow {
+    let row: DirectiveRow = versioned::insert(
+        conn,
+        DirectiveRow {
             id: 0,
             meeting_id: input.meeting_id.clone().into_option().unwrap_or_default(),
             ordinal: input.ordinal.clone().into_option(),
@@ -301,9 +312,8 @@ pub fn create(conn: &mut DbConnection, input: DirectiveBody, writer: Writer) -> 
             created_at: writer.now,
             updated_at: writer.now,
             version: 1,
-        })
-        .returning(<DirectiveRow as Selectable<crate::db::MultiBackend>>::construct_selection())
-        .get_result(conn)?;
+        },
+    )?;
     if let Patch::Set(ids) = &input.assignee_organization_ids {
         replace_assignees(conn, row.id, ids)?;
     }
@@ -324,14 +334,8 @@ pub fn update(
         if_match,
         writer.now,
         |conn, current, next: &mut DirectiveRow| {
-            check_not_final(current, writer)?;
+            let closing = resettle(current, writer, &input.status, &input.completed_at)?;
             check_references(conn, &input, Some(current))?;
-            let closing = settle(
-                Some(current),
-                &input.status,
-                &input.completed_at,
-                writer.now,
-            )?;
             closing.apply(next);
             input.meeting_id.set(&mut next.meeting_id);
             input.ordinal.patch(&mut next.ordinal);
@@ -369,16 +373,7 @@ pub fn delete(
             .filter(directive_updates::directive_id.eq(id))
             .select((directive_updates::id, directive_updates::version))
             .load(conn)?;
-        for (update_id, version) in updates {
-            changes::record(
-                conn,
-                Resource::DirectiveUpdates,
-                update_id,
-                Action::Deleted,
-                version + 1,
-                true,
-            )?;
-        }
+        changes::record_gone(conn, Resource::DirectiveUpdates, updates)?;
         Ok(())
     })?;
     Ok(())
@@ -423,23 +418,11 @@ pub fn add_update(
     let current: DirectiveRow = versioned::load(conn, directive_id)?;
     let status = input.status.into_option();
     if let Some(status) = status.filter(|s| *s != current.status) {
-        versioned::update(
-            conn,
-            directive_id,
-            None,
-            writer.now,
-            |_, current, next: &mut DirectiveRow| {
-                check_not_final(current, writer)?;
-                let closing = settle(
-                    Some(current),
-                    &Patch::Set(status),
-                    &Patch::Absent,
-                    writer.now,
-                )?;
-                closing.apply(next);
-                Ok(())
-            },
-        )?;
+        let (set, absent) = (Patch::Set(status), Patch::Absent);
+        versioned::update(conn, directive_id, None, writer.now, |_, current, next| {
+            resettle(current, writer, &set, &absent)?.apply(next);
+            Ok(())
+        })?;
     }
     let (username, display_name): (String, Option<String>) = users::table
         .find(author_user_id)

@@ -82,8 +82,9 @@ pub fn sync_chair(
                 .find(person_id)
                 .select(people::current_title)
                 .first(conn)?;
-            let id: i64 = diesel::insert_into(attendees::table)
-                .values(AttendeeRow {
+            versioned::create(
+                conn,
+                AttendeeRow {
                     id: 0,
                     meeting_id,
                     person_id,
@@ -93,16 +94,7 @@ pub fn sync_chair(
                     created_at: now,
                     updated_at: now,
                     version: 1,
-                })
-                .returning(attendees::id)
-                .get_result(conn)?;
-            changes::record(
-                conn,
-                crate::resource::Resource::Attendees,
-                id,
-                Action::Created,
-                1,
-                true,
+                },
             )?;
         }
     }
@@ -295,8 +287,9 @@ pub fn create_with(
     references(&input).check(conn)?;
     let now = crate::time::now();
     let chair = input.chair_person_id.into_option();
-    let row: MeetingRow = diesel::insert_into(meetings::table)
-        .values(model::MeetingRow {
+    let row: MeetingRow = versioned::insert(
+        conn,
+        model::MeetingRow {
             id: 0,
             title: input.title.into_option().unwrap_or_default(),
             kind: input.kind.into_option().unwrap_or(MeetingKind::Other),
@@ -315,9 +308,8 @@ pub fn create_with(
             created_at: now,
             updated_at: now,
             version: 1,
-        })
-        .returning(<MeetingRow as Selectable<crate::db::MultiBackend>>::construct_selection())
-        .get_result(conn)?;
+        },
+    )?;
     replace_sides(conn, row.id, &hosts, &counterparts)?;
     let row = versioned::created(conn, row)?;
     attendees(conn, row.id)?;
@@ -386,16 +378,7 @@ pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> Ap
             .select((attendees::id, attendees::version))
             .load(conn)?;
         diesel::delete(attendees::table.filter(attendees::meeting_id.eq(id))).execute(conn)?;
-        for (attendee, version) in gone {
-            changes::record(
-                conn,
-                Resource::Attendees,
-                attendee,
-                Action::Deleted,
-                version + 1,
-                true,
-            )?;
-        }
+        changes::record_gone(conn, Resource::Attendees, gone)?;
         Ok(())
     })?;
     Ok(())

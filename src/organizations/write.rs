@@ -107,8 +107,9 @@ fn check_parent(conn: &mut DbConnection, id: i64, parent: Option<i64>) -> ApiRes
 pub fn create(conn: &mut DbConnection, input: OrganizationBody) -> ApiResult<OrgRow> {
     check_references(conn, &input)?;
     let now = crate::time::now();
-    let row: OrgRow = diesel::insert_into(organizations::table)
-        .values(model::OrgRow {
+    versioned::create(
+        conn,
+        model::OrgRow {
             id: 0,
             name: input.name.into_option().unwrap_or_default(),
             short_name: input.short_name.into_option(),
@@ -122,10 +123,8 @@ pub fn create(conn: &mut DbConnection, input: OrganizationBody) -> ApiResult<Org
             created_at: now,
             updated_at: now,
             version: 1,
-        })
-        .returning(organizations::all_columns)
-        .get_result(conn)?;
-    versioned::created(conn, row)
+        },
+    )
 }
 
 /// Applies a merge patch; call inside a transaction.

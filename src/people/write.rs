@@ -1,12 +1,10 @@
 //! Writing people: reading a body, and the create, change and delete of the versioned write path.
 
-use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::model::{self, PersonRow};
 use crate::db::refs::{self, Kind, Refs};
-use crate::db::schema::people;
 use crate::db::DbConnection;
 use crate::error::ApiResult;
 use crate::http::write::{IfMatch, JsonObject, Mode, Patch};
@@ -47,8 +45,9 @@ fn check_references(conn: &mut DbConnection, input: &PersonBody) -> ApiResult<()
 pub fn create(conn: &mut DbConnection, input: PersonBody) -> ApiResult<PersonRow> {
     check_references(conn, &input)?;
     let now = crate::time::now();
-    let row: PersonRow = diesel::insert_into(people::table)
-        .values(PersonRow {
+    versioned::create(
+        conn,
+        PersonRow {
             id: 0,
             full_name: input.full_name.into_option().unwrap_or_default(),
             current_title: input.current_title.into_option(),
@@ -56,10 +55,8 @@ pub fn create(conn: &mut DbConnection, input: PersonBody) -> ApiResult<PersonRow
             created_at: now,
             updated_at: now,
             version: 1,
-        })
-        .returning(people::all_columns)
-        .get_result(conn)?;
-    versioned::created(conn, row)
+        },
+    )
 }
 
 /// Applies a merge patch; call inside a transaction.

@@ -86,3 +86,15 @@ pub fn record(
         .execute(conn)
         .map(|_| ())
 }
+
+/// Tombstones for the records (`(id, version)`) of `resource` that went with their parent.
+pub fn record_gone(
+    conn: &mut DbConnection,
+    resource: Resource,
+    gone: Vec<(i64, i64)>,
+) -> QueryResult<()> {
+    for (id, version) in gone {
+        record(conn, resource, id, Action::Deleted, version + 1, true)?;
+    }
+    Ok(())
+}

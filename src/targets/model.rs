@@ -96,21 +96,34 @@ macro_rules! lower {
         "targets.direction = 'lower_is_better'"
     };
 }
-macro_rules! exceeded {
-    () => {
+// Beyond the plan (`exceeded`, `>`, `<`) or short of it (`not_met`, `<`, `>`): the comparison
+// for higher-is-better, the one for lower-is-better, and the reported percent against 100.
+macro_rules! off_plan {
+    ($higher:literal, $lower:literal) => {
         concat!(
             "((",
             comparable!(),
             " AND ((",
             higher!(),
-            " AND targets.actual_value > targets.plan_value) OR (",
+            " AND targets.actual_value ",
+            $higher,
+            " targets.plan_value) OR (",
             lower!(),
-            " AND targets.actual_value < targets.plan_value))) OR (",
+            " AND targets.actual_value ",
+            $lower,
+            " targets.plan_value))) OR (",
             not_comparable!(),
             " AND ",
             higher!(),
-            " AND targets.reported_percent > 100))"
+            " AND targets.reported_percent ",
+            $higher,
+            " 100))"
         )
+    };
+}
+macro_rules! exceeded {
+    () => {
+        off_plan!(">", "<")
     };
 }
 macro_rules! met {
@@ -128,19 +141,7 @@ macro_rules! met {
 }
 macro_rules! not_met {
     () => {
-        concat!(
-            "((",
-            comparable!(),
-            " AND ((",
-            higher!(),
-            " AND targets.actual_value < targets.plan_value) OR (",
-            lower!(),
-            " AND targets.actual_value > targets.plan_value))) OR (",
-            not_comparable!(),
-            " AND ",
-            higher!(),
-            " AND targets.reported_percent < 100))"
-        )
+        off_plan!("<", ">")
     };
 }
 macro_rules! unknown {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::model::{self, Direction, TargetRow};
-use crate::db::schema::{meetings, organizations, targets};
+use crate::db::schema::{meetings, organizations};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::write::{IfMatch, Mode, Patch};
@@ -174,8 +174,9 @@ fn check_references(conn: &mut DbConnection, input: &TargetBody) -> ApiResult<()
 pub fn create(conn: &mut DbConnection, input: TargetBody, now: NaiveDateTime) -> ApiResult<i64> {
     check_references(conn, &input)?;
     let indicator = input.indicator.clone().into_option().unwrap_or_default();
-    let row: TargetRow = diesel::insert_into(targets::table)
-        .values(TargetRow {
+    let row: TargetRow = versioned::insert(
+        conn,
+        TargetRow {
             id: 0,
             organization_id: input
                 .organization_id
@@ -202,9 +203,8 @@ pub fn create(conn: &mut DbConnection, input: TargetBody, now: NaiveDateTime) ->
             created_at: now,
             updated_at: now,
             version: 1,
-        })
-        .returning(<TargetRow as Selectable<crate::db::MultiBackend>>::construct_selection())
-        .get_result(conn)?;
+        },
+    )?;
     Ok(versioned::created(conn, row)?.id)
 }
 
