@@ -175,6 +175,9 @@ pub fn finish(mut api: OpenApi, public_url: Option<&str>) -> OpenApi {
     api
 }
 
+/// The 409 of a create whose `Idempotency-Key` another request is still using.
+const IDEMPOTENCY_IN_PROGRESS: &str = "A request with this Idempotency-Key is in progress";
+
 /// What every write under `/api/` shares, declared here once rather than on each operation: a
 /// bearer token is needed (unless the operation says otherwise), a change or delete of a record
 /// takes `If-Match`, and a create takes `Idempotency-Key`.
@@ -221,6 +224,10 @@ fn add_write_conventions(path: &str, method: &Method, op: &mut Operation) {
             "Makes a retried POST safe: the same key and body within 24 h return the first \
              response and create nothing; another body with the same key is a 422",
         )));
+        op.responses
+            .responses
+            .entry("409".to_owned())
+            .or_insert_with(|| RefOr::T(problem_response(IDEMPOTENCY_IN_PROGRESS)));
     }
 }
 

@@ -67,12 +67,9 @@ pub struct GetArticleQuery {
 ///
 /// Newest first by default; best match first with `q`. Anonymous callers see published articles
 /// only; viewers and above see drafts and archived articles too.
-#[utoipa::path(
-    operation_id = "list_articles",
-    tag = "articles",
+#[utoipa::path(operation_id = "list_articles", tag = "articles",
     params(ListArticlesQuery),
-    responses((status = 200, description = "A page of articles", body = Page<Article>))
-)]
+    responses((status = 200, description = "A page of articles", body = Page<Article>)))]
 #[get("/articles")]
 pub async fn list_articles(
     req: HttpRequest,
@@ -122,15 +119,12 @@ pub async fn list_articles(
 /// Get an article
 ///
 /// By numeric id or by slug. Anonymous callers get 404 for an article that is not published.
-#[utoipa::path(
-    operation_id = "get_article",
-    tag = "articles",
+#[utoipa::path(operation_id = "get_article", tag = "articles",
     params(
-        ("id" = String, Path, description = "The article's id, or its slug", example = "btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau"),
-        GetArticleQuery
+    ("id" = String, Path, description = "The article's id, or its slug", example = "btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau"),
+    GetArticleQuery
     ),
-    responses((status = 200, description = "The article", body = Article))
-)]
+    responses((status = 200, description = "The article", body = Article)))]
 #[get("/articles/{id}")]
 pub async fn get_article(
     req: HttpRequest,

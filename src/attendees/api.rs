@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
-use crate::http::page::{Listing, Page, PageRequest};
+use crate::http::page::{Listing, Page, PagedList};
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
 
@@ -45,30 +45,16 @@ crate::list_query! {
     }
 }
 
-/// The paging and embedding parameters both attendee lists share.
-struct ListParams {
-    limit: Option<u32>,
-    cursor: Option<String>,
-    count: Option<bool>,
-    include: Option<String>,
-}
-
 async fn list(
     req: &HttpRequest,
     state: &AppState,
     filter: AttendeeFilter,
-    params: ListParams,
+    (query, include): (&impl PagedList, Option<&str>),
     list_name: &'static str,
 ) -> ApiResult<HttpResponse> {
-    let ListParams {
-        limit,
-        cursor,
-        count,
-        include,
-    } = params;
-    let includes = Includes::parse(include.as_deref(), INCLUDES)?;
+    let includes = Includes::parse(include, INCLUDES)?;
     let listing = Listing::new(&state.cursor_key, list_name, "id");
-    let page = PageRequest::new(limit, cursor.as_deref(), count, &listing)?;
+    let page = query.page_request(&listing)?;
     let body = state
         .db
         .run(move |conn| {
@@ -111,13 +97,8 @@ pub async fn list_attendees(
         organization_id: q.organization_id,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
     };
-    let params = ListParams {
-        limit: q.limit,
-        cursor: q.cursor,
-        count: q.count,
-        include: q.include,
-    };
-    list(&req, &state, filter, params, "attendees").await
+    let asked = (&q, q.include.as_deref());
+    list(&req, &state, filter, asked, "attendees").await
 }
 
 /// List a meeting's attendees
@@ -139,13 +120,8 @@ pub async fn list_meeting_attendees(
         role: q.role.map(AttendeeRole::as_str),
         ..AttendeeFilter::default()
     };
-    let params = ListParams {
-        limit: q.limit,
-        cursor: q.cursor,
-        count: q.count,
-        include: q.include,
-    };
-    list(&req, &state, filter, params, "meeting_attendees").await
+    let asked = (&q, q.include.as_deref());
+    list(&req, &state, filter, asked, "meeting_attendees").await
 }
 
 /// Get an attendee

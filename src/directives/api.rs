@@ -122,12 +122,9 @@ fn require_meeting(conn: &mut DbConnection, id: i64) -> ApiResult<()> {
 ///
 /// Earliest deadline first by default. Filter by how they stand today (`progress=overdue`), by
 /// meeting, by organization (lead or co-ordinating), by status and by due date.
-#[utoipa::path(
-    operation_id = "list_directives",
-    tag = "directives",
+#[utoipa::path(operation_id = "list_directives", tag = "directives",
     params(ListDirectivesQuery),
-    responses((status = 200, description = "A page of directives", body = Page<Directive>))
-)]
+    responses((status = 200, description = "A page of directives", body = Page<Directive>)))]
 #[get("/directives")]
 pub async fn list_directives(
     req: HttpRequest,
@@ -152,12 +149,9 @@ pub async fn list_directives(
 ///
 /// The conclusions of one meeting, in the order they are numbered (unnumbered ones last) by
 /// default. 404 when the meeting does not exist.
-#[utoipa::path(
-    operation_id = "list_meeting_directives",
-    tag = "directives",
+#[utoipa::path(operation_id = "list_meeting_directives", tag = "directives",
     params(("id" = i64, Path, description = "The meeting's id"), ListMeetingDirectivesQuery),
-    responses((status = 200, description = "A page of the meeting's directives", body = Page<Directive>))
-)]
+    responses((status = 200, description = "A page of the meeting's directives", body = Page<Directive>)))]
 #[get("/meetings/{id}/directives")]
 pub async fn list_meeting_directives(
     req: HttpRequest,
@@ -177,27 +171,17 @@ pub async fn list_meeting_directives(
     list_page(&req, &state, filter, &q, sort, Some(meeting_id)).await
 }
 
-/// Get a directive
-///
-/// With its progress as of today in Vietnam. The ETag follows the body, so it changes when the
-/// progress does (at midnight in Vietnam) as well as on every write.
-#[utoipa::path(
-    operation_id = "get_directive",
-    tag = "directives",
-    params(("id" = i64, Path, description = "The directive's id")),
-    responses((status = 200, description = "The directive", body = Directive))
-)]
-#[get("/directives/{id}")]
-pub async fn get_directive(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let today = state.clock.today();
-    let directive = state.db.run(move |conn| load_one(conn, id, today)).await?;
-    json_response(&req, StatusCode::OK, &directive, Tag::Body)
-}
+crate::get_handler!(
+    /// Get a directive
+    ///
+    /// With its progress as of today in Vietnam. The ETag follows the body, so it changes when the
+    /// progress does (at midnight in Vietnam) as well as on every write.
+    get_directive, "/directives/{id}", tag = "directives", id = "The directive's id",
+    response = Directive, "The directive",
+    given today = |state| state.clock.today(),
+    read = |conn, id| load_one(conn, id, today),
+    etag = |_: &Directive| Tag::Body,
+);
 
 fn writer(state: &AppState, caller: &Caller) -> Writer {
     Writer {
@@ -256,8 +240,7 @@ async fn create(
         "lead_organization_id": 8,
         "due_date": "2021-12-31"
     })),
-    responses((status = 201, description = "Created", body = Directive),
-        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = Directive)))]
 #[post("/directives")]
 pub async fn create_directive(
     state: web::Data<AppState>,
@@ -279,8 +262,7 @@ pub async fn create_directive(
         "text": "Đảng bộ phường tập trung rà soát các chỉ tiêu của năm 2021.",
         "lead_organization_id": 6
     })),
-    responses((status = 201, description = "Created", body = Directive),
-        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = Directive)))]
 #[post("/meetings/{id}/directives")]
 pub async fn create_meeting_directive(
     state: web::Data<AppState>,
@@ -383,12 +365,9 @@ pub struct DirectiveSummary {
 /// `descendants=true`, also the organizations below it), a meeting, meetings in a date range, and
 /// on any day (`as_of`, for reports on past quarters): a directive issued at a meeting after that
 /// day is left out, and one done or cancelled after it counts as still to be done on it.
-#[utoipa::path(
-    operation_id = "summarize_directives",
-    tag = "directives",
+#[utoipa::path(operation_id = "summarize_directives", tag = "directives",
     params(DirectiveSummaryQuery),
-    responses((status = 200, description = "The counts", body = DirectiveSummary))
-)]
+    responses((status = 200, description = "The counts", body = DirectiveSummary)))]
 #[get("/directives/summary")]
 pub async fn summarize_directives(
     req: HttpRequest,
@@ -504,12 +483,9 @@ impl DirectiveUpdate {
 /// List a directive's updates
 ///
 /// The progress history, oldest first. 404 when the directive does not exist.
-#[utoipa::path(
-    operation_id = "list_directive_updates",
-    tag = "directives",
+#[utoipa::path(operation_id = "list_directive_updates", tag = "directives",
     params(("id" = i64, Path, description = "The directive's id"), PagingQuery),
-    responses((status = 200, description = "A page of updates", body = Page<DirectiveUpdate>))
-)]
+    responses((status = 200, description = "A page of updates", body = Page<DirectiveUpdate>)))]
 #[get("/directives/{id}/updates")]
 pub async fn list_directive_updates(
     req: HttpRequest,
@@ -545,13 +521,10 @@ pub async fn list_directive_updates(
 /// Get a directive update
 ///
 /// One note of the history. Updates cannot be changed or deleted (405).
-#[utoipa::path(
-    operation_id = "get_directive_update",
-    tag = "directives",
+#[utoipa::path(operation_id = "get_directive_update", tag = "directives",
     params(("id" = i64, Path, description = "The directive's id"),
-        ("update_id" = i64, Path, description = "The update's id")),
-    responses((status = 200, description = "The update", body = DirectiveUpdate))
-)]
+    ("update_id" = i64, Path, description = "The update's id")),
+    responses((status = 200, description = "The update", body = DirectiveUpdate)))]
 #[get("/directives/{id}/updates/{update_id}")]
 pub async fn get_directive_update(
     req: HttpRequest,
@@ -583,8 +556,7 @@ pub async fn get_directive_update(
         "note": "Đã trình dự thảo quy hoạch phân khu lên Ban Thường vụ.",
         "status": "done"
     })),
-    responses((status = 201, description = "Created", body = DirectiveUpdate),
-        (status = 409, description = "A request with this Idempotency-Key is in progress", body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 201, description = "Created", body = DirectiveUpdate)))]
 #[post("/directives/{id}/updates")]
 pub async fn create_directive_update(
     state: web::Data<AppState>,

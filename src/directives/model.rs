@@ -450,7 +450,7 @@ pub fn list(
         DirectiveSort::DueDate | DirectiveSort::DueDateDesc => {
             let desc = sort == DirectiveSort::DueDateDesc;
             if let Some(c) = after {
-                let (due, id) = (date_of(c), c.id);
+                let (due, id) = (c.date(), c.id);
                 q = match (known, due, desc) {
                     // Rows without a due date come last; none of them match this filter.
                     (true, None, _) => q.filter(sql::<Bool>("1 = 0")),
@@ -528,12 +528,6 @@ pub fn list(
         .limit(page.fetch())
         .load(conn)?;
     Ok((rows, total))
-}
-
-fn date_of(c: &CursorPos) -> Option<NaiveDate> {
-    c.value
-        .as_str()
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
 }
 
 fn ordinal_of(c: &CursorPos) -> (i64, Option<i32>) {

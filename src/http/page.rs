@@ -128,6 +128,15 @@ impl Listing {
     }
 }
 
+impl CursorPos {
+    /// The position's value as a date (`YYYY-MM-DD`), for lists ordered by one.
+    pub fn date(&self) -> Option<chrono::NaiveDate> {
+        self.value
+            .as_str()
+            .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    }
+}
+
 impl Listing {
     /// A cursor for this list at `(value, id)`.
     pub fn cursor_at(&self, value: serde_json::Value, id: i64) -> String {
@@ -404,13 +413,6 @@ macro_rules! list_query {
             fn sorted(&self) -> bool {
                 self.sort.is_some()
             }
-
-            fn page_request(
-                &self,
-                listing: &$crate::http::page::Listing,
-            ) -> $crate::error::ApiResult<$crate::http::page::PageRequest> {
-                $name::page_request(self, listing)
-            }
         }
     };
     ($(#[$meta:meta])* pub struct $name:ident { $($fields:tt)* }) => {
@@ -443,17 +445,30 @@ macro_rules! list_query {
                 )
             }
         }
+
+        impl $crate::http::page::PagedList for $name {
+            fn page_request(
+                &self,
+                listing: &$crate::http::page::Listing,
+            ) -> $crate::error::ApiResult<$crate::http::page::PageRequest> {
+                $name::page_request(self, listing)
+            }
+        }
     };
 }
 
+/// The query of a list.
+pub trait PagedList {
+    /// The page asked for, in `listing`'s order.
+    fn page_request(&self, listing: &Listing) -> ApiResult<PageRequest>;
+}
+
 /// The query of a list that `q` may search and order by best match.
-pub trait SearchableList {
+pub trait SearchableList: PagedList {
     /// The search text.
     fn q(&self) -> Option<&str>;
     /// Whether the query chose an order.
     fn sorted(&self) -> bool;
-    /// The page asked for, in `listing`'s order.
-    fn page_request(&self, listing: &Listing) -> ApiResult<PageRequest>;
 }
 
 crate::list_query! {

@@ -405,3 +405,55 @@ macro_rules! create_handler {
         }
     };
 }
+
+/// Declares the `GET /{collection}/{id}` handler of a record: `role`, when given, is the least
+/// role that may read it (the spec then names the bearer token); `read` loads the record in one
+/// database call, and the answer carries the ETag `etag` gives it. The caller imports
+/// `actix_web::get`.
+#[macro_export]
+macro_rules! get_handler {
+    ($(#[doc = $doc:literal])* $name:ident, $path:literal, tag = $tag:literal,
+        id = $id_doc:literal, response = $response:ty, $described:literal,
+        role = $role:ident, $($rest:tt)*) => {
+        $crate::get_handler!(@fn [security(("bearer" = [])),] [$crate::auth::Caller]
+            [$role]
+            $(#[doc = $doc])* $name, $path, $tag, $id_doc, $response, $described, $($rest)*);
+    };
+    ($(#[doc = $doc:literal])* $name:ident, $path:literal, tag = $tag:literal,
+        id = $id_doc:literal, response = $response:ty, $described:literal, $($rest:tt)*) => {
+        $crate::get_handler!(@fn [] [()] []
+            $(#[doc = $doc])* $name, $path, $tag, $id_doc, $response, $described, $($rest)*);
+    };
+    (@fn [$($security:tt)*] [$caller:ty] [$($role:ident)?]
+        $(#[doc = $doc:literal])* $name:ident, $path:literal, $tag:literal, $id_doc:literal,
+        $response:ty, $described:literal,
+        $(given $given:pat = |$st:ident| $given_expr:expr,)?
+        read = |$conn:ident, $id:ident| $read:expr,
+        etag = $etag:expr $(,)?) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(tag = $tag, params(("id" = i64, Path, description = $id_doc)),
+            $($security)*
+            responses((status = 200, description = $described, body = $response)))]
+        #[get($path)]
+        pub async fn $name(
+            req: actix_web::HttpRequest,
+            state: actix_web::web::Data<$crate::app::AppState>,
+            caller: $caller,
+            path: actix_web::web::Path<i64>,
+        ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
+            $(caller.require($crate::auth::Role::$role)?;)?
+            let _ = &caller;
+            let id = path.into_inner();
+            $(let $given = {
+                let $st = &state;
+                $given_expr
+            };)?
+            let record = state.db.run(move |$conn| {
+                let $id = id;
+                $read
+            }).await?;
+            let tag = ($etag)(&record);
+            $crate::http::etag::json_response(&req, actix_web::http::StatusCode::OK, &record, tag)
+        }
+    };
+}

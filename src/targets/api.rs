@@ -1,6 +1,5 @@
 //! The targets resource over HTTP: `/targets` and the summary.
 
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -10,7 +9,7 @@ use super::model::{self, TargetFilter, TargetSort, TargetStatus};
 use super::write;
 use crate::app::AppState;
 use crate::error::ApiResult;
-use crate::http::etag::{json_response, Tag};
+use crate::http::etag::Tag;
 use crate::http::idempotency::Created;
 use crate::http::page::{paginate, Listing, Page, PageInfo, PageRequest};
 use crate::http::query::StrictQuery;
@@ -50,12 +49,9 @@ crate::list_query! {
 ///
 /// Latest period first by default; also by percent of plan. Filter by organization, meeting,
 /// period, status, and words of the indicator (`q`).
-#[utoipa::path(
-    operation_id = "list_targets",
-    tag = "targets",
+#[utoipa::path(operation_id = "list_targets", tag = "targets",
     params(ListTargetsQuery),
-    responses((status = 200, description = "A page of targets", body = Page<Target>))
-)]
+    responses((status = 200, description = "A page of targets", body = Page<Target>)))]
 #[get("/targets")]
 pub async fn list_targets(
     req: HttpRequest,
@@ -95,25 +91,15 @@ pub async fn list_targets(
     crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
 }
 
-/// Get a target
-///
-/// With its computed percent of plan and status.
-#[utoipa::path(
-    operation_id = "get_target",
-    tag = "targets",
-    params(("id" = i64, Path, description = "The target's id")),
-    responses((status = 200, description = "The target", body = Target))
-)]
-#[get("/targets/{id}")]
-pub async fn get_target(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let target = state.db.run(move |conn| load_one(conn, id)).await?;
-    json_response(&req, StatusCode::OK, &target, Tag::Version(target.version))
-}
+crate::get_handler!(
+    /// Get a target
+    ///
+    /// With its computed percent of plan and status.
+    get_target, "/targets/{id}", tag = "targets", id = "The target's id", response = Target,
+    "The target",
+    read = |conn, id| load_one(conn, id),
+    etag = |target: &Target| Tag::Version(target.version),
+);
 
 crate::create_handler!(
     /// Create a target
@@ -132,7 +118,7 @@ crate::create_handler!(
         "actual_value": 0.24,
         "direction": "lower_is_better"
     },
-    response = Target, conflict = "A request with this Idempotency-Key is in progress",
+    response = Target,
     given now = |state| state.clock.now(),
     read = |b| write::read(b, Mode::Create),
     write = |conn, input| {
@@ -217,13 +203,10 @@ pub struct TargetSummaryPage {
 ///
 /// Per organization and period, how many targets were exceeded, met, not met or unknown. Ordered
 /// by organization id, then period label.
-#[utoipa::path(
-    operation_id = "summarize_targets",
-    tag = "targets",
+#[utoipa::path(operation_id = "summarize_targets", tag = "targets",
     params(TargetSummaryQuery),
     responses((status = 200, description = "A page of counts per organization and period", body = TargetSummaryPage,
-        headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows"))))
-)]
+    headers(("ETag" = String), ("Link" = String, description = "`<…>; rel=\"next\"` when another page follows")))))]
 #[get("/targets/summary")]
 pub async fn summarize_targets(
     req: HttpRequest,

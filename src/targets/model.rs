@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::db::schema::targets;
 use crate::db::{DbConnection, MultiBackend};
-use crate::http::page::{CursorPos, PageRequest};
+use crate::http::page::PageRequest;
 
 /// Which way an indicator improves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -301,7 +301,7 @@ pub fn list(
         TargetSort::PeriodDesc | TargetSort::PeriodAsc => {
             let desc = sort == TargetSort::PeriodDesc;
             if let Some(c) = after {
-                let end = date_of(c);
+                let end = c.date();
                 q = if desc {
                     q.filter(crate::keyset_nullable!(
                         targets::period_end,
@@ -364,12 +364,6 @@ pub fn list(
         .limit(page.fetch())
         .load(conn)?;
     Ok((rows, total))
-}
-
-fn date_of(c: &CursorPos) -> Option<NaiveDate> {
-    c.value
-        .as_str()
-        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
 }
 
 /// A target with its status and percent.

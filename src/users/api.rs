@@ -77,30 +77,18 @@ pub async fn list_users(
     .await
 }
 
-/// Get a user
-///
-/// Admin only.
-#[utoipa::path(operation_id = "get_user", tag = "users", params(("id" = i64, Path, description = "The user's id")),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The user", body = User)))]
-#[get("/users/{id}")]
-pub async fn get_user(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    caller.require(Role::Admin)?;
-    let id = path.into_inner();
-    let user = state
-        .db
-        .run(move |conn| {
-            model::find(conn, id)?.ok_or_else(|| ApiError::not_found(format!("no user {id}")))
-        })
-        .await?;
-    let user = User::from(user);
-    json_response(&req, StatusCode::OK, &user, Tag::Version(user.version))
-}
+crate::get_handler!(
+    /// Get a user
+    ///
+    /// Admin only.
+    get_user, "/users/{id}", tag = "users", id = "The user's id", response = User, "The user",
+    role = Admin,
+    read = |conn, id| {
+        let row = model::find(conn, id)?;
+        row.map(User::from).ok_or_else(|| ApiError::not_found(format!("no user {id}")))
+    },
+    etag = |user: &User| Tag::Version(user.version),
+);
 
 /// Create a user
 ///

@@ -296,28 +296,16 @@ pub async fn list_webhooks(
     .await
 }
 
-/// Get a webhook
-///
-/// Admin only. `disabled_reason` says why the worker turned it off, if it did.
-#[utoipa::path(operation_id = "get_webhook", tag = "webhooks", params(("id" = i64, Path, description = "The webhook's id")),
-    security(("bearer" = [])),
-    responses((status = 200, description = "The webhook", body = Webhook)))]
-#[get("/webhooks/{id}")]
-pub async fn get_webhook(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    caller.require(Role::Admin)?;
-    let id = path.into_inner();
-    let hook = state
-        .db
-        .run(move |conn| model::find(conn, id)?.ok_or_else(|| not_found(id)))
-        .await?;
-    let hook = Webhook::from(hook);
-    json_response(&req, StatusCode::OK, &hook, Tag::Body)
-}
+crate::get_handler!(
+    /// Get a webhook
+    ///
+    /// Admin only. `disabled_reason` says why the worker turned it off, if it did.
+    get_webhook, "/webhooks/{id}", tag = "webhooks", id = "The webhook's id", response = Webhook,
+    "The webhook",
+    role = Admin,
+    read = |conn, id| model::find(conn, id)?.map(Webhook::from).ok_or_else(|| not_found(id)),
+    etag = |_: &Webhook| Tag::Body,
+);
 
 /// Create a webhook
 ///
