@@ -45,6 +45,8 @@ pub struct AppState {
     /// The most documents a list filtered beyond the search index examines per request
     /// ([`crate::search::MAX_EXAMINED`]; smaller in tests).
     pub search_examine_limit: i64,
+    /// Reads the search documents of every searched resource ([`crate::startup::search_docs`]).
+    pub search_docs: crate::search::DocsOf,
 }
 
 impl AppState {
@@ -67,6 +69,7 @@ impl AppState {
                 .unwrap_or_else(|| format!("http://{}", config.bind)),
             metrics_token: config.metrics_token.clone(),
             search_examine_limit: crate::search::MAX_EXAMINED,
+            search_docs: crate::startup::search_docs,
         }
     }
 

@@ -256,9 +256,13 @@ fn import(config: &Config, file: &std::path::Path) -> Result<(), String> {
     let mut input = std::io::BufReader::new(f);
     let bar = progress_bar(len, "{bar:40} {bytes}/{total_bytes} {eta}");
     let started = std::time::Instant::now();
-    let counts =
-        bantin::sync::dataset::import(&mut conn, &mut input, |read| bar.set_position(read))
-            .map_err(|e| format!("{}: {e}; nothing was imported", file.display()))?;
+    let counts = bantin::sync::dataset::import(
+        &mut conn,
+        &mut input,
+        bantin::startup::search_docs,
+        |read| bar.set_position(read),
+    )
+    .map_err(|e| format!("{}: {e}; nothing was imported", file.display()))?;
     bar.finish_and_clear();
     let total: usize = counts.values().sum();
     println!(

@@ -30,6 +30,10 @@ pub trait Versioned: Sized + Clone {
     fn public(&self) -> bool {
         true
     }
+    /// The search documents of records `ids` of this kind, when it is searched.
+    fn search_docs(_conn: &mut DbConnection, _ids: &[i64]) -> ApiResult<Vec<crate::search::Doc>> {
+        Ok(Vec::new())
+    }
     /// Deletes the row if it is still at `version`; returns the rows deleted.
     fn delete_row(conn: &mut DbConnection, id: i64, version: i64) -> ApiResult<usize>;
     /// Inserts the row (its `id` is the database's to give); answers it as stored.
@@ -65,10 +69,11 @@ fn searched(resource: Resource) -> Option<crate::search::Resource> {
     }
 }
 
-/// Re-reads the search documents of `ids` of `resource` (a no-op for kinds that are not searched).
-pub fn refresh_search(conn: &mut DbConnection, resource: Resource, ids: &[i64]) -> ApiResult<()> {
-    if let Some(kind) = searched(resource) {
-        crate::search::refresh(conn, kind, ids)?;
+/// Re-reads the search documents of records `ids` (a no-op for kinds that are not searched).
+fn refresh_search<R: Versioned>(conn: &mut DbConnection, ids: &[i64]) -> ApiResult<()> {
+    if let Some(kind) = searched(R::RESOURCE) {
+        let docs = R::search_docs(conn, ids)?;
+        crate::search::refresh(conn, kind, ids, &docs)?;
     }
     Ok(())
 }
@@ -86,7 +91,7 @@ pub fn insert<R: Versioned>(conn: &mut DbConnection, row: R) -> ApiResult<R> {
 
 /// A row just inserted: indexed and recorded as created.
 pub fn created<R: Versioned>(conn: &mut DbConnection, row: R) -> ApiResult<R> {
-    refresh_search(conn, R::RESOURCE, &[row.id()])?;
+    refresh_search::<R>(conn, &[row.id()])?;
     changes::record(
         conn,
         R::RESOURCE,
@@ -117,7 +122,7 @@ pub fn update<R: Versioned>(
     let written = next.save_row(conn, current.version())?;
     expect_written(written, R::NOUN)?;
     let after = load::<R>(conn, id)?;
-    refresh_search(conn, R::RESOURCE, &[id])?;
+    refresh_search::<R>(conn, &[id])?;
     changes::record(
         conn,
         R::RESOURCE,
@@ -161,7 +166,8 @@ pub fn delete<R: Versioned>(
 /// table; the row is its own changeset (`AsChangeset` with `treat_none_as_null`).
 #[macro_export]
 macro_rules! versioned {
-    ($row:ty, $table:ident, $resource:ident, $noun:literal, find = $find:path $(, public = $public:expr)? $(,)?) => {
+    ($row:ty, $table:ident, $resource:ident, $noun:literal, find = $find:path
+        $(, public = $public:expr)? $(, search = $search:path)? $(,)?) => {
         impl $crate::versioned::Versioned for $row {
             const RESOURCE: $crate::resource::Resource = $crate::resource::Resource::$resource;
             const NOUN: &'static str = $noun;
@@ -181,6 +187,12 @@ macro_rules! versioned {
             $(fn public(&self) -> bool {
                 let public: fn(&Self) -> bool = $public;
                 public(self)
+            })?
+            $(fn search_docs(
+                conn: &mut $crate::db::DbConnection,
+                ids: &[i64],
+            ) -> $crate::error::ApiResult<Vec<$crate::search::Doc>> {
+                Ok($search(conn, ids)?)
             })?
             fn delete_row(
                 conn: &mut $crate::db::DbConnection,

@@ -23,7 +23,8 @@ crate::versioned!(
     Articles,
     "article",
     find = model::find_by_id,
-    public = |row| row.status == ArticleStatus::Published
+    public = |row| row.status == ArticleStatus::Published,
+    search = model::search_docs
 );
 
 crate::text_item!(
@@ -245,18 +246,9 @@ fn replace_relations(conn: &mut DbConnection, id: i64, input: &ArticleBody) -> A
     Ok(())
 }
 
-/// Creates an article; call inside a transaction.
+/// Creates an article; a published one without `published_at` is published now. Call inside a
+/// transaction.
 pub fn create(conn: &mut DbConnection, input: ArticleBody) -> ApiResult<ArticleRow> {
-    create_as(conn, input, true)
-}
-
-/// Creates an article as its source gives it: unless `stamp` is set, a published article whose
-/// source gives no publication time keeps none. Call inside a transaction.
-pub fn create_as(
-    conn: &mut DbConnection,
-    input: ArticleBody,
-    stamp: bool,
-) -> ApiResult<ArticleRow> {
     check_references(conn, &input)?;
     let title = input.title.clone().into_option().unwrap_or_default();
     let slug = match &input.slug {
@@ -273,7 +265,7 @@ pub fn create_as(
         .unwrap_or(ArticleStatus::Draft);
     let now = crate::time::now();
     let published_at = match (status, input.published_at.clone().into_option()) {
-        (ArticleStatus::Published, None) if stamp => Some(now),
+        (ArticleStatus::Published, None) => Some(now),
         (_, given) => given,
     };
     let row: ArticleRow = versioned::insert(
@@ -299,6 +291,34 @@ pub fn create_as(
     // The relations are kept in the row by triggers: read it again.
     let row = versioned::load(conn, row.id)?;
     versioned::created(conn, row)
+}
+
+/// Dates every published article that has no `published_at` (stored before every publication was
+/// dated, or imported so): the day of its first meeting at 07:00 in Vietnam (00:00 UTC), else
+/// when it was created. Each is a change like any other (a new version, in the change feed).
+/// Returns how many. Call inside a transaction.
+pub fn date_undated(conn: &mut DbConnection) -> ApiResult<usize> {
+    let undated: Vec<(i64, NaiveDateTime)> = articles::table
+        .filter(articles::status.eq(ArticleStatus::Published.as_str()))
+        .filter(articles::published_at.is_null())
+        .select((articles::id, articles::created_at))
+        .load(conn)?;
+    for (id, created_at) in &undated {
+        let first_meeting: Option<chrono::NaiveDate> = article_meetings::table
+            .inner_join(meetings::table)
+            .filter(article_meetings::article_id.eq(id))
+            .order(article_meetings::position)
+            .select(meetings::date)
+            .first(conn)
+            .optional()?;
+        let at = first_meeting.map_or(*created_at, |day| day.and_time(chrono::NaiveTime::MIN));
+        let now = crate::time::now();
+        versioned::update(conn, *id, None, now, |_, _, next: &mut ArticleRow| {
+            next.published_at = Some(at);
+            Ok(())
+        })?;
+    }
+    Ok(undated.len())
 }
 
 /// Applies a merge patch; call inside a transaction.

@@ -359,13 +359,36 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> ApiResult<Loaded> {
     for a in &data.articles {
         // Photos arrive with media uploads; their captions are kept in demo.json.
         let refs = [("meetings", "meeting_ids", &meeting_ids)];
-        let body: ArticleBody = as_body(a, &refs, &["image_captions"], &[])?;
+        let mut a = a.clone();
+        if a.get("status").and_then(Value::as_str) == Some("published")
+            && a.get("published_at").is_none_or(Value::is_null)
+        {
+            // The source names no publication time, and a published article is always dated:
+            // the report is dated by the day of the meeting it reports, at 07:00 in Vietnam
+            // (00:00 UTC), the morning of the meeting rather than the time the loader ran.
+            let first = a
+                .get("meetings")
+                .and_then(|m| m.get(0))
+                .and_then(Value::as_str);
+            let day = data
+                .meetings
+                .iter()
+                .find(|m| m.get("key").and_then(Value::as_str) == first)
+                .and_then(|m| m.get("date"))
+                .and_then(Value::as_str)
+                .ok_or_else(|| missing("meeting of the undated article", first.unwrap_or("")))?;
+            a.insert(
+                "published_at".into(),
+                Value::from(format!("{day}T00:00:00Z")),
+            );
+        }
+        let body: ArticleBody = as_body(&a, &refs, &["image_captions"], &[])?;
         let exists: i64 = articles::table
             .filter(articles::slug.eq(body.slug.as_set().cloned().unwrap_or_default()))
             .count()
             .get_result(conn)?;
         if exists == 0 {
-            crate::articles::write::create_as(conn, body, false)?;
+            crate::articles::write::create(conn, body)?;
             loaded.articles += 1;
         }
     }

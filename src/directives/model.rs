@@ -756,9 +756,8 @@ pub fn find_update(
 }
 
 /// The search document of a directive: its text; the source document (the conclusion notice).
-/// Whatever writes directives keeps the index in step, inside its transaction, like every other
-/// resource: `crate::search::refresh(conn, Resource::Directives, &[id])` after a create or an
-/// update, `crate::search::remove(conn, Resource::Directives, id)` after a delete.
+/// The write path ([`crate::versioned`]) keeps the index in step, inside each write's transaction,
+/// from [`search_docs`].
 pub fn search_doc(
     id: i64,
     text: &str,

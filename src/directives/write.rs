@@ -23,7 +23,8 @@ crate::versioned!(
     directives,
     Directives,
     "directive",
-    find = model::find_row
+    find = model::find_row,
+    search = model::search_docs
 );
 use crate::time::date_in_vietnam;
 

@@ -23,7 +23,8 @@ crate::versioned!(
     meetings,
     Meetings,
     "meeting",
-    find = model::find
+    find = model::find,
+    search = model::search_docs
 );
 
 /// Makes the meeting and its attendees agree that `chair` (or nobody) chairs it: sets

@@ -20,7 +20,8 @@ crate::versioned!(
     organizations,
     Organizations,
     "organization",
-    find = model::find
+    find = model::find,
+    search = model::search_docs
 );
 
 /// The writable fields of an organization (for a patch every field is optional).

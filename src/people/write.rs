@@ -10,7 +10,14 @@ use crate::error::ApiResult;
 use crate::http::write::{IfMatch, JsonObject, Mode, Patch};
 use crate::versioned;
 
-crate::versioned!(PersonRow, people, People, "person", find = model::find);
+crate::versioned!(
+    PersonRow,
+    people,
+    People,
+    "person",
+    find = model::find,
+    search = model::search_docs
+);
 
 /// The writable fields of a person.
 #[derive(Debug, Default, Deserialize, ToSchema)]

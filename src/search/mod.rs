@@ -161,10 +161,18 @@ pub fn remove(conn: &mut DbConnection, resource: Resource, id: i64) -> QueryResu
     .map(|_| ())
 }
 
-/// Re-indexes records from what the database holds now (in the caller's transaction), and takes
-/// out those that are gone.
-pub fn refresh(conn: &mut DbConnection, resource: Resource, ids: &[i64]) -> QueryResult<()> {
-    let docs = docs_of(conn, resource, ids)?;
+/// Reads the documents of records `ids` of one kind from what the database holds now: each
+/// resource's own (`model::search_docs`), handed to the index by the layer that knows them all.
+pub type DocsOf = fn(&mut DbConnection, Resource, &[i64]) -> QueryResult<Vec<Doc>>;
+
+/// Re-indexes records `ids` from `docs`, their documents as the database holds them now (in the
+/// caller's transaction), and takes out those that have none: they are gone.
+pub fn refresh(
+    conn: &mut DbConnection,
+    resource: Resource,
+    ids: &[i64],
+    docs: &[Doc],
+) -> QueryResult<()> {
     for id in ids {
         match docs.iter().find(|d| d.id == *id) {
             Some(doc) => index(conn, doc)?,
@@ -174,19 +182,10 @@ pub fn refresh(conn: &mut DbConnection, resource: Resource, ids: &[i64]) -> Quer
     Ok(())
 }
 
-fn docs_of(conn: &mut DbConnection, resource: Resource, ids: &[i64]) -> QueryResult<Vec<Doc>> {
-    match resource {
-        Resource::Articles => crate::articles::model::search_docs(conn, ids),
-        Resource::Meetings => crate::meetings::model::search_docs(conn, ids),
-        Resource::Directives => crate::directives::model::search_docs(conn, ids),
-        Resource::People => crate::people::model::search_docs(conn, ids),
-        Resource::Organizations => crate::organizations::model::search_docs(conn, ids),
-    }
-}
-
 /// Indexes every record that has no document yet (rows written before the index existed, or by
-/// a bulk load); returns how many. Run it inside a transaction.
-pub fn index_missing(conn: &mut DbConnection) -> QueryResult<usize> {
+/// a bulk load), reading their documents with `docs_of`; returns how many. Run it inside a
+/// transaction.
+pub fn index_missing(conn: &mut DbConnection, docs_of: DocsOf) -> QueryResult<usize> {
     let mut done = 0;
     for resource in Resource::ALL {
         // NOT EXISTS, which both backends run as an anti-join (`NOT IN` is quadratic on

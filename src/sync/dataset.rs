@@ -246,11 +246,12 @@ const SERIAL: &[(&str, &str)] = &[
     ("changes", "seq"),
 ];
 
-/// Reads a dataset into an empty database in one transaction: every line or none. Calls
-/// `progress` with the bytes read so far.
+/// Reads a dataset into an empty database in one transaction: every line or none, with the
+/// search documents `docs_of` reads for what came in. Calls `progress` with the bytes read so far.
 pub fn import(
     conn: &mut DbConnection,
     input: &mut dyn BufRead,
+    docs_of: crate::search::DocsOf,
     mut progress: impl FnMut(u64),
 ) -> Result<BTreeMap<String, usize>, ImportError> {
     if !is_empty(conn).map_err(|e| general(e.to_string()))? {
@@ -260,7 +261,7 @@ pub fn import(
     }
     let mut outcome: Result<BTreeMap<String, usize>, ImportError> = Err(general("not run"));
     let result = crate::db::transaction(conn, |conn| {
-        outcome = import_lines(conn, input, &mut progress);
+        outcome = import_lines(conn, input, docs_of, &mut progress);
         match &outcome {
             Ok(_) => Ok(()),
             Err(e) => Err(crate::error::ApiError::bad_request(e.to_string())),
@@ -276,6 +277,7 @@ pub fn import(
 fn import_lines(
     conn: &mut DbConnection,
     input: &mut dyn BufRead,
+    docs_of: crate::search::DocsOf,
     progress: &mut dyn FnMut(u64),
 ) -> Result<BTreeMap<String, usize>, ImportError> {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -361,7 +363,7 @@ fn import_lines(
             .map_err(|e| at(line, format!("organization {id}: {e}")))?;
     }
     // The search index is derived data: built for what came in, inside the same transaction.
-    crate::search::index_missing(conn)
+    crate::search::index_missing(conn, docs_of)
         .map_err(|e| general(format!("cannot index the imported records: {e}")))?;
     if let DbConnection::Pg(pg) = conn {
         for (table, column) in SERIAL {

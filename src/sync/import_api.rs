@@ -82,12 +82,18 @@ pub async fn import_dataset(
         ));
     }
     let (tx, rx) = mpsc::sync_channel::<Result<web::Bytes, String>>(16);
+    let docs_of = state.search_docs;
     let import = state.db.run(move |conn| {
         let mut input = std::io::BufReader::new(ChannelReader {
             rx,
             current: web::Bytes::new(),
         });
-        Ok(crate::sync::dataset::import(conn, &mut input, |_| {}))
+        Ok(crate::sync::dataset::import(
+            conn,
+            &mut input,
+            docs_of,
+            |_| {},
+        ))
     });
     let feed = async move {
         let mut total = 0usize;

@@ -104,9 +104,68 @@ db_test!(
         assert!(body["page"].get("total").is_none(), "total only with count=true");
         let dates: Vec<Option<&str>> = data.iter().map(|a| a["published_at"].as_str()).collect();
         assert_eq!(dates[0], Some("2023-05-29T11:44:00Z"));
-        assert_eq!(dates[1], Some("2021-11-07T20:42:00Z"));
-        assert_eq!(dates[2], Some("2021-10-21T17:00:00Z"));
-        assert_eq!(&dates[3..], &[None, None], "undated articles come last");
+        assert_eq!(dates[1], Some("2022-05-11T00:00:00Z"), "no time printed: 07:00 in Vietnam on its meeting's day");
+        assert_eq!(dates[2], Some("2021-11-07T20:42:00Z"));
+        assert_eq!(dates[3], Some("2021-10-21T17:00:00Z"));
+        assert_eq!(dates[4], Some("2020-06-04T00:00:00Z"), "no time printed: 07:00 in Vietnam on its meeting's day");
+        let oldest_first = app.get("/api/v1/articles?sort=published_at").await.json();
+        let dates: Vec<&str> = oldest_first["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["published_at"].as_str().expect("every published article is dated"))
+            .collect();
+        assert_eq!(dates.len(), 5);
+        assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
+    }
+);
+
+db_test!(
+    async fn published_articles_stored_without_a_date_are_dated_at_start_up(app) {
+        use bantin::db::schema::{article_meetings, changes};
+        use diesel::{ExpressionMethods, QueryDsl};
+        let with_meeting = insert(&app, "undated-with-meeting", "published", None, None).await;
+        let alone = insert(&app, "undated-alone", "published", None, None).await;
+        let draft = insert(&app, "undated-draft", "draft", None, None).await;
+        let meeting = app.insert_meeting("Họp không ghi giờ", "2022-03-04").await;
+        let (again, updated) = app
+            .db
+            .run(move |conn| {
+                diesel::insert_into(article_meetings::table)
+                    .values((
+                        article_meetings::article_id.eq(with_meeting),
+                        article_meetings::meeting_id.eq(meeting),
+                        article_meetings::position.eq(0),
+                    ))
+                    .execute(conn)?;
+                let before: i64 = changes::table
+                    .select(diesel::dsl::max(changes::seq))
+                    .first::<Option<i64>>(conn)?
+                    .unwrap_or(0);
+                bantin::startup::backfill(conn).map_err(bantin::error::ApiError::internal)?;
+                let again = bantin::db::transaction(conn, bantin::articles::write::date_undated)?;
+                let updated: Vec<i64> = changes::table
+                    .filter(changes::seq.gt(before))
+                    .filter(changes::resource.eq("articles"))
+                    .filter(changes::action.eq("updated"))
+                    .select(changes::resource_id)
+                    .load(conn)?;
+                Ok((again, updated))
+            })
+            .await
+            .unwrap();
+        assert_eq!(again, 0, "a second run finds nothing to date");
+        let token = app.user("viewer").await.1;
+        let read = |id: i64| format!("/api/v1/articles/{id}");
+        let first = app.get_as(&read(with_meeting), &token).await.json();
+        assert_eq!(first["published_at"], "2022-03-04T00:00:00Z", "its meeting's day, 07:00 in Vietnam");
+        assert_eq!(first["version"], 2, "dating is a change like any other");
+        let second = app.get_as(&read(alone), &token).await.json();
+        assert!(second["published_at"].is_string(), "no meeting: dated when it was created");
+        let third = app.get_as(&read(draft), &token).await.json();
+        assert!(third["published_at"].is_null(), "a draft keeps no date");
+        assert!(updated.contains(&with_meeting) && updated.contains(&alone), "{updated:?}");
+        assert!(!updated.contains(&draft));
     }
 );
 
@@ -220,7 +279,7 @@ db_test!(
         let day = app.get("/api/v1/articles?published_from=2021-11-08&published_to=2021-11-08").await.json();
         assert_eq!(ids(&day), vec![article["id"].as_i64().unwrap()]);
         let before = app.get("/api/v1/articles?published_to=2021-11-07T20:41:59Z").await.json();
-        assert_eq!(before["data"].as_array().unwrap().len(), 1, "only the 2021-10-22 article");
+        assert_eq!(before["data"].as_array().unwrap().len(), 2, "the 2021-10-22 and 2020-06-04 articles");
         let exact = app.get("/api/v1/articles?published_from=2021-11-07T20:42:00Z&published_to=2021-11-07T20:42:00Z").await.json();
         assert_eq!(ids(&exact), vec![article["id"].as_i64().unwrap()]);
 

@@ -23,9 +23,16 @@ async fn import_into(
     db: &Db,
     bytes: Vec<u8>,
 ) -> Result<std::collections::BTreeMap<String, usize>, dataset::ImportError> {
-    db.run(move |conn| Ok(dataset::import(conn, &mut &bytes[..], |_| {})))
-        .await
-        .unwrap()
+    db.run(move |conn| {
+        Ok(dataset::import(
+            conn,
+            &mut &bytes[..],
+            bantin::startup::search_docs,
+            |_| {},
+        ))
+    })
+    .await
+    .unwrap()
 }
 
 fn empty_db(backend: Backend) -> Option<(Db, crate::helpers::TestDatabase)> {

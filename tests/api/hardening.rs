@@ -429,9 +429,14 @@ async fn import_fresh(
     bantin::startup::migrate(&mut db.pool().get().unwrap()).unwrap();
     let result = db
         .run(move |conn| {
-            Ok(bantin::sync::dataset::import(conn, &mut &bytes[..], |_| {})
-                .map(|_| ())
-                .map_err(|e| e.to_string()))
+            Ok(bantin::sync::dataset::import(
+                conn,
+                &mut &bytes[..],
+                bantin::startup::search_docs,
+                |_| {},
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string()))
         })
         .await
         .unwrap();
