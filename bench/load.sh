@@ -2,7 +2,8 @@
 # bantin under load, on SQLite and on PostgreSQL: a generated dataset (default 100,000 articles and
 # 20,000 meetings with attendees, directives and targets) loaded with `bantin import`, a release
 # server on 127.0.0.1, and wrk at 32 connections for a bounded time on five scenarios: one article
-# by id, a page of 20 articles, a page of 20 meetings with every include, a search, and an
+# by id, a page of 20 articles (whole, and with the fields a list of headlines shows), a page of
+# 20 meetings with every include, a search, and an
 # authenticated write (create, then patch). Prints requests/s, p50 and p99 of each, the server's
 # start-up time and peak memory, and `pgbench -S` on the same PostgreSQL as the yardstick each
 # PostgreSQL figure is divided by. See bench/README.md.
@@ -18,6 +19,7 @@
 #   BENCH_PGBENCH_SCALE   pgbench -i scale factor (default 10: a million accounts)
 #   BENCH_POSTGRES_URL    a PostgreSQL URL whose user may create and drop databases
 #                         (default postgres://postgres@127.0.0.1:5432/postgres; "skip" for SQLite only)
+#   BENCH_SQLITE          "skip" for PostgreSQL only (default: both backends)
 #   BENCH_POSTGRES_PARAMS connection parameters added to the URLs of bantin and pgbench alike
 #                         (default sslmode=disable: no TLS on loopback; empty for libpq's default)
 # Exits non-zero when any scenario had a non-2xx answer or a socket error.
@@ -39,6 +41,8 @@ LOAD_DB=bantin_bench_load
 PGBENCH_DB=bantin_bench_pgbench
 USERNAME=bench
 PASSWORD="bench password 0123456789"
+# What a phone's list of headlines shows (`fields`).
+LIST_FIELDS=slug,title,summary,published_at,cover_media_id,category
 # Words typed without diacritics, as on a phone; each pair is in many generated articles.
 QUERIES=(ngan+sach dang+uy phat+trien quoc+phong giao+duc an+sinh thanh+uy nghi+quyet do+thi
   dang+vien %22trat+tu%22 kinh+te)
@@ -169,6 +173,11 @@ measure() {
   # Each scenario answers 2xx once before it is put under load.
   check GET "$base/api/v1/articles/$ARTICLES" >/dev/null
   check GET "$base/api/v1/articles?limit=20" >/dev/null
+  check GET "$base/api/v1/articles?limit=20&fields=$LIST_FIELDS" | python3 -c '
+import json, sys
+page = json.load(sys.stdin)["data"]
+assert page and all("body" not in a for a in page), "fields left the body in"
+print(f"  list fields: {len(page)} articles with {sorted(page[0])}")'
   check GET "$meetings_url" | python3 -c '
 import json, sys
 page = json.load(sys.stdin)["data"]
@@ -187,6 +196,7 @@ print(f"  meetings page: {len(page)} meetings embedding " + ", ".join(f"{n} {k}"
   echo "wrk: $CONNECTIONS connections, $THREADS threads, ${WARMUP} s warm-up then ${SECONDS_PER_RUN} s:"
   wrk_run "$backend" "article by id" "$base" article "$ARTICLES"
   wrk_run "$backend" "page of 20 articles" "$base/api/v1/articles?limit=20" get
+  wrk_run "$backend" "page of 20, list fields" "$base/api/v1/articles?limit=20&fields=$LIST_FIELDS" get
   wrk_run "$backend" "page of 20 meetings+all" "$meetings_url" get
   wrk_run "$backend" "search" "$base" search "${QUERIES[@]}"
   wrk_run "$backend" "write (create, patch)" "$base" write "$token" "$MEETINGS"
@@ -246,12 +256,14 @@ print(f"{pick(0.50):.3f} {pick(0.99):.3f}")')
   rm -rf "$WORK/pgbench"
 fi
 
-step "SQLite"
-export BANTIN_DATABASE_URL=sqlite://$WORK/bench.db
-fill
-python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("ANALYZE")' "$WORK/bench.db"
-measure sqlite
-rm -f "$WORK"/bench.db*
+if [ "${BENCH_SQLITE:-}" != skip ]; then
+  step "SQLite"
+  export BANTIN_DATABASE_URL=sqlite://$WORK/bench.db
+  fill
+  python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("ANALYZE")' "$WORK/bench.db"
+  measure sqlite
+  rm -f "$WORK"/bench.db*
+fi
 
 if [ "$PG_ADMIN" != skip ]; then
   step "PostgreSQL"

@@ -47,6 +47,8 @@ pub struct AppState {
     pub search_examine_limit: i64,
     /// Reads the search documents of every searched resource ([`crate::startup::search_docs`]).
     pub search_docs: crate::search::DocsOf,
+    /// Signs and checks the links that preview an article.
+    pub preview: crate::articles::preview::PreviewKeys,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             metrics_token: config.metrics_token.clone(),
             search_examine_limit: crate::search::MAX_EXAMINED,
             search_docs: crate::startup::search_docs,
+            preview: crate::articles::preview::PreviewKeys::derive(config.jwt_secret.expose()),
         }
     }
 

@@ -1,23 +1,26 @@
 //! The articles resource over HTTP.
 
-use actix_web::http::StatusCode;
+use actix_web::http::header;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::model::{self, ArticleFilter, ArticleSort, ArticleStatus};
+use super::preview::{self, PreviewBody, PreviewLink};
+use super::revisions::{self, Revision};
 use super::write;
 use crate::app::AppState;
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
-use crate::http::etag::{json_response, Tag};
+use crate::http::etag::Tag;
+use crate::http::fields::{Fields, FieldsQuery};
 use crate::http::idempotency::Created;
 use crate::http::include::Includes;
-use crate::http::page::Page;
+use crate::http::page::{paginate, Listing, Page, PagingQuery};
 use crate::http::params::{time_bound, Bound};
 use crate::http::query::StrictQuery;
-use crate::http::write::{JsonObject, Mode};
+use crate::http::write::{JsonObject, Mode, OptionalJsonObject};
 use crate::search::{ListPlan, Resource};
 
 pub use super::embed::*;
@@ -61,6 +64,14 @@ pub struct GetArticleQuery {
     /// `cover_media` and each gallery photo's record as its `media`, with variant URLs).
     #[param(example = "meetings,media")]
     pub include: Option<String>,
+    /// Only these top-level fields, comma-separated, besides `id` and what `include` embeds: a
+    /// lighter answer (a field left out, such as `body`, is not read from the database either).
+    /// An unknown name is a 400. At most 1,000 characters.
+    #[param(example = "slug,title,summary,published_at")]
+    pub fields: Option<String>,
+    /// A token from `POST /articles/{id}/preview`: shows this article in whatever status it is,
+    /// with no other credential.
+    pub preview: Option<String>,
 }
 
 /// List articles
@@ -81,6 +92,8 @@ pub async fn list_articles(
     let sort = q.sort.unwrap_or_default();
     let (plan, search) = ListPlan::new(&state, Resource::Articles, &q, sort.key())?;
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
+    let fields = Fields::parse::<Article>(q.fields.as_deref(), &includes)?;
+    let parts = parts_of(&fields);
     let filter = ArticleFilter {
         visible: visible_statuses(&caller),
         status: q.status,
@@ -98,8 +111,11 @@ pub async fn list_articles(
             let (rows, total, next_cursor) = plan.read(
                 conn,
                 &filter,
-                (model::find_records, |r| r.row.id),
-                |conn| model::list(conn, &filter, sort, &plan.page),
+                (
+                    |conn, ids| model::find_parts(conn, ids, parts),
+                    |r| r.row.id,
+                ),
+                |conn| model::list(conn, &filter, sort, &plan.page, parts),
                 |r| sort.position(&r.row),
             )?;
             let data = rows.into_iter().map(Article::from_record).collect();
@@ -113,7 +129,18 @@ pub async fn list_articles(
             Ok(page)
         })
         .await?;
-    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
+    fields.page_response(&req, &body)
+}
+
+/// What of an article the answer needs from the database: the relations feed `authors`,
+/// `meeting_ids`, `media` and the embeds.
+fn parts_of(fields: &Fields) -> model::ArticleParts {
+    model::ArticleParts {
+        body: fields.wants("body"),
+        relations: ["authors", "meeting_ids", "media", "meetings", "cover_media"]
+            .iter()
+            .any(|f| fields.wants(f)),
+    }
 }
 
 /// Get an article
@@ -134,16 +161,34 @@ pub async fn get_article(
     query: StrictQuery<GetArticleQuery>,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
-    let includes = Includes::parse(query.into_inner().include.as_deref(), INCLUDES)?;
+    let q = query.into_inner();
+    let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
+    let fields = Fields::parse::<Article>(q.fields.as_deref(), &includes)?;
+    let parts = parts_of(&fields);
     let visible = visible_statuses(&caller);
+    let preview = q
+        .preview
+        .as_deref()
+        .map(|t| state.preview.open(t))
+        .transpose()?;
     let (article, media_included) = state
         .db
         .run(move |conn| {
-            let record = model::find_record_by_key(conn, &key)?
+            let found = model::find_record_by_key(conn, &key, parts)?;
+            if let Some(preview) = preview {
+                // Whatever its status, but only the article the token was made for.
+                match &found {
+                    Some(r) => preview.admits(r.row.id, r.row.version)?,
+                    None if key == preview.article_id.to_string() => {}
+                    None => preview.admits(-1, 0)?,
+                }
+            }
+            let record = found
                 .filter(|r| {
-                    visible
-                        .as_ref()
-                        .is_none_or(|v| v.contains(&r.row.status.as_str()))
+                    preview.is_some()
+                        || visible
+                            .as_ref()
+                            .is_none_or(|v| v.contains(&r.row.status.as_str()))
                 })
                 .ok_or_else(|| ApiError::not_found(format!("no article `{key}`")))?;
             let mut article = Article::from_record(record);
@@ -161,7 +206,49 @@ pub async fn get_article(
     } else {
         Tag::Version(article.version)
     };
-    json_response(&req, StatusCode::OK, &article, tag)
+    let mut res = fields.record_response(&req, &article, tag)?;
+    if preview.is_some() {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static(crate::http::caching::PRIVATE),
+        );
+    }
+    Ok(res)
+}
+
+/// Make a preview link
+///
+/// Editor role or above. A link that shows this article, in whatever status it is, to whoever
+/// holds it, with no other credential: until it expires (`expires_in` seconds, default one hour,
+/// at most seven days) or, with `max_version`, until the article's version moves past it. The
+/// body is optional.
+#[utoipa::path(operation_id = "preview_article", tag = "articles",
+    params(("id" = String, Path, description = ID_PARAM_DOC)),
+    request_body(content = PreviewBody, description = "How long the link lasts (optional)"),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The preview link", body = PreviewLink)))]
+#[post("/articles/{id}/preview")]
+pub async fn preview_article(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: OptionalJsonObject,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Editor)?;
+    let input = crate::http::body::read::<PreviewBody>(body.0, Mode::Create, &[]).finish()?;
+    let key = path.into_inner();
+    let id = state.db.run(move |conn| resolve(conn, &key)).await?;
+    let ttl = input.expires_in.unwrap_or(preview::DEFAULT_TTL_SECS);
+    let now = crate::time::utc(state.clock.now());
+    let (token, expires_at) = state.preview.issue(id, now, ttl, input.max_version)?;
+    let link = PreviewLink {
+        url: format!("{}/api/v1/articles/{id}?preview={token}", state.public_base),
+        token,
+        expires_at,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, crate::http::caching::PRIVATE))
+        .json(link))
 }
 
 /// Fills `meetings` of each article with one query for all of them.
@@ -233,9 +320,10 @@ crate::create_handler!(
     },
     response = Article,
     conflict = "The slug is taken, or a request with this Idempotency-Key is in progress",
+    given user = |_state, caller| caller.user_id(),
     read = |b| write::read(b, Mode::Create),
     write = |conn, input| {
-        let row = write::create(conn, input)?;
+        let row = write::create(conn, input, user)?;
         let article = load_one(conn, row.id)?;
         Created::at(format!("/api/v1/articles/{}", article.id), article.version, &article)
     },
@@ -260,6 +348,7 @@ pub async fn update_article(
     body: JsonObject,
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
+    let user = caller.user_id();
     crate::http::write::update(
         &req,
         &state,
@@ -267,7 +356,7 @@ pub async fn update_article(
         || write::read(body.0, Mode::Patch),
         move |conn, if_match, input| {
             let id = resolve(conn, &key)?;
-            let row = write::update(conn, id, if_match, input)?;
+            let row = write::update(conn, id, if_match, input, user)?;
             load_one(conn, row.id)
         },
         |article| Tag::Version(article.version),
@@ -296,6 +385,120 @@ pub async fn delete_article(
     .await
 }
 
+/// List an article's versions
+///
+/// Viewer role or above. Every version, newest first, the current one included: when it was
+/// written, by whom, and the article's fields as they were.
+#[utoipa::path(operation_id = "list_article_revisions", tag = "articles",
+    params(("id" = String, Path, description = ID_PARAM_DOC), PagingQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "A page of versions", body = Page<Revision>)))]
+#[get("/articles/{id}/revisions")]
+pub async fn list_article_revisions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: StrictQuery<PagingQuery>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Viewer)?;
+    let q = query.into_inner();
+    let fields = Fields::parse::<Revision>(q.fields.as_deref(), &Includes::default())?;
+    let listing = Listing::new(&state.cursor_key, "article_revisions", "-version");
+    let page = q.page_request(&listing)?;
+    let key = path.into_inner();
+    let body = state
+        .db
+        .run(move |conn| {
+            let id = resolve(conn, &key)?;
+            let before = page.after.as_ref().map(|c| c.id);
+            let rows = revisions::page(conn, id, before, page.fetch())?;
+            let total = if page.count {
+                Some(revisions::count(conn, id)?)
+            } else {
+                None
+            };
+            Ok(paginate(
+                rows,
+                &page,
+                total,
+                &listing,
+                |r| (serde_json::Value::Null, r.version),
+                |r| r,
+            ))
+        })
+        .await?;
+    fields.page_response(&req, &body)
+}
+
+/// Get one version of an article
+///
+/// Viewer role or above.
+#[utoipa::path(operation_id = "get_article_revision", tag = "articles",
+    params(("id" = String, Path, description = ID_PARAM_DOC),
+    ("version" = i64, Path, description = "The version"), FieldsQuery),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The version", body = Revision)))]
+#[get("/articles/{id}/revisions/{version}")]
+pub async fn get_article_revision(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, i64)>,
+    query: StrictQuery<FieldsQuery>,
+) -> ApiResult<HttpResponse> {
+    caller.require(Role::Viewer)?;
+    let fields =
+        Fields::parse::<Revision>(query.into_inner().fields.as_deref(), &Includes::default())?;
+    let (key, version) = path.into_inner();
+    let revision = state
+        .db
+        .run(move |conn| {
+            let id = resolve(conn, &key)?;
+            revisions::find(conn, id, version)
+        })
+        .await?;
+    fields.record_response(&req, &revision, Tag::Body)
+}
+
+/// Restore a version of an article
+///
+/// Editor role or above. Writes that version's content — title, summary, body, category, authors,
+/// source, meetings, cover and gallery — as a new version; the slug, status and publication time
+/// stay as they are. Send `If-Match` with the version you read. A meeting or photo that no longer
+/// exists is a 422.
+#[utoipa::path(operation_id = "restore_article_revision", tag = "articles",
+    params(("id" = String, Path, description = ID_PARAM_DOC),
+    ("version" = i64, Path, description = "The version to restore"),
+    ("If-Match" = Option<String>, Header, description = "The version you read, as `\"3\"`: 412 if the article changed since")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The article as it now is", body = Article)))]
+#[post("/articles/{id}/revisions/{version}/restore")]
+pub async fn restore_article_revision(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (key, version) = path.into_inner();
+    let user = caller.user_id();
+    crate::http::write::update(
+        &req,
+        &state,
+        &caller,
+        || Ok(()),
+        move |conn, if_match, ()| {
+            let id = resolve(conn, &key)?;
+            let revision = revisions::find(conn, id, version)?;
+            let input = write::restoring(&revision.article)?;
+            let row = write::update(conn, id, if_match, input, user)?;
+            load_one(conn, row.id)
+        },
+        |article| Tag::Version(article.version),
+    )
+    .await
+}
+
 fn resolve(conn: &mut crate::db::DbConnection, key: &str) -> ApiResult<i64> {
     model::find_by_key(conn, key)?
         .map(|r| r.id)
@@ -314,6 +517,10 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_articles)
         .service(create_article)
         .service(get_article)
+        .service(preview_article)
+        .service(list_article_revisions)
+        .service(get_article_revision)
+        .service(restore_article_revision)
         .service(update_article)
         .service(delete_article);
 }

@@ -116,6 +116,8 @@ impl Article {
 
 pub(crate) const INCLUDES: &[&str] = &["meetings", "media"];
 
+crate::fielded!(Article { "media" => ["cover_media", "media"] });
+
 /// Statuses the caller may read: anonymous callers see published articles only.
 pub fn visible_statuses(caller: &Caller) -> Option<Vec<&'static str>> {
     if caller.sees_unpublished() {

@@ -1,4 +1,6 @@
 pub mod api;
 pub mod embed;
 pub mod model;
+pub mod preview;
+pub mod revisions;
 pub mod write;

@@ -80,6 +80,59 @@ pub struct ArticleRow {
     pub version: i64,
 }
 
+/// What of an article a read needs: a read that leaves out `body`, or every relation, leaves it
+/// out of the SQL too (an empty value takes its place), with one statement for every choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArticleParts {
+    pub body: bool,
+    /// Authors, meetings and gallery: the `relations` column.
+    pub relations: bool,
+}
+
+impl ArticleParts {
+    pub const ALL: Self = Self {
+        body: true,
+        relations: true,
+    };
+}
+
+/// The columns of an [`ArticleRecord`]: the row and its `relations` column,
+/// `[[author, …], [meeting_id, …], [[media_id, caption], …]]`, which the database keeps in step
+/// with the relation tables (by triggers; see the `article_relations` migration), so that an
+/// article or a page of them is read as rows, in one statement. `body` and `relations` are read
+/// only when `parts` asks for them; the choice is a bound parameter, so the statement is the same.
+macro_rules! record_columns {
+    ($parts:expr) => {{
+        use diesel::dsl::case_when;
+        use diesel::sql_types::{Bool, Text};
+        let parts: ArticleParts = $parts;
+        (
+            (
+                articles::id,
+                articles::slug,
+                articles::title,
+                articles::summary,
+                case_when(parts.body.into_sql::<Bool>(), articles::body)
+                    .otherwise("".into_sql::<Text>()),
+                articles::category,
+                articles::source_name,
+                articles::source_url,
+                articles::status,
+                articles::published_at,
+                articles::cover_media_id,
+                articles::created_at,
+                articles::updated_at,
+                articles::version,
+            ),
+            case_when(parts.relations.into_sql::<Bool>(), articles::relations)
+                .otherwise(NO_RELATIONS.into_sql::<Text>()),
+        )
+    }};
+}
+
+/// The `relations` of an article read without them.
+const NO_RELATIONS: &str = "[[],[],[]]";
+
 /// The orders a list of articles can take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema, Default)]
 pub enum ArticleSort {
@@ -219,6 +272,7 @@ pub fn list(
     filter: &ArticleFilter,
     sort: ArticleSort,
     page: &PageRequest,
+    parts: ArticleParts,
 ) -> QueryResult<(Vec<ArticleRecord>, Option<i64>)> {
     let total = if page.count {
         Some(
@@ -290,8 +344,10 @@ pub fn list(
             q.order((articles::updated_at.asc(), articles::id.asc()))
         }
     };
-    let columns = record_columns();
-    let rows = q.select(columns).limit(page.fetch()).load(conn)?;
+    let rows = q
+        .select(record_columns!(parts))
+        .limit(page.fetch())
+        .load(conn)?;
     Ok((ArticleRecord::parse_all(rows)?, total))
 }
 
@@ -388,19 +444,6 @@ pub struct ArticleRecord {
     pub relations: ArticleRelations,
 }
 
-/// The columns of an [`ArticleRecord`]: the row and its `relations` column,
-/// `[[author, …], [meeting_id, …], [[media_id, caption], …]]`, which the database keeps in step
-/// with the relation tables (by triggers; see the `article_relations` migration), so that an
-/// article or a page of them is read as rows, in one statement.
-pub type RecordColumns = (
-    diesel::helper_types::AsSelect<ArticleRow, MultiBackend>,
-    articles::relations,
-);
-
-pub fn record_columns() -> RecordColumns {
-    (ArticleRow::as_select(), articles::relations)
-}
-
 /// `[[author, …], [meeting_id, …], [[media_id, caption], …]]`.
 type RelationsJson = (Vec<String>, Vec<i64>, Vec<(i64, Option<String>)>);
 
@@ -429,35 +472,44 @@ impl ArticleRecord {
 
 /// Articles by id with their relations, in one statement (in no particular order).
 pub fn find_records(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<ArticleRecord>> {
+    find_parts(conn, ids, ArticleParts::ALL)
+}
+
+/// Articles by id with what `parts` asks for, in one statement (in no particular order).
+pub fn find_parts(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    parts: ArticleParts,
+) -> QueryResult<Vec<ArticleRecord>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let columns = record_columns();
-    ArticleRecord::parse_all(
-        articles::table
-            .filter(articles::id.eq_any(ids))
-            .select(columns)
-            .load(conn)?,
-    )
+    let rows = crate::on_backend!(conn, |c| articles::table
+        .filter(articles::id.eq_any(ids))
+        .select(record_columns!(parts))
+        .load(c)?);
+    ArticleRecord::parse_all(rows)
 }
 
-/// One article with its relations, by numeric id or else by slug, in one statement.
+/// One article with what `parts` asks for, by numeric id or else by slug, in one statement.
 pub fn find_record_by_key(
     conn: &mut DbConnection,
     key: &str,
+    parts: ArticleParts,
 ) -> QueryResult<Option<ArticleRecord>> {
+    // Statements of static type: cached by type, their SQL never written out again, and run on
+    // the backend's own connection.
     let row: Option<(ArticleRow, FastText)> = match key.parse::<i64>() {
-        // A statement of static type: cached by type, its SQL never written out again.
-        Ok(id) => articles::table
+        Ok(id) => crate::on_backend!(conn, |c| articles::table
             .find(id)
-            .select(record_columns())
-            .first(conn)
-            .optional()?,
-        Err(_) => articles::table
+            .select(record_columns!(parts))
+            .first(c)
+            .optional()?),
+        Err(_) => crate::on_backend!(conn, |c| articles::table
             .filter(articles::slug.eq(key))
-            .select(record_columns())
-            .first(conn)
-            .optional()?,
+            .select(record_columns!(parts))
+            .first(c)
+            .optional()?),
     };
     row.map(ArticleRecord::parse).transpose()
 }
@@ -519,7 +571,10 @@ mod statement_tests {
     fn the_read_by_id_is_cached_by_its_type() {
         let by_id = articles::table
             .find(1_i64)
-            .select(record_columns())
+            .select(record_columns!(ArticleParts {
+                body: false,
+                relations: true
+            }))
             .limit(1);
         assert!(has_static_id(&by_id));
         // Text fixed only at run time has none: its SQL is written out for each execution.

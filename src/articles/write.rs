@@ -9,6 +9,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::model::{self, ArticleRow, ArticleStatus, GalleryItem};
+use super::revisions;
 use crate::db::schema::{
     article_authors, article_media, article_meetings, articles, media, meetings,
 };
@@ -246,9 +247,13 @@ fn replace_relations(conn: &mut DbConnection, id: i64, input: &ArticleBody) -> A
     Ok(())
 }
 
-/// Creates an article; a published one without `published_at` is published now. Call inside a
-/// transaction.
-pub fn create(conn: &mut DbConnection, input: ArticleBody) -> ApiResult<ArticleRow> {
+/// Creates an article, written by `user`; a published one without `published_at` is published
+/// now. Call inside a transaction.
+pub fn create(
+    conn: &mut DbConnection,
+    input: ArticleBody,
+    user: Option<i64>,
+) -> ApiResult<ArticleRow> {
     check_references(conn, &input)?;
     let title = input.title.clone().into_option().unwrap_or_default();
     let slug = match &input.slug {
@@ -289,8 +294,10 @@ pub fn create(conn: &mut DbConnection, input: ArticleBody) -> ApiResult<ArticleR
     )?;
     replace_relations(conn, row.id, &input)?;
     // The relations are kept in the row by triggers: read it again.
-    let row = versioned::load(conn, row.id)?;
-    versioned::created(conn, row)
+    let row: ArticleRow = versioned::load(conn, row.id)?;
+    let row = versioned::created(conn, row)?;
+    revisions::keep(conn, row.id, user)?;
+    Ok(row)
 }
 
 /// Dates every published article that has no `published_at` (stored before every publication was
@@ -313,23 +320,28 @@ pub fn date_undated(conn: &mut DbConnection) -> ApiResult<usize> {
             .optional()?;
         let at = first_meeting.map_or(*created_at, |day| day.and_time(chrono::NaiveTime::MIN));
         let now = crate::time::now();
+        revisions::keep(conn, *id, None)?;
         versioned::update(conn, *id, None, now, |_, _, next: &mut ArticleRow| {
             next.published_at = Some(at);
             Ok(())
         })?;
+        revisions::keep(conn, *id, None)?;
     }
     Ok(undated.len())
 }
 
-/// Applies a merge patch; call inside a transaction.
+/// Applies a merge patch written by `user`, keeping the version it replaces and the new one
+/// among the revisions; call inside a transaction.
 pub fn update(
     conn: &mut DbConnection,
     id: i64,
     if_match: Option<IfMatch>,
     input: ArticleBody,
+    user: Option<i64>,
 ) -> ApiResult<ArticleRow> {
     let now = crate::time::now();
-    versioned::update(conn, id, if_match, now, |conn, _, next: &mut ArticleRow| {
+    revisions::keep(conn, id, None)?;
+    let row = versioned::update(conn, id, if_match, now, |conn, _, next: &mut ArticleRow| {
         check_references(conn, &input)?;
         if let Patch::Set(s) = &input.slug {
             slug_taken(conn, s, Some(id))?;
@@ -348,7 +360,43 @@ pub fn update(
         input.source_url.clone().patch(&mut next.source_url);
         input.cover_media_id.clone().patch(&mut next.cover_media_id);
         replace_relations(conn, id, &input)
-    })
+    })?;
+    revisions::keep(conn, id, user)?;
+    Ok(row)
+}
+
+/// The content of a revision as a patch that restores it: everything an editor writes except the
+/// slug (links to the article keep working), the status and the publication time, which stay
+/// as they are now.
+pub fn restoring(article: &serde_json::Value) -> ApiResult<ArticleBody> {
+    const RESTORED: &[&str] = &[
+        "title",
+        "summary",
+        "body",
+        "category",
+        "authors",
+        "source_name",
+        "source_url",
+        "meeting_ids",
+        "cover_media_id",
+        "media",
+    ];
+    let mut patch = Map::new();
+    for field in RESTORED {
+        let mut value = article.get(*field).cloned().unwrap_or(Value::Null);
+        if *field == "media" {
+            // The gallery as written: each photo's id and caption.
+            if let Value::Array(items) = &mut value {
+                for item in items {
+                    if let Value::Object(photo) = item {
+                        photo.retain(|k, _| k == "media_id" || k == "caption");
+                    }
+                }
+            }
+        }
+        patch.insert((*field).to_owned(), value);
+    }
+    read(patch, Mode::Patch)
 }
 
 /// Deletes an article, leaving a tombstone in the change feed; call inside a transaction.

@@ -1,6 +1,5 @@
 //! Attendees over HTTP: nested under a meeting and as one flat list.
 
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 
@@ -10,7 +9,8 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
-use crate::http::etag::{json_response, Tag};
+use crate::http::etag::Tag;
+use crate::http::fields::{Fields, FieldsQuery};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{Listing, Page, PagedList};
@@ -53,6 +53,7 @@ async fn list(
     list_name: &'static str,
 ) -> ApiResult<HttpResponse> {
     let includes = Includes::parse(include, INCLUDES)?;
+    let fields = Fields::parse::<Attendee>(query.fields(), &includes)?;
     let listing = Listing::new(&state.cursor_key, list_name, "id");
     let page = query.page_request(&listing)?;
     let body = state
@@ -75,7 +76,7 @@ async fn list(
             Ok(page.page(data, total, next))
         })
         .await?;
-    crate::http::page::page_response(req, &body, body.page.next_cursor.as_deref())
+    fields.page_response(req, &body)
 }
 
 /// List attendees
@@ -128,14 +129,18 @@ pub async fn list_meeting_attendees(
 ///
 /// With the person embedded.
 #[utoipa::path(operation_id = "get_attendee", tag = "attendees",
-    params(("id" = i64, Path, description = "The attendee's id")),
+    params(("id" = i64, Path, description = "The attendee's id"), FieldsQuery),
     responses((status = 200, description = "The attendee, with their person", body = Attendee)))]
 #[get("/attendees/{id}")]
 pub async fn get_attendee(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<i64>,
+    query: StrictQuery<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
+    // The person is always embedded here.
+    let includes = Includes::parse(Some("person"), INCLUDES)?;
+    let fields = Fields::parse::<Attendee>(query.into_inner().fields.as_deref(), &includes)?;
     let id = path.into_inner();
     let attendee = state
         .db
@@ -146,7 +151,7 @@ pub async fn get_attendee(
                 .ok_or_else(|| not_found(id))
         })
         .await?;
-    json_response(&req, StatusCode::OK, &attendee, Tag::Body)
+    fields.record_response(&req, &attendee, Tag::Body)
 }
 
 fn not_found(id: i64) -> ApiError {

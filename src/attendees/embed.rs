@@ -85,3 +85,5 @@ pub fn load_for_meetings(
 }
 
 pub(crate) const INCLUDES: &[&str] = &["person"];
+
+crate::fielded!(Attendee);

@@ -1,6 +1,5 @@
 //! `/auth`: tokens for a username and password, and who the caller is.
 
-use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -8,7 +7,7 @@ use utoipa::ToSchema;
 use super::{password, throttle, Caller};
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::http::etag::{json_response, Tag};
+use crate::http::etag::Tag;
 use crate::http::write::{JsonObject, Mode, Patch};
 use crate::users::embed::User;
 
@@ -110,6 +109,7 @@ pub async fn create_token(
 ///
 /// The user the bearer token belongs to.
 #[utoipa::path(operation_id = "get_me", tag = "auth", security(("bearer" = [])),
+    params(crate::http::fields::FieldsQuery),
     responses((status = 200, description = "The caller", body = User),
         (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json")))]
 #[get("/auth/me")]
@@ -117,7 +117,12 @@ pub async fn get_me(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: Caller,
+    query: crate::http::query::StrictQuery<crate::http::fields::FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
+    let fields = crate::http::fields::Fields::parse::<User>(
+        query.into_inner().fields.as_deref(),
+        &crate::http::include::Includes::default(),
+    )?;
     let Some(id) = caller.user_id() else {
         return Err(ApiError::Unauthorized("a bearer token is required".into()));
     };
@@ -129,7 +134,7 @@ pub async fn get_me(
         })
         .await?;
     let user = User::from(user);
-    json_response(&req, StatusCode::OK, &user, Tag::Version(user.version))
+    fields.record_response(&req, &user, Tag::Version(user.version))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

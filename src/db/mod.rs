@@ -22,6 +22,20 @@ pub use conn::MultiBackend;
 use crate::config::DatabaseUrl;
 use crate::error::{ApiError, ApiResult};
 
+/// Runs `$body` with `$c` bound to the backend's own connection (a `PgConnection` or a
+/// `SqliteConnection`), compiling it once per backend. For the hottest reads, whose statement is
+/// fixed when compiled: each execution then skips walking the query through [`MultiBackend`],
+/// about a quarter of the instructions of an article read by id.
+#[macro_export]
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Pg($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
 /// Which database engine is behind a pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

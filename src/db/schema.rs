@@ -367,6 +367,17 @@ diesel::joinable!(targets -> meetings (meeting_id));
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_attempts -> webhook_deliveries (delivery_id));
 
+diesel::table! {
+    article_revisions (id) {
+        id -> BigInt,
+        article_id -> BigInt,
+        version -> BigInt,
+        changed_at -> Timestamp,
+        changed_by_user_id -> Nullable<BigInt>,
+        content -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     people,
@@ -379,6 +390,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_authors,
     article_meetings,
     article_media,
+    article_revisions,
     attendees,
     directives,
     directive_assignees,

@@ -388,7 +388,7 @@ fn load_dataset(conn: &mut DbConnection, data: &Dataset) -> ApiResult<Loaded> {
             .count()
             .get_result(conn)?;
         if exists == 0 {
-            crate::articles::write::create(conn, body)?;
+            crate::articles::write::create(conn, body, None)?;
             loaded.articles += 1;
         }
     }

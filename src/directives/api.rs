@@ -16,7 +16,9 @@ use crate::auth::{Caller, Role};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
+use crate::http::fields::{Fields, FieldsQuery};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::include::Includes;
 use crate::http::page::{paginate, Listing, Page, PagingQuery, SearchableList};
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
@@ -82,6 +84,7 @@ async fn list_page(
     sort: DirectiveSort,
     parent: Option<i64>,
 ) -> ApiResult<HttpResponse> {
+    let fields = Fields::parse::<Directive>(query.fields(), &Includes::default())?;
     let (plan, search) = ListPlan::new(state, Resource::Directives, query, sort.key())?;
     filter.search = search;
     let today = state.clock.today();
@@ -107,7 +110,7 @@ async fn list_page(
             Ok(plan.page.page(data, total, next_cursor))
         })
         .await?;
-    crate::http::page::page_response(req, &body, body.page.next_cursor.as_deref())
+    fields.page_response(req, &body)
 }
 
 fn require_meeting(conn: &mut DbConnection, id: i64) -> ApiResult<()> {
@@ -496,6 +499,7 @@ pub async fn list_directive_updates(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let q = query.into_inner();
+    let fields = Fields::parse::<DirectiveUpdate>(q.fields.as_deref(), &Includes::default())?;
     let listing = Listing::new(&state.cursor_key, "directive_updates", "id");
     let page = q.page_request(&listing)?;
     let body = state
@@ -515,7 +519,7 @@ pub async fn list_directive_updates(
             ))
         })
         .await?;
-    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
+    fields.page_response(&req, &body)
 }
 
 /// Get a directive update
@@ -523,7 +527,7 @@ pub async fn list_directive_updates(
 /// One note of the history. Updates cannot be changed or deleted (405).
 #[utoipa::path(operation_id = "get_directive_update", tag = "directives",
     params(("id" = i64, Path, description = "The directive's id"),
-    ("update_id" = i64, Path, description = "The update's id")),
+    ("update_id" = i64, Path, description = "The update's id"), FieldsQuery),
     responses((status = 200, description = "The update", body = DirectiveUpdate)))]
 #[get("/directives/{id}/updates/{update_id}")]
 pub async fn get_directive_update(
@@ -531,7 +535,12 @@ pub async fn get_directive_update(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(i64, i64)>,
+    query: StrictQuery<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
+    let fields = Fields::parse::<DirectiveUpdate>(
+        query.into_inner().fields.as_deref(),
+        &Includes::default(),
+    )?;
     let (id, update_id) = path.into_inner();
     let update = state
         .db
@@ -543,7 +552,7 @@ pub async fn get_directive_update(
                 })
         })
         .await?;
-    json_response(&req, StatusCode::OK, &update, Tag::Version(update.version))
+    fields.record_response(&req, &update, Tag::Version(update.version))
 }
 
 /// Add a directive update
@@ -611,3 +620,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_meeting_directives)
         .service(create_meeting_directive);
 }
+
+crate::fielded!(DirectiveUpdate);

@@ -116,3 +116,5 @@ pub(crate) fn load_one(conn: &mut DbConnection, id: i64, today: NaiveDate) -> Ap
 pub(crate) fn no_directive(id: i64) -> String {
     format!("no directive {id}")
 }
+
+crate::fielded!(Directive);

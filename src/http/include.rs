@@ -35,6 +35,11 @@ impl Includes {
         self.0.contains(&name)
     }
 
+    /// The names asked for, in the order given.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.0.iter().copied()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

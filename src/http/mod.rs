@@ -5,6 +5,7 @@ pub mod body;
 pub mod caching;
 pub mod client;
 pub mod etag;
+pub mod fields;
 pub mod idempotency;
 pub mod include;
 pub mod limits;

@@ -290,8 +290,12 @@ pub async fn list_by_id<R, T>(
 ) -> ApiResult<HttpResponse>
 where
     R: Send + 'static,
-    T: ToSchema + Serialize + Send + 'static,
+    T: crate::http::fields::Fielded + Serialize + Send + 'static,
 {
+    let fields = crate::http::fields::Fields::parse::<T>(
+        query.fields.as_deref(),
+        &crate::http::include::Includes::default(),
+    )?;
     let page = query.page_request(&listing)?;
     let body = db
         .run(move |conn| {
@@ -306,7 +310,7 @@ where
             ))
         })
         .await?;
-    page_response(req, &body, body.page.next_cursor.as_deref())
+    fields.page_response(req, &body)
 }
 
 pub fn link_next(req: &HttpRequest, res: &mut HttpResponse, next_cursor: Option<&str>) {
@@ -428,6 +432,11 @@ macro_rules! list_query {
             pub cursor: Option<String>,
             /// Also return `page.total`, the number of matching records.
             pub count: Option<bool>,
+            /// Only these top-level fields, comma-separated, besides `id` and what `include`
+            /// embeds: a lighter answer (a field left out is not read from the database either).
+            /// An unknown name is a 400. At most 1,000 characters.
+            #[param(example = "title,published_at")]
+            pub fields: Option<String>,
             $($fields)*
         }
 
@@ -453,6 +462,10 @@ macro_rules! list_query {
             ) -> $crate::error::ApiResult<$crate::http::page::PageRequest> {
                 $name::page_request(self, listing)
             }
+
+            fn fields(&self) -> Option<&str> {
+                self.fields.as_deref()
+            }
         }
     };
 }
@@ -461,6 +474,8 @@ macro_rules! list_query {
 pub trait PagedList {
     /// The page asked for, in `listing`'s order.
     fn page_request(&self, listing: &Listing) -> ApiResult<PageRequest>;
+    /// The `fields` asked for.
+    fn fields(&self) -> Option<&str>;
 }
 
 /// The query of a list that `q` may search and order by best match.

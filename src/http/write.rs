@@ -33,6 +33,29 @@ impl FromRequest for JsonObject {
     }
 }
 
+/// A request body that may be left out, read as `{}`; when given, a JSON object read as
+/// [`JsonObject`] reads it.
+pub struct OptionalJsonObject(pub Map<String, Value>);
+
+impl FromRequest for OptionalJsonObject {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        use actix_web::http::header;
+        let headers = req.headers();
+        let empty = match headers.get(header::CONTENT_LENGTH) {
+            Some(length) => length.as_bytes() == b"0",
+            None => !headers.contains_key(header::TRANSFER_ENCODING),
+        };
+        if empty {
+            return Box::pin(async { Ok(Self(Map::new())) });
+        }
+        let object = JsonObject::from_request(req, payload);
+        Box::pin(async move { Ok(Self(object.await?.0)) })
+    }
+}
+
 /// A field of a merge patch (RFC 7396): absent keeps, `null` clears, a value sets.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Patch<T> {
@@ -378,7 +401,7 @@ macro_rules! create_handler {
     ($(#[doc = $doc:literal])* $name:ident, $path:literal, tag = $tag:literal,
         body = $body:ty, $(described = $described:literal,)? example = $example:tt,
         response = $response:ty, $(conflict = $conflict:literal,)?
-        $(given $given:pat = |$st:ident| $given_expr:expr,)?
+        $(given $given:pat = |$st:ident $(, $cl:ident)?| $given_expr:expr,)?
         read = |$body_var:ident| $read:expr,
         write = |$conn:ident, $input:ident| $write:expr $(,)?) => {
         $(#[doc = $doc])*
@@ -396,6 +419,7 @@ macro_rules! create_handler {
         ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
             $(let $given = {
                 let $st = &state;
+                $(let $cl = &caller;)?
                 $given_expr
             };)?
             let role = $crate::auth::Role::Editor;
@@ -431,7 +455,8 @@ macro_rules! get_handler {
         read = |$conn:ident, $id:ident| $read:expr,
         etag = $etag:expr $(,)?) => {
         $(#[doc = $doc])*
-        #[utoipa::path(tag = $tag, params(("id" = i64, Path, description = $id_doc)),
+        #[utoipa::path(tag = $tag, params(("id" = i64, Path, description = $id_doc),
+            $crate::http::fields::FieldsQuery),
             $($security)*
             responses((status = 200, description = $described, body = $response)))]
         #[get($path)]
@@ -440,9 +465,14 @@ macro_rules! get_handler {
             state: actix_web::web::Data<$crate::app::AppState>,
             caller: $caller,
             path: actix_web::web::Path<i64>,
+            query: $crate::http::query::StrictQuery<$crate::http::fields::FieldsQuery>,
         ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
             $(caller.require($crate::auth::Role::$role)?;)?
             let _ = &caller;
+            let fields = $crate::http::fields::Fields::parse::<$response>(
+                query.into_inner().fields.as_deref(),
+                &$crate::http::include::Includes::default(),
+            )?;
             let id = path.into_inner();
             $(let $given = {
                 let $st = &state;
@@ -453,7 +483,7 @@ macro_rules! get_handler {
                 $read
             }).await?;
             let tag = ($etag)(&record);
-            $crate::http::etag::json_response(&req, actix_web::http::StatusCode::OK, &record, tag)
+            fields.record_response(&req, &record, tag)
         }
     };
 }

@@ -16,8 +16,10 @@ use super::write;
 use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::http::etag::{json_response, Tag};
+use crate::http::etag::Tag;
+use crate::http::fields::Fields;
 use crate::http::idempotency::{self, Created, IdempotencyKey};
+use crate::http::include::Includes;
 use crate::http::page::{Listing, Page};
 use crate::http::query::StrictQuery;
 use crate::http::write::Mode;
@@ -386,6 +388,7 @@ pub async fn list_media(
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Viewer)?;
     let q = query.into_inner();
+    let fields = Fields::parse::<Media>(q.fields.as_deref(), &Includes::default())?;
     let sort = q.sort.unwrap_or_default();
     let listing = Listing::new(&state.cursor_key, "media", sort.key());
     let page = q.page_request(&listing)?;
@@ -409,31 +412,21 @@ pub async fn list_media(
             Ok(page.page(data, total, next_cursor))
         })
         .await?;
-    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
+    fields.page_response(&req, &body)
 }
 
-/// Get a media record
-///
-/// Anyone who has the id may read it, whatever the state of the articles that show it.
-#[utoipa::path(operation_id = "get_media", tag = "media",
-    params(("id" = i64, Path, description = "The media id")),
-    responses((status = 200, description = "The record", body = Media)))]
-#[get("/media/{id}")]
-pub async fn get_media(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<i64>,
-) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let media = state
-        .db
-        .run(move |conn| {
-            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            load_one(conn, row)
-        })
-        .await?;
-    json_response(&req, StatusCode::OK, &media, Tag::Version(media.version))
-}
+crate::get_handler!(
+    /// Get a media record
+    ///
+    /// Anyone who has the id may read it, whatever the state of the articles that show it.
+    get_media, "/media/{id}", tag = "media", id = "The media id", response = Media,
+    "The record",
+    read = |conn, id| {
+        let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        load_one(conn, row)
+    },
+    etag = |media: &Media| Tag::Version(media.version),
+);
 
 /// The files that can be asked for.
 #[derive(Debug, Deserialize, ToSchema)]

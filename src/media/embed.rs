@@ -167,3 +167,5 @@ pub(crate) fn load_one(conn: &mut DbConnection, row: MediaRow) -> ApiResult<Medi
 pub(crate) fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("no media {id}"))
 }
+
+crate::fielded!(Media);

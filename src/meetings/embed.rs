@@ -230,3 +230,5 @@ pub(crate) fn to_dtos(
 pub fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("no meeting {id}"))
 }
+
+crate::fielded!(Meeting);

@@ -1,6 +1,5 @@
 //! The organizations resource over HTTP.
 
-use actix_web::http::StatusCode;
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
@@ -10,7 +9,8 @@ use super::model::{self, OrgFilter, OrgKind, OrgLevel, OrgSort};
 use super::write;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::http::etag::{json_response, Tag};
+use crate::http::etag::Tag;
+use crate::http::fields::Fields;
 use crate::http::idempotency::Created;
 use crate::http::include::Includes;
 use crate::http::page::Page;
@@ -49,6 +49,9 @@ crate::list_query! {
 pub struct GetOrganizationQuery {
     /// Related records to embed: `children`.
     pub include: Option<String>,
+    /// Only these top-level fields, comma-separated, besides `id` and what `include` embeds: a
+    /// lighter answer. An unknown name is a 400. At most 1,000 characters.
+    pub fields: Option<String>,
 }
 
 /// List organizations
@@ -67,6 +70,7 @@ pub async fn list_organizations(
     let sort = q.sort.unwrap_or_default();
     let (plan, search) = ListPlan::new(&state, Resource::Organizations, &q, sort.key())?;
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
+    let fields = Fields::parse::<Organization>(q.fields.as_deref(), &includes)?;
     let filter = OrgFilter {
         kind: q.kind.map(OrgKind::as_str),
         level: q.level.map(OrgLevel::as_str),
@@ -93,7 +97,7 @@ pub async fn list_organizations(
             Ok(page)
         })
         .await?;
-    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
+    fields.page_response(&req, &body)
 }
 
 /// Get an organization
@@ -110,7 +114,9 @@ pub async fn get_organization(
     query: StrictQuery<GetOrganizationQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
-    let includes = Includes::parse(query.into_inner().include.as_deref(), INCLUDES)?;
+    let q = query.into_inner();
+    let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
+    let fields = Fields::parse::<Organization>(q.fields.as_deref(), &includes)?;
     let org = state
         .db
         .run(move |conn| {
@@ -127,7 +133,7 @@ pub async fn get_organization(
     } else {
         Tag::Version(org.version)
     };
-    json_response(&req, StatusCode::OK, &org, tag)
+    fields.record_response(&req, &org, tag)
 }
 
 fn not_found(id: i64) -> ApiError {

@@ -92,3 +92,5 @@ pub(crate) fn embed_children(conn: &mut DbConnection, orgs: &mut [Organization])
 }
 
 pub(crate) const INCLUDES: &[&str] = &["children"];
+
+crate::fielded!(Organization);

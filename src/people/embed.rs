@@ -70,3 +70,5 @@ pub fn load_people(conn: &mut DbConnection, ids: &[i64]) -> ApiResult<HashMap<i6
 }
 
 pub(crate) const INCLUDES: &[&str] = &["meetings"];
+
+crate::fielded!(Person);

@@ -156,6 +156,10 @@ records! {
         disabled_at: Option<NaiveDateTime>, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
         #[serde(default)] tokens_valid_after: Option<NaiveDateTime>,
     }
+    ArticleRevision(ArticleRevisionRecord) => article_revisions order (id) batched BATCH => {
+        id: i64, article_id: i64, version: i64, changed_at: NaiveDateTime, changed_by_user_id: Option<i64>,
+        content: String,
+    }
     DirectiveUpdate(DirectiveUpdateRecord) => directive_updates order (id) batched BATCH => {
         id: i64, directive_id: i64, note: String, status: Option<String>, author_user_id: Option<i64>, author_name: String,
         created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
@@ -241,6 +245,7 @@ const SERIAL: &[(&str, &str)] = &[
     ("directives", "id"),
     ("users", "id"),
     ("directive_updates", "id"),
+    ("article_revisions", "id"),
     ("targets", "id"),
     ("media_blobs", "id"),
     ("changes", "seq"),

@@ -10,7 +10,9 @@ use super::write;
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::http::etag::Tag;
+use crate::http::fields::Fields;
 use crate::http::idempotency::Created;
+use crate::http::include::Includes;
 use crate::http::page::{paginate, Listing, Page, PageInfo, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::Mode;
@@ -59,6 +61,7 @@ pub async fn list_targets(
     query: StrictQuery<ListTargetsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
+    let fields = Fields::parse::<Target>(q.fields.as_deref(), &Includes::default())?;
     let sort = q.sort.unwrap_or_default();
     let listing = Listing::new(&state.cursor_key, "targets", sort.key());
     let page = q.page_request(&listing)?;
@@ -88,7 +91,7 @@ pub async fn list_targets(
             ))
         })
         .await?;
-    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
+    fields.page_response(&req, &body)
 }
 
 crate::get_handler!(

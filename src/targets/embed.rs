@@ -129,3 +129,5 @@ pub(crate) fn load_one(conn: &mut DbConnection, id: i64) -> ApiResult<Target> {
         .map(Target::from)
         .ok_or_else(|| ApiError::not_found(format!("no target {id}")))
 }
+
+crate::fielded!(Target);

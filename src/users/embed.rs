@@ -43,3 +43,5 @@ impl From<UserRow> for User {
         }
     }
 }
+
+crate::fielded!(User);

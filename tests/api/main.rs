@@ -18,6 +18,7 @@ mod limits;
 mod logs;
 mod media;
 mod meetings;
+mod publishing;
 mod schemas;
 mod search;
 mod sync;

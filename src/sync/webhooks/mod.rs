@@ -22,7 +22,9 @@ use crate::auth::{Caller, Role};
 use crate::db::schema::{webhook_attempts, webhook_deliveries, webhooks};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::{json_response, Tag};
+use crate::http::fields::{Fields, FieldsQuery};
 use crate::http::idempotency::{Created, IdempotencyKey};
+use crate::http::include::Includes;
 use crate::http::page::{paginate, Listing, Page, PagingQuery};
 use crate::http::query::StrictQuery;
 use crate::http::write::{expect_written, IfMatch, JsonObject, Mode, Patch};
@@ -568,6 +570,7 @@ pub async fn list_webhook_deliveries(
     caller.require(Role::Admin)?;
     let id = path.into_inner();
     let q = query.into_inner();
+    let fields = Fields::parse::<Delivery>(q.fields.as_deref(), &Includes::default())?;
     let listing = Listing::new(&state.cursor_key, "webhook_deliveries", "-id");
     let page = q.page_request(&listing)?;
     let body = state
@@ -608,7 +611,7 @@ pub async fn list_webhook_deliveries(
             ))
         })
         .await?;
-    crate::http::page::page_response(&req, &body, body.page.next_cursor.as_deref())
+    fields.page_response(&req, &body)
 }
 
 /// Every attempt at each of `ids`, oldest first: one query.
@@ -640,7 +643,7 @@ fn attempts_of(
 ///
 /// Admin only. One delivery of a webhook with every attempt.
 #[utoipa::path(operation_id = "get_webhook_delivery", tag = "webhooks",
-    params(("id" = i64, Path, description = "The webhook's id"), ("delivery_id" = i64, Path, description = "The delivery's id")),
+    params(("id" = i64, Path, description = "The webhook's id"), ("delivery_id" = i64, Path, description = "The delivery's id"), FieldsQuery),
     security(("bearer" = [])),
     responses((status = 200, description = "The delivery", body = Delivery)))]
 #[get("/webhooks/{id}/deliveries/{delivery_id}")]
@@ -649,8 +652,11 @@ pub async fn get_webhook_delivery(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(i64, i64)>,
+    query: StrictQuery<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Admin)?;
+    let fields =
+        Fields::parse::<Delivery>(query.into_inner().fields.as_deref(), &Includes::default())?;
     let (id, delivery_id) = path.into_inner();
     let delivery = state
         .db
@@ -668,8 +674,10 @@ pub async fn get_webhook_delivery(
             Ok(Delivery::from_row(row, &mut attempts))
         })
         .await?;
-    json_response(&req, StatusCode::OK, &delivery, Tag::Body)
+    fields.record_response(&req, &delivery, Tag::Body)
 }
+
+crate::fielded!(Webhook, Delivery);
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_webhooks)

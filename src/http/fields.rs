@@ -1,0 +1,247 @@
+//! `?fields=a,b` selection: the answer carries `id`, the named top-level fields and what the
+//! request's `include` embeds. The names a record answers with are read from its schema, so the
+//! spec, the check and the answer never disagree; an unknown name is a 400 that names it.
+
+use std::collections::HashSet;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::ToSchema;
+
+use super::etag::{json_response, Tag};
+use super::include::Includes;
+use super::page::Page;
+use crate::error::{ApiError, ApiResult};
+
+/// Query parameters of a record's read that embeds nothing.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct FieldsQuery {
+    /// Only these top-level fields, comma-separated, besides `id`: a lighter answer. An unknown
+    /// name is a 400. At most 1,000 characters.
+    #[param(example = "title,version")]
+    pub fields: Option<String>,
+}
+
+/// At most this many characters in `fields`: more than every name of the widest record.
+pub const MAX_FIELDS_LEN: usize = 1000;
+
+/// A record type whose answers `fields` may narrow.
+pub trait Fielded: ToSchema {
+    /// The top-level fields of the record, in the schema's order.
+    fn field_names() -> &'static [String];
+
+    /// The fields of the answer that the include `name` fills besides the field of that name.
+    fn include_fields(name: &'static str) -> &'static [&'static str] {
+        let _ = name;
+        &[]
+    }
+}
+
+/// The top-level property names of `T`'s schema.
+pub fn schema_fields<T: ToSchema>() -> Vec<String> {
+    match T::schema() {
+        RefOr::T(Schema::Object(object)) => object.properties.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Declares record types whose answers `fields` may narrow, each optionally with the fields an
+/// include fills when they are not named after it:
+/// `fielded!(Article { "media" => ["cover_media", "media"] }, Meeting);`
+#[macro_export]
+macro_rules! fielded {
+    ($($ty:ty $({ $($inc:literal => [$($field:literal),* $(,)?]),* $(,)? })?),* $(,)?) => {$(
+        impl $crate::http::fields::Fielded for $ty {
+            fn field_names() -> &'static [String] {
+                static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+                NAMES.get_or_init($crate::http::fields::schema_fields::<$ty>)
+            }
+
+            $(fn include_fields(name: &'static str) -> &'static [&'static str] {
+                match name {
+                    $($inc => &[$($field),*],)*
+                    _ => &[],
+                }
+            })?
+        }
+    )*};
+}
+
+/// The fields a request keeps; `None`: all of them.
+#[derive(Debug, Clone, Default)]
+pub struct Fields(Option<HashSet<String>>);
+
+impl Fields {
+    /// Every field (no `fields` parameter).
+    pub fn all() -> Self {
+        Self(None)
+    }
+
+    /// Reads `fields` for a record of type `T`: `id`, the names given and what `includes` embeds.
+    pub fn parse<T: Fielded>(raw: Option<&str>, includes: &Includes) -> ApiResult<Self> {
+        let Some(raw) = raw else {
+            return Ok(Self::all());
+        };
+        if raw.chars().count() > MAX_FIELDS_LEN {
+            return Err(ApiError::bad_param(
+                "fields",
+                format!("is longer than {MAX_FIELDS_LEN} characters"),
+            ));
+        }
+        let known = T::field_names();
+        let mut keep: HashSet<String> = HashSet::from(["id".to_owned()]);
+        let mut named = 0;
+        for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            if !known.iter().any(|k| k == name) {
+                return Err(ApiError::bad_param(
+                    "fields",
+                    format!(
+                        "`{}` is not a field of this record; known: {}",
+                        name.chars().take(100).collect::<String>(),
+                        known.join(", ")
+                    ),
+                ));
+            }
+            keep.insert(name.to_owned());
+            named += 1;
+        }
+        if named == 0 {
+            return Err(ApiError::bad_param(
+                "fields",
+                "names no field; leave it out for every field",
+            ));
+        }
+        for include in includes.names() {
+            keep.insert(include.to_owned());
+            keep.extend(T::include_fields(include).iter().map(|f| (*f).to_owned()));
+        }
+        Ok(Self(Some(keep)))
+    }
+
+    /// Whether the answer carries the field `name` (so that a read may leave out what it does not).
+    pub fn wants(&self, name: &str) -> bool {
+        self.0.as_ref().is_none_or(|keep| keep.contains(name))
+    }
+
+    /// Whether every field is kept.
+    pub fn is_all(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// `record` as the answer: only the kept fields, with an ETag from `tag` for the whole record
+    /// and from the body otherwise (a part is another representation).
+    pub fn record_response<T: Serialize>(
+        &self,
+        req: &HttpRequest,
+        record: &T,
+        tag: Tag,
+    ) -> ApiResult<HttpResponse> {
+        match &self.0 {
+            None => json_response(req, StatusCode::OK, record, tag),
+            Some(keep) => {
+                let value = narrowed(serde_json::to_value(record)?, keep);
+                json_response(req, StatusCode::OK, &value, Tag::Body)
+            }
+        }
+    }
+
+    /// A page as the answer (see [`super::page::page_response`]), each record narrowed.
+    pub fn page_response<T: Serialize + ToSchema>(
+        &self,
+        req: &HttpRequest,
+        page: &Page<T>,
+    ) -> ApiResult<HttpResponse> {
+        let next = page.page.next_cursor.as_deref();
+        match &self.0 {
+            None => super::page::page_response(req, page, next),
+            Some(keep) => {
+                let data = page
+                    .data
+                    .iter()
+                    .map(|record| Ok(narrowed(serde_json::to_value(record)?, keep)))
+                    .collect::<Result<Vec<Value>, serde_json::Error>>()?;
+                let narrowed = serde_json::json!({ "data": data, "page": &page.page });
+                super::page::page_response(req, &narrowed, next)
+            }
+        }
+    }
+}
+
+fn narrowed(mut value: Value, keep: &HashSet<String>) -> Value {
+    if let Value::Object(map) = &mut value {
+        map.retain(|k, _| keep.contains(k));
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize, utoipa::ToSchema)]
+    struct Thing {
+        id: i64,
+        name: String,
+        body: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parts: Option<Vec<i64>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cover: Option<i64>,
+    }
+
+    crate::fielded!(Thing { "parts" => ["cover"] });
+
+    fn thing() -> Value {
+        serde_json::to_value(Thing {
+            id: 1,
+            name: "a".into(),
+            body: "long".into(),
+            parts: Some(vec![2]),
+            cover: Some(3),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn names_come_from_the_schema() {
+        assert_eq!(
+            Thing::field_names(),
+            ["id", "name", "body", "parts", "cover"]
+        );
+    }
+
+    #[test]
+    fn the_answer_keeps_id_the_names_and_the_includes() {
+        let none = Includes::parse(None, &["parts"]).unwrap();
+        let f = Fields::parse::<Thing>(Some("name"), &none).unwrap();
+        assert!(f.wants("name") && f.wants("id") && !f.wants("body"));
+        let Fields(Some(keep)) = f else { panic!() };
+        assert_eq!(
+            narrowed(thing(), &keep),
+            serde_json::json!({"id": 1, "name": "a"})
+        );
+
+        let parts = Includes::parse(Some("parts"), &["parts"]).unwrap();
+        let Fields(Some(keep)) = Fields::parse::<Thing>(Some("name"), &parts).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            narrowed(thing(), &keep),
+            serde_json::json!({"id": 1, "name": "a", "parts": [2], "cover": 3})
+        );
+    }
+
+    #[test]
+    fn unknown_empty_and_overlong_lists_are_refused() {
+        let none = Includes::default();
+        assert!(Fields::parse::<Thing>(Some("name,secret"), &none).is_err());
+        assert!(Fields::parse::<Thing>(Some(" , "), &none).is_err());
+        assert!(Fields::parse::<Thing>(Some(&"name,".repeat(300)), &none).is_err());
+        assert!(Fields::parse::<Thing>(None, &none).unwrap().is_all());
+    }
+}
