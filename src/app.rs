@@ -49,6 +49,8 @@ pub struct AppState {
     pub search_docs: crate::search::DocsOf,
     /// Signs and checks the links that preview an article.
     pub preview: crate::articles::preview::PreviewKeys,
+    /// What the scheduler of this server did, for `/metrics`.
+    pub scheduler: Arc<crate::articles::scheduler::SchedulerStats>,
 }
 
 impl AppState {
@@ -73,6 +75,7 @@ impl AppState {
             search_examine_limit: crate::search::MAX_EXAMINED,
             search_docs: crate::startup::search_docs,
             preview: crate::articles::preview::PreviewKeys::derive(config.jwt_secret.expose()),
+            scheduler: Arc::default(),
         }
     }
 
@@ -100,6 +103,7 @@ where
                 .configure(crate::auth::api::configure)
                 .configure(crate::users::api::configure)
                 .configure(crate::articles::api::configure)
+                .configure(crate::tags::api::configure)
                 .configure(crate::media::api::configure)
                 .configure(crate::meetings::api::configure)
                 .configure(crate::attendees::api::configure)

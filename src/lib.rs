@@ -21,6 +21,7 @@ pub mod resource;
 pub mod search;
 pub mod startup;
 pub mod sync;
+pub mod tags;
 pub mod targets;
 pub mod telemetry;
 pub mod text;

@@ -299,6 +299,7 @@ fn serve(config: Config, no_demo: bool) -> Result<(), String> {
         if state.webhooks.worker {
             bantin::sync::webhooks::worker::spawn(state.clone());
         }
+        bantin::articles::scheduler::spawn(state.clone());
         let server = HttpServer::new(move || app::build(state.clone(), &settings))
             .workers(workers)
             .shutdown_timeout(30)

@@ -26,6 +26,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "auth", description = "Bearer tokens for a username and password, and who the caller is."),
         (name = "users", description = "Accounts and their roles: `admin`, `editor`, `viewer` (admin only)."),
         (name = "articles", description = "News reports, as published by the committees' sites."),
+        (name = "tags", description = "A newsroom's keywords for its articles: an article lists its tags in order (the first is its primary tag), and `GET /articles?tag=<slug>` finds them."),
         (name = "directives", description = "Tasks given at meetings (the numbered conclusions): who leads, who co-ordinates, by when, how each stands today (`progress`), their progress updates, and the summary leaders read."),
         (name = "targets", description = "Targets (\"chỉ tiêu\") reported at meetings: plan, actual, percent of plan and whether each was met, and the per-organization, per-period counts reports quote (\"12/14 chỉ tiêu đạt và vượt\")."),
         (name = "media", description = "Photos for articles: uploads (raw body or form), their records with captions, and the files themselves — the cleaned original and resized JPEG variants, cached for a year."),
@@ -293,6 +294,13 @@ const CREATE_BODIES: &[CreateBody] = &[
         name: "NewArticle",
         from_path: &[],
         description: "A new article.",
+    },
+    CreateBody {
+        path: "/api/v1/tags",
+        base: "TagBody",
+        name: "NewTag",
+        from_path: &[],
+        description: "A new tag.",
     },
     CreateBody {
         path: "/api/v1/meetings",

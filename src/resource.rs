@@ -20,11 +20,12 @@ pub enum Resource {
     Organizations,
     People,
     Media,
+    Tags,
 }
 
 impl Resource {
     /// Every kind, in the order the change feed and webhooks list them.
-    pub const ALL: [Resource; 9] = [
+    pub const ALL: [Resource; 10] = [
         Self::Articles,
         Self::Meetings,
         Self::Attendees,
@@ -34,6 +35,7 @@ impl Resource {
         Self::Organizations,
         Self::People,
         Self::Media,
+        Self::Tags,
     ];
 
     /// The name in the API and in stored rows.
@@ -48,6 +50,7 @@ impl Resource {
             Self::Organizations => "organizations",
             Self::People => "people",
             Self::Media => "media",
+            Self::Tags => "tags",
         }
     }
 

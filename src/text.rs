@@ -48,6 +48,16 @@ pub fn fold(s: &str) -> String {
 }
 
 /// An ASCII slug from a title: folded, non-ASCII letters dropped, words joined by `-`.
+/// Lower-case ASCII letters and digits in words joined by single hyphens.
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('-').all(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
 pub fn slugify(s: &str) -> String {
     fold(s)
         .split(' ')

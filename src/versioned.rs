@@ -63,9 +63,11 @@ fn searched(resource: Resource) -> Option<crate::search::Resource> {
         Resource::Directives => Some(S::Directives),
         Resource::People => Some(S::People),
         Resource::Organizations => Some(S::Organizations),
-        Resource::Attendees | Resource::DirectiveUpdates | Resource::Targets | Resource::Media => {
-            None
-        }
+        Resource::Attendees
+        | Resource::DirectiveUpdates
+        | Resource::Targets
+        | Resource::Media
+        | Resource::Tags => None,
     }
 }
 

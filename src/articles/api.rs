@@ -48,8 +48,12 @@ crate::list_query! {
         /// Only articles changed at or after this RFC 3339 time.
         #[param(example = "2021-11-07T20:42:00Z")]
         pub updated_since: Option<DateTime<Utc>>,
+        /// Only articles with any of these tags: slugs, comma-separated (at most 20).
+        #[param(example = "chuyen-doi-so,quoc-phong")]
+        pub tag: Option<String>,
         /// Related records to embed, comma-separated: `meetings`, `media` (the cover as
-        /// `cover_media` and each gallery photo's record as its `media`, with variant URLs).
+        /// `cover_media` and each gallery photo's record as its `media`, with variant URLs),
+        /// `tags` (`{id, slug, name}` in order).
         #[param(example = "meetings,media")]
         pub include: Option<String>,
     }
@@ -61,7 +65,8 @@ crate::list_query! {
 #[into_params(parameter_in = Query)]
 pub struct GetArticleQuery {
     /// Related records to embed, comma-separated: `meetings`, `media` (the cover as
-    /// `cover_media` and each gallery photo's record as its `media`, with variant URLs).
+    /// `cover_media` and each gallery photo's record as its `media`, with variant URLs),
+    /// `tags` (`{id, slug, name}` in order).
     #[param(example = "meetings,media")]
     pub include: Option<String>,
     /// Only these top-level fields, comma-separated, besides `id` and what `include` embeds: a
@@ -103,6 +108,7 @@ pub async fn list_articles(
         published_before: time_bound("published_to", q.published_to.as_deref(), Bound::End)?,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
         search,
+        tags: tag_slugs(q.tag.as_deref())?,
     };
     let visible = filter.visible.clone();
     let body = state
@@ -126,6 +132,9 @@ pub async fn list_articles(
             if includes.has("media") {
                 embed_media(conn, &mut page.data)?;
             }
+            if includes.has("tags") {
+                embed_tags(conn, &mut page.data)?;
+            }
             Ok(page)
         })
         .await?;
@@ -137,9 +146,16 @@ pub async fn list_articles(
 fn parts_of(fields: &Fields) -> model::ArticleParts {
     model::ArticleParts {
         body: fields.wants("body"),
-        relations: ["authors", "meeting_ids", "media", "meetings", "cover_media"]
-            .iter()
-            .any(|f| fields.wants(f)),
+        relations: [
+            "authors",
+            "meeting_ids",
+            "media",
+            "tag_ids",
+            "meetings",
+            "tags",
+        ]
+        .iter()
+        .any(|f| fields.wants(f)),
     }
 }
 
@@ -198,10 +214,13 @@ pub async fn get_article(
             if includes.has("media") {
                 embed_media(conn, std::slice::from_mut(&mut article))?;
             }
+            if includes.has("tags") {
+                embed_tags(conn, std::slice::from_mut(&mut article))?;
+            }
             Ok((article, includes.has("media")))
         })
         .await?;
-    let tag = if article.meetings.is_some() || media_included {
+    let tag = if article.meetings.is_some() || article.tags.is_some() || media_included {
         Tag::Body
     } else {
         Tag::Version(article.version)
@@ -270,6 +289,57 @@ fn embed_meetings(
                 .meeting_ids
                 .iter()
                 .filter_map(|id| meetings.get(id).cloned())
+                .collect(),
+        );
+    }
+    Ok(())
+}
+
+/// The slugs of `?tag=`: at most 20, each a slug.
+fn tag_slugs(raw: Option<&str>) -> ApiResult<Option<Vec<String>>> {
+    let Some(raw) = raw else { return Ok(None) };
+    let slugs: Vec<String> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if slugs.is_empty() || slugs.len() > 20 {
+        return Err(ApiError::bad_param(
+            "tag",
+            "give 1 to 20 tag slugs, comma-separated",
+        ));
+    }
+    if let Some(bad) = slugs
+        .iter()
+        .find(|s| s.len() > 100 || !crate::text::is_slug(s))
+    {
+        return Err(ApiError::bad_param(
+            "tag",
+            format!(
+                "`{}` is not a tag slug",
+                bad.chars().take(100).collect::<String>()
+            ),
+        ));
+    }
+    Ok(Some(slugs))
+}
+
+/// Fills `tags` of each article, in order, with one query for all of them.
+fn embed_tags(conn: &mut crate::db::DbConnection, articles: &mut [Article]) -> ApiResult<()> {
+    let mut ids: Vec<i64> = articles
+        .iter()
+        .flat_map(|a| a.tag_ids.iter().copied())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let tags = crate::tags::embed::load_refs(conn, &ids)?;
+    for article in articles {
+        article.tags = Some(
+            article
+                .tag_ids
+                .iter()
+                .filter_map(|id| tags.get(id).cloned())
                 .collect(),
         );
     }

@@ -26,6 +26,7 @@ use crate::time::utc;
     "status": "published",
     "published_at": "2021-11-07T20:42:00Z",
     "meeting_ids": [2],
+    "tag_ids": [],
     "cover_media_id": null,
     "media": [],
     "created_at": "2026-11-23T08:00:00Z",
@@ -51,6 +52,8 @@ pub struct Article {
     pub published_at: Option<DateTime<Utc>>,
     /// The meetings the article reports on.
     pub meeting_ids: Vec<i64>,
+    /// The article's tags in order; the first is its primary tag.
+    pub tag_ids: Vec<i64>,
     /// The cover image.
     pub cover_media_id: Option<i64>,
     /// The photo gallery, in order, each with its caption in this article.
@@ -65,6 +68,9 @@ pub struct Article {
     /// The cover's media record, with `include=media` (absent when there is no cover).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cover_media: Option<Media>,
+    /// The tags, in order, with `include=tags`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<crate::tags::embed::TagRef>>,
 }
 
 /// One photo of an article's gallery.
@@ -85,6 +91,7 @@ impl Article {
         Self {
             authors: relations.authors,
             meeting_ids: relations.meeting_ids,
+            tag_ids: relations.tag_ids,
             media: relations
                 .media
                 .into_iter()
@@ -110,11 +117,12 @@ impl Article {
             version: row.version,
             meetings: None,
             cover_media: None,
+            tags: None,
         }
     }
 }
 
-pub(crate) const INCLUDES: &[&str] = &["meetings", "media"];
+pub(crate) const INCLUDES: &[&str] = &["meetings", "media", "tags"];
 
 crate::fielded!(Article { "media" => ["cover_media", "media"] });
 

@@ -3,4 +3,5 @@ pub mod embed;
 pub mod model;
 pub mod preview;
 pub mod revisions;
+pub mod scheduler;
 pub mod write;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::fast_text::FastText;
-use crate::db::schema::{article_authors, article_meetings, articles};
+use crate::db::schema::{article_authors, article_meetings, article_tags, articles, tags};
 use crate::db::sql::static_sql;
 use crate::db::{DbConnection, MultiBackend};
 use crate::http::page::{CursorPos, PageRequest};
@@ -20,6 +20,8 @@ use crate::search::{self, Doc, Matcher, Resource};
 #[serde(rename_all = "snake_case")]
 pub enum ArticleStatus {
     Draft,
+    /// Waits for its `published_at`, then becomes `published`; only viewers and up see it before.
+    Scheduled,
     Published,
     Archived,
 }
@@ -28,6 +30,7 @@ impl ArticleStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Draft => "draft",
+            Self::Scheduled => "scheduled",
             Self::Published => "published",
             Self::Archived => "archived",
         }
@@ -36,6 +39,7 @@ impl ArticleStatus {
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "draft" => Some(Self::Draft),
+            "scheduled" => Some(Self::Scheduled),
             "published" => Some(Self::Published),
             "archived" => Some(Self::Archived),
             _ => None,
@@ -188,6 +192,8 @@ pub struct ArticleFilter {
     pub updated_since: Option<NaiveDateTime>,
     /// Only articles that match `q` (in the orders other than best match).
     pub search: Option<Matcher>,
+    /// Only articles carrying any of these tags (by slug).
+    pub tags: Option<Vec<String>>,
 }
 
 type Boxed<'a> = articles::BoxedQuery<'a, MultiBackend>;
@@ -229,6 +235,16 @@ impl ArticleFilter {
         if let Some(m) = &self.search {
             q = q.filter(articles::id.eq_any(m.ids(Resource::Articles)));
         }
+        if let Some(slugs) = &self.tags {
+            q = q.filter(
+                articles::id.eq_any(
+                    article_tags::table
+                        .inner_join(tags::table)
+                        .filter(tags::slug.eq_any(slugs.clone()))
+                        .select(article_tags::article_id),
+                ),
+            );
+        }
         q
     }
 }
@@ -247,6 +263,7 @@ impl search::ListFilter for ArticleFilter {
             || self.published_before.is_some()
             || self.updated_since.is_some()
             || self.search.is_some()
+            || self.tags.is_some()
     }
 
     fn allowed(&self, conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
@@ -373,6 +390,18 @@ pub fn find_many(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Articl
         .load(conn)
 }
 
+/// The publication time of the scheduled article most overdue at `now`, if any is.
+pub fn oldest_overdue(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    articles::table
+        .filter(articles::status.eq(ArticleStatus::Scheduled.as_str()))
+        .filter(articles::published_at.le(now))
+        .select(diesel::dsl::min(articles::published_at))
+        .first(conn)
+}
+
 /// By numeric id, or else by slug.
 pub fn find_by_key(conn: &mut DbConnection, key: &str) -> QueryResult<Option<ArticleRow>> {
     match key.parse::<i64>() {
@@ -389,10 +418,11 @@ pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> QueryResult<Option<A
         .optional()
 }
 
-/// The search document of an article: its title; summary, body and authors. Public once
+/// The search document of an article: its title; summary, body, authors and tags. Public once
 /// published; newest by publication (or creation, for drafts).
-pub fn search_doc(row: &ArticleRow, authors: &[String]) -> Doc {
+pub fn search_doc(row: &ArticleRow, authors: &[String], tags: &[String]) -> Doc {
     let authors = authors.join(", ");
+    let tags = tags.join(", ");
     Doc {
         resource: Resource::Articles,
         id: row.id,
@@ -401,6 +431,7 @@ pub fn search_doc(row: &ArticleRow, authors: &[String]) -> Doc {
             row.summary.as_deref(),
             Some(row.body.as_str()),
             Some(authors.as_str()),
+            (!tags.is_empty()).then_some(tags.as_str()),
         ]),
         public: row.status == ArticleStatus::Published,
         recency: row.published_at.unwrap_or(row.created_at),
@@ -411,9 +442,16 @@ pub fn search_doc(row: &ArticleRow, authors: &[String]) -> Doc {
 pub fn search_docs(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Doc>> {
     let rows = find_many(conn, ids)?;
     let authors = load_authors(conn, ids)?;
+    let tags = crate::tags::model::names_of_articles(conn, ids)?;
     Ok(rows
         .iter()
-        .map(|row| search_doc(row, authors.get(&row.id).map_or(&[], Vec::as_slice)))
+        .map(|row| {
+            search_doc(
+                row,
+                authors.get(&row.id).map_or(&[], Vec::as_slice),
+                tags.get(&row.id).map_or(&[], Vec::as_slice),
+            )
+        })
         .collect())
 }
 
@@ -435,6 +473,7 @@ pub struct ArticleRelations {
     pub authors: Vec<String>,
     pub meeting_ids: Vec<i64>,
     pub media: Vec<GalleryItem>,
+    pub tag_ids: Vec<i64>,
 }
 
 /// An article row read together with its relations, in one statement.
@@ -444,12 +483,19 @@ pub struct ArticleRecord {
     pub relations: ArticleRelations,
 }
 
-/// `[[author, …], [meeting_id, …], [[media_id, caption], …]]`.
-type RelationsJson = (Vec<String>, Vec<i64>, Vec<(i64, Option<String>)>);
+/// `[[author, …], [meeting_id, …], [[media_id, caption], …], [tag_id, …]]`; a row written before
+/// tags has no fourth list.
+#[derive(Deserialize)]
+struct RelationsJson(
+    Vec<String>,
+    Vec<i64>,
+    Vec<(i64, Option<String>)>,
+    #[serde(default)] Vec<i64>,
+);
 
 impl ArticleRecord {
     fn parse((row, FastText(relations)): (ArticleRow, FastText)) -> QueryResult<Self> {
-        let (authors, meeting_ids, media): RelationsJson = serde_json::from_str(&relations)
+        let RelationsJson(authors, meeting_ids, media, tag_ids) = serde_json::from_str(&relations)
             .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
         Ok(Self {
             row,
@@ -460,6 +506,7 @@ impl ArticleRecord {
                     .into_iter()
                     .map(|(media_id, caption)| GalleryItem { media_id, caption })
                     .collect(),
+                tag_ids,
             },
         })
     }

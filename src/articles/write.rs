@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::model::{self, ArticleRow, ArticleStatus, GalleryItem};
 use super::revisions;
 use crate::db::schema::{
-    article_authors, article_media, article_meetings, articles, media, meetings,
+    article_authors, article_media, article_meetings, article_tags, articles, media, meetings, tags,
 };
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -62,7 +62,8 @@ pub struct ArticleBody {
     #[schema(value_type = Option<String>, min_length = 1, max_length = 2000,
         pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#]+([/?#]\\S*)?$")]
     pub source_url: Patch<String>,
-    /// Default `draft`.
+    /// Default `draft`. `scheduled` needs a `published_at` in the future: the article is
+    /// published then (anonymous readers see it only from that time).
     #[schema(value_type = ArticleStatus)]
     pub status: Patch<ArticleStatus>,
     /// Defaults to now when the article is published without one.
@@ -76,13 +77,29 @@ pub struct ArticleBody {
     /// The gallery, in order.
     #[schema(value_type = Option<Vec<GalleryItem>>, max_items = 100)]
     pub media: Patch<Vec<GalleryItem>>,
+    /// The article's tags in order (the first is its primary tag); each must exist, once.
+    #[schema(value_type = Option<Vec<i64>>, max_items = 20)]
+    pub tag_ids: Patch<Vec<i64>>,
 }
 
 /// Reads a create or patch body, reporting every field problem at once.
 pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<ArticleBody> {
-    const READ_ONLY: &[&str] = &["id", "created_at", "updated_at", "version", "meetings"];
+    const READ_ONLY: &[&str] = &[
+        "id",
+        "created_at",
+        "updated_at",
+        "version",
+        "meetings",
+        "tags",
+    ];
     let mut body = crate::http::body::read::<ArticleBody>(obj, mode, READ_ONLY);
-    if matches!(&body.value.slug, Patch::Set(s) if !is_slug(s)) {
+    if let Patch::Set(ids) = &body.value.tag_ids {
+        let mut seen = std::collections::HashSet::new();
+        if let Some(i) = ids.iter().position(|id| !seen.insert(*id)) {
+            body.error(format!("tag_ids[{i}]"), "is given twice");
+        }
+    }
+    if matches!(&body.value.slug, Patch::Set(s) if !crate::text::is_slug(s)) {
         body.error(
             "slug",
             "must be lower-case ASCII letters and digits in words joined by single hyphens",
@@ -96,15 +113,6 @@ pub fn read(obj: Map<String, Value>, mode: Mode) -> ApiResult<ArticleBody> {
         }
     }
     body.finish()
-}
-
-fn is_slug(s: &str) -> bool {
-    !s.is_empty()
-        && s.split('-').all(|w| {
-            !w.is_empty()
-                && w.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
 }
 
 /// 422 naming each referenced record that does not exist.
@@ -145,6 +153,20 @@ fn check_references(conn: &mut DbConnection, input: &ArticleBody) -> ApiResult<(
         for (field, id) in media_ids {
             if !found.contains(&id) {
                 errors.push(FieldError::new(field, format!("no media {id}")));
+            }
+        }
+    }
+    if let Patch::Set(ids) = &input.tag_ids {
+        let found: Vec<i64> = tags::table
+            .filter(tags::id.eq_any(ids))
+            .select(tags::id)
+            .load(conn)?;
+        for (i, id) in ids.iter().enumerate() {
+            if !found.contains(id) {
+                errors.push(FieldError::new(
+                    format!("tag_ids[{i}]"),
+                    format!("no tag {id}"),
+                ));
             }
         }
     }
@@ -228,6 +250,21 @@ fn replace_relations(conn: &mut DbConnection, id: i64, input: &ArticleBody) -> A
             }
         }
     }
+    if !input.tag_ids.is_absent() {
+        diesel::delete(article_tags::table.filter(article_tags::article_id.eq(id)))
+            .execute(conn)?;
+        if let Patch::Set(ids) = &input.tag_ids {
+            for (position, tag_id) in ids.iter().enumerate() {
+                diesel::insert_into(article_tags::table)
+                    .values((
+                        article_tags::article_id.eq(id),
+                        article_tags::tag_id.eq(tag_id),
+                        article_tags::position.eq(position as i32),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+    }
     if !input.media.is_absent() {
         diesel::delete(article_media::table.filter(article_media::article_id.eq(id)))
             .execute(conn)?;
@@ -273,6 +310,7 @@ pub fn create(
         (ArticleStatus::Published, None) => Some(now),
         (_, given) => given,
     };
+    check_schedule(status, published_at, now)?;
     let row: ArticleRow = versioned::insert(
         conn,
         ArticleRow {
@@ -298,6 +336,70 @@ pub fn create(
     let row = versioned::created(conn, row)?;
     revisions::keep(conn, row.id, user)?;
     Ok(row)
+}
+
+/// A scheduled article needs a publication time still to come: 422 otherwise.
+fn check_schedule(
+    status: ArticleStatus,
+    published_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> ApiResult<()> {
+    if status == ArticleStatus::Scheduled && published_at.is_none_or(|at| at <= now) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            "published_at",
+            "a scheduled article needs a publication time in the future",
+        )]));
+    }
+    Ok(())
+}
+
+/// Publishes the scheduled articles whose time has come (at most `limit`, earliest first), each
+/// as an ordinary change in its own transaction: a new version, a revision, the change feed
+/// (so webhooks fire), and its search document made public. Another server doing the same at
+/// once loses the race on the version and skips it, so each is published exactly once. Returns
+/// the publication time of each article this call published.
+pub fn publish_due(
+    db: &mut DbConnection,
+    now: NaiveDateTime,
+    limit: i64,
+) -> ApiResult<Vec<NaiveDateTime>> {
+    let due: Vec<i64> = articles::table
+        .filter(articles::status.eq(ArticleStatus::Scheduled.as_str()))
+        .filter(articles::published_at.le(now))
+        .order((articles::published_at, articles::id))
+        .select(articles::id)
+        .limit(limit)
+        .load(db)?;
+    let mut published = Vec::new();
+    for id in due {
+        let done = crate::db::transaction(db, |conn| {
+            revisions::keep(conn, id, None)?;
+            let mut due_at = None;
+            let row =
+                versioned::update(conn, id, None, now, |_, current, next: &mut ArticleRow| {
+                    if current.status != ArticleStatus::Scheduled
+                        || current.published_at.is_none_or(|at| at > now)
+                    {
+                        return Err(ApiError::Conflict("no longer due".into()));
+                    }
+                    due_at = current.published_at;
+                    next.status = ArticleStatus::Published;
+                    Ok(())
+                })?;
+            revisions::keep(conn, row.id, None)?;
+            Ok(due_at)
+        });
+        match done {
+            Ok(Some(at)) => published.push(at),
+            Ok(None) => {}
+            // Published or changed meanwhile, here or by another server.
+            Err(
+                ApiError::Conflict(_) | ApiError::PreconditionFailed(_) | ApiError::NotFound(_),
+            ) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(published)
 }
 
 /// Dates every published article that has no `published_at` (stored before every publication was
@@ -351,6 +453,10 @@ pub fn update(
         if next.status == ArticleStatus::Published && next.published_at.is_none() {
             next.published_at = Some(now);
         }
+        // The time is checked when the schedule is written, not on every later change.
+        if !input.status.is_absent() || !input.published_at.is_absent() {
+            check_schedule(next.status, next.published_at, now)?;
+        }
         input.slug.clone().set(&mut next.slug);
         input.title.clone().set(&mut next.title);
         input.summary.clone().patch(&mut next.summary);
@@ -380,10 +486,14 @@ pub fn restoring(article: &serde_json::Value) -> ApiResult<ArticleBody> {
         "meeting_ids",
         "cover_media_id",
         "media",
+        "tag_ids",
     ];
     let mut patch = Map::new();
     for field in RESTORED {
-        let mut value = article.get(*field).cloned().unwrap_or(Value::Null);
+        // A field the version did not have yet (it predates the field) is left as it is.
+        let Some(mut value) = article.get(*field).cloned() else {
+            continue;
+        };
         if *field == "media" {
             // The gallery as written: each photo's id and caption.
             if let Value::Array(items) = &mut value {

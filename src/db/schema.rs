@@ -378,6 +378,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tags (id) {
+        id -> BigInt,
+        name -> Text,
+        slug -> Text,
+        description -> Nullable<Text>,
+        name_folded -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    article_tags (article_id, tag_id) {
+        article_id -> BigInt,
+        tag_id -> BigInt,
+        position -> Integer,
+    }
+}
+
+diesel::joinable!(article_tags -> tags (tag_id));
+diesel::joinable!(article_tags -> articles (article_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     people,
@@ -391,6 +415,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     article_meetings,
     article_media,
     article_revisions,
+    tags,
+    article_tags,
     attendees,
     directives,
     directive_assignees,

@@ -157,7 +157,9 @@ pub async fn track(
 ///
 /// Prometheus text: `bantin_http_requests_total` and `bantin_http_request_duration_seconds` by
 /// route, method and status; `bantin_db_pool_connections` and `bantin_db_pool_idle_connections`;
-/// `bantin_db_errors_total` (database failures answered as 500 or 503); `bantin_db_statements_total`.
+/// `bantin_db_errors_total` (database failures answered as 500 or 503); `bantin_db_statements_total`;
+/// the scheduler's `bantin_scheduled_published_total`, `bantin_scheduler_last_lag_seconds` and
+/// `bantin_scheduler_overdue_seconds`.
 ///
 /// Open to anyone unless `BANTIN_METRICS_TOKEN` is set; then it needs
 /// `Authorization: Bearer <that token>` (a scraper's token, not a user's).
@@ -211,6 +213,29 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<
         "# HELP bantin_db_statements_total SQL statements run.\n# TYPE bantin_db_statements_total counter\nbantin_db_statements_total {}",
         state.db.statements()
     );
+    let now = state.clock.now();
+    // Unknown while the database is down: the line is then left out, the rest still shown.
+    let overdue = state
+        .db
+        .run(move |conn| Ok(crate::articles::model::oldest_overdue(conn, now)?))
+        .await;
+    let _ = writeln!(
+        out,
+        "# HELP bantin_scheduled_published_total Scheduled articles this server published at their time.\n# TYPE bantin_scheduled_published_total counter\nbantin_scheduled_published_total {}",
+        state.scheduler.published()
+    );
+    let _ = writeln!(
+        out,
+        "# HELP bantin_scheduler_last_lag_seconds How late the last article this server published on schedule went live.\n# TYPE bantin_scheduler_last_lag_seconds gauge\nbantin_scheduler_last_lag_seconds {}",
+        state.scheduler.last_lag_seconds()
+    );
+    if let Ok(overdue) = overdue {
+        let _ = writeln!(
+            out,
+            "# HELP bantin_scheduler_overdue_seconds How long the most overdue scheduled article has waited past its time (0 when none is).\n# TYPE bantin_scheduler_overdue_seconds gauge\nbantin_scheduler_overdue_seconds {}",
+            overdue.map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1000.0)
+        );
+    }
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header(("cache-control", "no-store"))

@@ -125,6 +125,10 @@ records! {
         id: i64, kind: String, content_type: String, byte_size: i64, width: i32, height: i32, caption: Option<String>,
         alt_text: Option<String>, credit: Option<String>, sha256: String, created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
     }
+    Tag(TagRecord) => tags order (id) batched BATCH => {
+        id: i64, name: String, slug: String, description: Option<String>, name_folded: String,
+        created_at: NaiveDateTime, updated_at: NaiveDateTime, version: i64,
+    }
     MediaFile(MediaFileRecord) => media_files order (media_id, variant) batched 0 => {
         media_id: i64, variant: String, content_type: String, width: i32, height: i32, byte_size: i64, sha256: String,
     }
@@ -182,6 +186,9 @@ records! {
     }
     ArticleMedia(ArticleMediaRecord) => article_media order (article_id, position) batched 0 => {
         article_id: i64, position: i32, media_id: i64, caption: Option<String>,
+    }
+    ArticleTag(ArticleTagRecord) => article_tags order (article_id, position) batched 0 => {
+        article_id: i64, tag_id: i64, position: i32,
     }
     DirectiveAssignee(DirectiveAssigneeRecord) => directive_assignees order (directive_id, organization_id) batched 0 => {
         directive_id: i64, organization_id: i64, position: i32,
@@ -248,6 +255,7 @@ const SERIAL: &[(&str, &str)] = &[
     ("article_revisions", "id"),
     ("targets", "id"),
     ("media_blobs", "id"),
+    ("tags", "id"),
     ("changes", "seq"),
 ];
 

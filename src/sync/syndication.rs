@@ -11,7 +11,9 @@ use utoipa::IntoParams;
 
 use crate::app::AppState;
 use crate::articles::model::{self as articles_model, ArticleRow};
-use crate::db::schema::{article_meetings, articles, directives, meeting_organizations, meetings};
+use crate::db::schema::{
+    article_meetings, article_tags, articles, directives, meeting_organizations, meetings, tags,
+};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{bytes_response, Tag};
@@ -30,6 +32,9 @@ pub struct ArticleFeedQuery {
     pub category: Option<String>,
     /// Only articles about meetings this organization took part in.
     pub organization_id: Option<i64>,
+    /// Only articles with this tag (its slug).
+    #[param(example = "chuyen-doi-so")]
+    pub tag: Option<String>,
 }
 
 /// Query parameters of the meetings calendar.
@@ -51,10 +56,7 @@ fn base_url(state: &AppState) -> &str {
     &state.public_base
 }
 
-fn latest_articles(
-    conn: &mut DbConnection,
-    q: &ArticleFeedQuery,
-) -> ApiResult<Vec<(ArticleRow, Vec<String>)>> {
+fn latest_articles(conn: &mut DbConnection, q: &ArticleFeedQuery) -> ApiResult<Vec<FeedItem>> {
     let mut query = articles::table
         .filter(articles::status.eq("published"))
         .filter(articles::published_at.is_not_null())
@@ -75,6 +77,16 @@ fn latest_articles(
             ),
         );
     }
+    if let Some(tag) = &q.tag {
+        query = query.filter(
+            articles::id.eq_any(
+                article_tags::table
+                    .inner_join(tags::table)
+                    .filter(tags::slug.eq(tag.clone()))
+                    .select(article_tags::article_id),
+            ),
+        );
+    }
     let rows: Vec<ArticleRow> = query
         .order((articles::published_at.desc(), articles::id.desc()))
         .limit(FEED_SIZE)
@@ -82,13 +94,27 @@ fn latest_articles(
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut authors = articles_model::load_authors(conn, &ids)?;
+    let mut tags = crate::tags::model::names_of_articles(conn, &ids)?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let names = authors.remove(&r.id).unwrap_or_default();
-            (r, names)
+        .map(|row| FeedItem {
+            authors: authors.remove(&row.id).unwrap_or_default(),
+            categories: row
+                .category
+                .iter()
+                .cloned()
+                .chain(tags.remove(&row.id).unwrap_or_default())
+                .collect(),
+            row,
         })
         .collect())
+}
+
+/// An article of a feed: its row, its bylines, and its categories (its category, then its tags).
+struct FeedItem {
+    row: ArticleRow,
+    authors: Vec<String>,
+    categories: Vec<String>,
 }
 
 fn published(row: &ArticleRow) -> DateTime<Utc> {
@@ -114,32 +140,40 @@ pub async fn articles_rss(
         .link(format!("{base}/api/v1/articles"))
         .description("Tin tức và biên bản làm việc của cấp ủy, chính quyền")
         .language(Some("vi".to_owned()))
-        .last_build_date(items.first().map(|(r, _)| published(r).to_rfc2822()))
+        .last_build_date(items.first().map(|i| published(&i.row).to_rfc2822()))
         .items(
             items
                 .iter()
-                .map(|(row, authors)| {
-                    let link = format!("{base}/api/v1/articles/{}", row.slug);
-                    rss::ItemBuilder::default()
-                        .title(Some(row.title.clone()))
-                        .link(Some(link.clone()))
-                        .description(row.summary.clone())
-                        .author((!authors.is_empty()).then(|| authors.join(", ")))
-                        .categories(
-                            row.category
-                                .iter()
-                                .map(|c| rss::CategoryBuilder::default().name(c.clone()).build())
-                                .collect::<Vec<_>>(),
-                        )
-                        .guid(Some(
-                            rss::GuidBuilder::default()
-                                .value(link)
-                                .permalink(true)
-                                .build(),
-                        ))
-                        .pub_date(Some(published(row).to_rfc2822()))
-                        .build()
-                })
+                .map(
+                    |FeedItem {
+                         row,
+                         authors,
+                         categories,
+                     }| {
+                        let link = format!("{base}/api/v1/articles/{}", row.slug);
+                        rss::ItemBuilder::default()
+                            .title(Some(row.title.clone()))
+                            .link(Some(link.clone()))
+                            .description(row.summary.clone())
+                            .author((!authors.is_empty()).then(|| authors.join(", ")))
+                            .categories(
+                                categories
+                                    .iter()
+                                    .map(|c| {
+                                        rss::CategoryBuilder::default().name(c.clone()).build()
+                                    })
+                                    .collect::<Vec<_>>(),
+                            )
+                            .guid(Some(
+                                rss::GuidBuilder::default()
+                                    .value(link)
+                                    .permalink(true)
+                                    .build(),
+                            ))
+                            .pub_date(Some(published(row).to_rfc2822()))
+                            .build()
+                    },
+                )
                 .collect::<Vec<_>>(),
         )
         .build();
@@ -173,7 +207,7 @@ pub async fn articles_atom(
     feed.set_lang(Some("vi".to_owned()));
     let updated = items
         .first()
-        .map(|(r, _)| published(r))
+        .map(|i| published(&i.row))
         .unwrap_or_else(|| DateTime::<Utc>::UNIX_EPOCH);
     feed.set_updated(updated.fixed_offset());
     feed.set_links(vec![Link {
@@ -184,30 +218,45 @@ pub async fn articles_atom(
     feed.set_entries(
         items
             .iter()
-            .map(|(row, authors)| {
-                let link = format!("{base}/api/v1/articles/{}", row.slug);
-                let mut entry = Entry::default();
-                entry.set_title(Text::plain(row.title.clone()));
-                entry.set_id(link.clone());
-                entry.set_updated(row.updated_at.and_utc().fixed_offset());
-                entry.set_published(Some(published(row).fixed_offset()));
-                entry.set_summary(row.summary.clone().map(Text::plain));
-                entry.set_links(vec![Link {
-                    href: link,
-                    rel: "alternate".into(),
-                    ..Link::default()
-                }]);
-                entry.set_authors(
-                    authors
-                        .iter()
-                        .map(|a| Person {
-                            name: a.clone(),
-                            ..Person::default()
-                        })
-                        .collect::<Vec<_>>(),
-                );
-                entry
-            })
+            .map(
+                |FeedItem {
+                     row,
+                     authors,
+                     categories,
+                 }| {
+                    let link = format!("{base}/api/v1/articles/{}", row.slug);
+                    let mut entry = Entry::default();
+                    entry.set_categories(
+                        categories
+                            .iter()
+                            .map(|c| atom_syndication::Category {
+                                term: c.clone(),
+                                ..atom_syndication::Category::default()
+                            })
+                            .collect::<Vec<_>>(),
+                    );
+                    entry.set_title(Text::plain(row.title.clone()));
+                    entry.set_id(link.clone());
+                    entry.set_updated(row.updated_at.and_utc().fixed_offset());
+                    entry.set_published(Some(published(row).fixed_offset()));
+                    entry.set_summary(row.summary.clone().map(Text::plain));
+                    entry.set_links(vec![Link {
+                        href: link,
+                        rel: "alternate".into(),
+                        ..Link::default()
+                    }]);
+                    entry.set_authors(
+                        authors
+                            .iter()
+                            .map(|a| Person {
+                                name: a.clone(),
+                                ..Person::default()
+                            })
+                            .collect::<Vec<_>>(),
+                    );
+                    entry
+                },
+            )
             .collect::<Vec<_>>(),
     );
     Ok(bytes_response(

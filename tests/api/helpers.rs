@@ -259,6 +259,20 @@ impl TestApp {
         *self.worker.borrow_mut() = Some(bantin::sync::webhooks::worker::spawn(self.state.clone()));
     }
 
+    /// Starts this server's scheduler, as `bantin serve` does.
+    #[allow(dead_code)]
+    pub fn spawn_scheduler(&self) -> bantin::articles::scheduler::SchedulerHandle {
+        bantin::articles::scheduler::spawn(self.state.clone())
+    }
+
+    /// One round of the scheduler of this server, or of another on the same database.
+    #[allow(dead_code)]
+    pub async fn scheduler_round(&self) -> usize {
+        bantin::articles::scheduler::round(&self.state)
+            .await
+            .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.addr, path)
     }

@@ -6,6 +6,7 @@ use actix_web::http::Method;
 use serde_json::{json, Value};
 
 use crate::db_test;
+use crate::helpers::ids_of;
 
 fn keys(record: &Value) -> BTreeSet<String> {
     record
@@ -279,7 +280,7 @@ db_test!(
     async fn the_spec_offers_fields_on_every_read_and_include_where_a_record_embeds(app) {
         const RECORDS: &[&str] = &[
             "Article", "Meeting", "Attendee", "Directive", "DirectiveUpdate", "Target",
-            "Organization", "Person", "Media", "User", "Webhook", "Delivery",
+            "Organization", "Person", "Media", "User", "Webhook", "Delivery", "Tag", "Revision",
         ];
         const EMBEDDING: &[&str] = &["Article", "Meeting", "Organization", "Person"];
         let spec = app.get("/openapi.json").await.json();
@@ -389,5 +390,236 @@ db_test!(
             .collect();
         assert_eq!(kept.len(), 2, "{kept:?}");
         assert!(kept[1]["data"]["content"].as_str().unwrap().contains("Tóm tắt"));
+    }
+);
+
+fn in_secs(secs: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(secs))
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+db_test!(
+    async fn a_scheduled_article_stays_hidden_until_its_time_then_is_published_by_one_server(app) {
+        let (_, editor) = app.user("editor").await;
+        let (_, viewer) = app.user("viewer").await;
+        let res = app
+            .json(
+                Method::POST,
+                "/api/v1/articles",
+                Some(&editor),
+                &json!({"title": "Tin hẹn giờ tuan chau", "body": "Nội dung hẹn giờ", "status": "scheduled", "published_at": in_secs(2)}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+        let id = res.json()["id"].as_i64().unwrap();
+        let slug = res.json()["slug"].as_str().unwrap().to_owned();
+
+        // Hidden from anonymous readers everywhere; editors and viewers see it as scheduled.
+        app.get(&format!("/api/v1/articles/{id}")).await.problem(404, "not_found");
+        app.get(&format!("/api/v1/articles/{slug}")).await.problem(404, "not_found");
+        let public = app.get("/api/v1/articles?limit=100").await.json();
+        assert!(public["data"].as_array().unwrap().iter().all(|a| a["id"] != id));
+        let found = app.get("/api/v1/search?q=hen%20gio%20tuan%20chau").await.json();
+        assert!(found["data"].as_array().unwrap().is_empty(), "{found}");
+        let rss = app.get("/feeds/articles.rss").await;
+        assert_eq!(rss.status, 200);
+        assert!(!String::from_utf8_lossy(&rss.body).contains("Tin hẹn giờ"));
+        let seen = app.get_as(&format!("/api/v1/articles/{id}"), &viewer).await.json();
+        assert_eq!(seen["status"], "scheduled");
+        let queued = app.get_as("/api/v1/articles?status=scheduled", &editor).await.json();
+        assert_eq!(ids_of(&queued), [id]);
+
+        // Before its time no round publishes it; after, exactly one of two servers does.
+        assert_eq!(app.scheduler_round().await, 0);
+        let mut live = false;
+        for _ in 0..40 {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+            let (a, b) = futures_util::join!(app.scheduler_round(), app.scheduler_round());
+            assert!(a + b <= 1, "published twice: {a} + {b}");
+            if a + b == 1 {
+                live = true;
+                break;
+            }
+        }
+        assert!(live, "not published within 4 s");
+        let article = app.get(&format!("/api/v1/articles/{id}")).await.json();
+        assert_eq!(article["status"], "published");
+        assert_eq!(article["version"], 2, "one write");
+        assert_eq!(app.scheduler_round().await, 0);
+        let changes = app.get_as("/api/v1/changes?resources=articles&limit=100", &viewer).await.json();
+        let entries: Vec<&Value> = changes["data"].as_array().unwrap().iter().filter(|c| c["id"] == id).collect();
+        assert_eq!(entries.len(), 2, "created, then published once: {entries:?}");
+        let found = app.get("/api/v1/search?q=hen%20gio%20tuan%20chau").await.json();
+        assert_eq!(ids_of(&found).len(), 1, "{found}");
+        let metrics = String::from_utf8(app.get("/metrics").await.body.to_vec()).unwrap();
+        assert!(metrics.contains("bantin_scheduled_published_total 1"), "{metrics}");
+        assert!(metrics.contains("bantin_scheduler_last_lag_seconds "));
+        assert!(metrics.contains("bantin_scheduler_overdue_seconds 0"));
+    }
+);
+
+/// Polls every 50 ms, at most `tries` times, until article `id` reads as published anonymously.
+async fn published_within(app: &crate::helpers::TestApp, id: i64, tries: u32) -> bool {
+    for _ in 0..tries {
+        let res = app.get(&format!("/api/v1/articles/{id}")).await;
+        if res.status == 200 && res.json()["status"] == "published" {
+            return true;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// An article scheduled one second from now; its id.
+async fn scheduled_in_a_second(app: &crate::helpers::TestApp, editor: &str) -> i64 {
+    let body = json!({"title": "Tin đăng tự động", "body": "Nội dung", "status": "scheduled", "published_at": in_secs(1)});
+    let res = app
+        .json(Method::POST, "/api/v1/articles", Some(editor), &body)
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    res.json()["id"].as_i64().unwrap()
+}
+
+db_test!(
+    async fn the_scheduler_catches_up_at_start_and_then_publishes_on_time(app) {
+        let (_, editor) = app.user("editor").await;
+        // Due while no server runs a scheduler (an outage): published as soon as one starts.
+        let overdue = scheduled_in_a_second(&app, &editor).await;
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(1200)).await;
+        assert!(!published_within(&app, overdue, 1).await);
+        let scheduler = app.spawn_scheduler();
+        assert!(published_within(&app, overdue, 10).await, "not published at start-up");
+        // Due while it runs: live within 2 s of its time (polled for up to 3 s, from 1 s before).
+        let next = scheduled_in_a_second(&app, &editor).await;
+        let on_time = published_within(&app, next, 60).await;
+        scheduler.stop();
+        assert!(on_time, "not live within 2 s of its time");
+    }
+);
+
+db_test!(
+    async fn a_schedule_without_a_future_time_is_a_422(app) {
+        let (_, editor) = app.user("editor").await;
+        for bad in [
+            json!({"title": "Hẹn giờ", "body": "x", "status": "scheduled"}),
+            json!({"title": "Hẹn giờ", "body": "x", "status": "scheduled", "published_at": in_secs(-60)}),
+        ] {
+            let problem = app.json(Method::POST, "/api/v1/articles", Some(&editor), &bad).await.problem(422, "validation_failed");
+            assert_eq!(problem["errors"][0]["field"], "published_at", "{problem}");
+        }
+        let id = draft(&app, &editor, "Bản nháp hẹn giờ").await;
+        let path = format!("/api/v1/articles/{id}");
+        let problem = app
+            .json(Method::PATCH, &path, Some(&editor), &json!({"status": "scheduled"}))
+            .await
+            .problem(422, "validation_failed");
+        assert_eq!(problem["errors"][0]["field"], "published_at");
+        let after = app.get_as(&path, &editor).await.json();
+        assert_eq!(after["status"], "draft", "nothing changed");
+        assert_eq!(after["version"], 1);
+        let res = app
+            .json(Method::PATCH, &path, Some(&editor), &json!({"status": "scheduled", "published_at": in_secs(3600)}))
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        assert_eq!(res.json()["status"], "scheduled");
+    }
+);
+
+/// A tag made over HTTP by an editor.
+async fn new_tag(app: &crate::helpers::TestApp, editor: &str, name: &str) -> Value {
+    let res = app
+        .json(
+            Method::POST,
+            "/api/v1/tags",
+            Some(editor),
+            &json!({"name": name}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", String::from_utf8_lossy(&res.body));
+    assert!(res.header("location").is_some());
+    res.json()
+}
+
+db_test!(
+    async fn tags_are_a_resource_articles_carry_in_order(app) {
+        let (_, editor) = app.user("editor").await;
+        let digital = new_tag(&app, &editor, "Chuyển đổi số").await;
+        assert_eq!(digital["slug"], "chuyen-doi-so", "folded from the name");
+        let defence = new_tag(&app, &editor, "Quốc phòng").await;
+        let (digital_id, defence_id) = (digital["id"].as_i64().unwrap(), defence["id"].as_i64().unwrap());
+
+        // Anyone reads tags; `q` ignores case and diacritics.
+        let found = app.get("/api/v1/tags?q=chuyen%20doi").await.json();
+        assert_eq!(ids_of(&found), [digital_id]);
+        assert_eq!(app.get(&format!("/api/v1/tags/{defence_id}")).await.json()["name"], "Quốc phòng");
+        app.json(Method::POST, "/api/v1/tags", Some(&editor), &json!({"name": "Chuyển đổi số"}))
+            .await
+            .problem(409, "conflict");
+        app.json(Method::POST, "/api/v1/tags", None, &json!({"name": "Ẩn danh"}))
+            .await
+            .problem(401, "unauthorized");
+        let problem = app
+            .json(Method::POST, "/api/v1/tags", Some(&editor), &json!({"name": "", "slug": "Không Hợp Lệ"}))
+            .await
+            .problem(422, "validation_failed");
+        assert!(problem["errors"].as_array().unwrap().len() >= 2, "{problem}");
+
+        // An article lists its tags in order; `include=tags` embeds them; `?tag=` filters.
+        let res = app
+            .json(
+                Method::PATCH,
+                "/api/v1/articles/2",
+                Some(&editor),
+                &json!({"tag_ids": [defence_id, digital_id]}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+        assert_eq!(res.json()["tag_ids"], json!([defence_id, digital_id]));
+        let article = app.get("/api/v1/articles/2?include=tags").await.json();
+        assert_eq!(article["tags"][0]["slug"], "quoc-phong", "the primary tag first");
+        assert_eq!(article["tags"][1], json!({"id": digital_id, "slug": "chuyen-doi-so", "name": "Chuyển đổi số"}));
+        let tagged = app.get("/api/v1/articles?tag=chuyen-doi-so").await.json();
+        assert_eq!(ids_of(&tagged), [2]);
+        let either = app.get("/api/v1/articles?tag=khong-co,quoc-phong").await.json();
+        assert_eq!(ids_of(&either), [2]);
+        assert!(ids_of(&app.get("/api/v1/articles?tag=khong-co").await.json()).is_empty());
+        app.get("/api/v1/articles?tag=Not%20A%20Slug").await.problem(400, "bad_request");
+        let problem = app
+            .json(Method::PATCH, "/api/v1/articles/2", Some(&editor), &json!({"tag_ids": [999999, digital_id, digital_id]}))
+            .await
+            .problem(422, "validation_failed");
+        assert!(problem.to_string().contains("tag_ids[2]"), "{problem}");
+        assert_eq!(app.get("/api/v1/articles/2").await.json()["tag_ids"], json!([defence_id, digital_id]), "nothing changed");
+
+        // Search and feeds know the tags.
+        let hits = app.get("/api/v1/search?q=chuyen%20doi%20so&types=articles").await.json();
+        assert!(hits["data"].as_array().unwrap().iter().any(|h| h["id"] == 2), "{hits}");
+        let rss = String::from_utf8(app.get("/feeds/articles.rss?tag=quoc-phong").await.body.to_vec()).unwrap();
+        assert!(rss.contains("<category>Quốc phòng</category>"), "{rss}");
+        assert_eq!(rss.matches("<item>").count(), 1);
+        let atom = String::from_utf8(app.get("/feeds/articles.atom").await.body.to_vec()).unwrap();
+        assert!(atom.contains("term=\"Chuyển đổi số\""), "{atom}");
+
+        // A renamed tag reaches the search; a tag in use cannot go.
+        let res = app
+            .json(Method::PATCH, &format!("/api/v1/tags/{digital_id}"), Some(&editor), &json!({"name": "Kinh tế số"}))
+            .await;
+        assert_eq!(res.status, 200);
+        let hits = app.get("/api/v1/search?q=kinh%20te%20so&types=articles").await.json();
+        assert!(hits["data"].as_array().unwrap().iter().any(|h| h["id"] == 2), "{hits}");
+        let problem = app
+            .request(Method::DELETE, &format!("/api/v1/tags/{digital_id}"), &[("Authorization", &format!("Bearer {editor}"))], None)
+            .await
+            .problem(409, "conflict");
+        assert!(problem["detail"].as_str().unwrap().contains("article (2)"), "{problem}");
+        let res = app
+            .json(Method::PATCH, "/api/v1/articles/2", Some(&editor), &json!({"tag_ids": []}))
+            .await;
+        assert_eq!(res.status, 200);
+        let res = app
+            .request(Method::DELETE, &format!("/api/v1/tags/{digital_id}"), &[("Authorization", &format!("Bearer {editor}"))], None)
+            .await;
+        assert_eq!(res.status, 204);
+        app.get(&format!("/api/v1/tags/{digital_id}")).await.problem(404, "not_found");
     }
 );

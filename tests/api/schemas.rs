@@ -148,6 +148,16 @@ async fn ids(app: &TestApp, token: &str) -> BTreeMap<&'static str, i64> {
         .await;
     assert_eq!(hook.status, 201, "{}", String::from_utf8_lossy(&hook.body));
     ids.insert("webhooks", hook.json()["id"].as_i64().unwrap());
+    let tag = app
+        .json(
+            Method::POST,
+            "/api/v1/tags",
+            Some(token),
+            &json!({"name": "Thẻ thử"}),
+        )
+        .await;
+    assert_eq!(tag.status, 201, "{}", String::from_utf8_lossy(&tag.body));
+    ids.insert("tags", tag.json()["id"].as_i64().unwrap());
     ids
 }
 
