@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::Tag;
-use crate::http::fields::{Fields, FieldsQuery};
+use crate::http::fields::{FieldSelection, FieldsQuery};
 use crate::http::idempotency::Created;
 use crate::http::include::Includes;
 use crate::http::page::{paginate, Listing, Page, PagingQuery};
@@ -97,7 +97,7 @@ pub async fn list_articles(
     let sort = q.sort.unwrap_or_default();
     let (plan, search) = ListPlan::new(&state, Resource::Articles, &q, sort.key())?;
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let fields = Fields::parse::<Article>(q.fields.as_deref(), &includes)?;
+    let fields = FieldSelection::parse::<Article>(q.fields.as_deref(), &includes)?;
     let parts = parts_of(&fields);
     let filter = ArticleFilter {
         visible: visible_statuses(&caller),
@@ -143,7 +143,7 @@ pub async fn list_articles(
 
 /// What of an article the answer needs from the database: the relations feed `authors`,
 /// `meeting_ids`, `media` and the embeds.
-fn parts_of(fields: &Fields) -> model::ArticleParts {
+fn parts_of(fields: &FieldSelection) -> model::ArticleParts {
     model::ArticleParts {
         body: fields.wants("body"),
         relations: [
@@ -179,7 +179,7 @@ pub async fn get_article(
     let key = path.into_inner();
     let q = query.into_inner();
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let fields = Fields::parse::<Article>(q.fields.as_deref(), &includes)?;
+    let fields = FieldSelection::parse::<Article>(q.fields.as_deref(), &includes)?;
     let parts = parts_of(&fields);
     let visible = visible_statuses(&caller);
     let preview = q
@@ -473,7 +473,7 @@ pub async fn list_article_revisions(
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Viewer)?;
     let q = query.into_inner();
-    let fields = Fields::parse::<Revision>(q.fields.as_deref(), &Includes::default())?;
+    let fields = FieldSelection::parse::<Revision>(q.fields.as_deref(), &Includes::default())?;
     let listing = Listing::new(&state.cursor_key, "article_revisions", "-version");
     let page = q.page_request(&listing)?;
     let key = path.into_inner();
@@ -518,8 +518,10 @@ pub async fn get_article_revision(
     query: StrictQuery<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Viewer)?;
-    let fields =
-        Fields::parse::<Revision>(query.into_inner().fields.as_deref(), &Includes::default())?;
+    let fields = FieldSelection::parse::<Revision>(
+        query.into_inner().fields.as_deref(),
+        &Includes::default(),
+    )?;
     let (key, version) = path.into_inner();
     let revision = state
         .db

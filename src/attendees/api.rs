@@ -10,7 +10,7 @@ use crate::auth::{Caller, Role};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::Tag;
-use crate::http::fields::{Fields, FieldsQuery};
+use crate::http::fields::{FieldSelection, FieldsQuery};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{Listing, Page, PagedList};
@@ -53,7 +53,7 @@ async fn list(
     list_name: &'static str,
 ) -> ApiResult<HttpResponse> {
     let includes = Includes::parse(include, INCLUDES)?;
-    let fields = Fields::parse::<Attendee>(query.fields(), &includes)?;
+    let fields = FieldSelection::parse::<Attendee>(query.fields(), &includes)?;
     let listing = Listing::new(&state.cursor_key, list_name, "id");
     let page = query.page_request(&listing)?;
     let body = state
@@ -140,7 +140,8 @@ pub async fn get_attendee(
 ) -> ApiResult<HttpResponse> {
     // The person is always embedded here.
     let includes = Includes::parse(Some("person"), INCLUDES)?;
-    let fields = Fields::parse::<Attendee>(query.into_inner().fields.as_deref(), &includes)?;
+    let fields =
+        FieldSelection::parse::<Attendee>(query.into_inner().fields.as_deref(), &includes)?;
     let id = path.into_inner();
     let attendee = state
         .db

@@ -119,7 +119,7 @@ pub async fn get_me(
     caller: Caller,
     query: crate::http::query::StrictQuery<crate::http::fields::FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let fields = crate::http::fields::Fields::parse::<User>(
+    let fields = crate::http::fields::FieldSelection::parse::<User>(
         query.into_inner().fields.as_deref(),
         &crate::http::include::Includes::default(),
     )?;

@@ -16,7 +16,7 @@ use crate::auth::{Caller, Role};
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
-use crate::http::fields::{Fields, FieldsQuery};
+use crate::http::fields::{FieldSelection, FieldsQuery};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{paginate, Listing, Page, PagingQuery, SearchableList};
@@ -84,7 +84,7 @@ async fn list_page(
     sort: DirectiveSort,
     parent: Option<i64>,
 ) -> ApiResult<HttpResponse> {
-    let fields = Fields::parse::<Directive>(query.fields(), &Includes::default())?;
+    let fields = FieldSelection::parse::<Directive>(query.fields(), &Includes::default())?;
     let (plan, search) = ListPlan::new(state, Resource::Directives, query, sort.key())?;
     filter.search = search;
     let today = state.clock.today();
@@ -499,7 +499,8 @@ pub async fn list_directive_updates(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let q = query.into_inner();
-    let fields = Fields::parse::<DirectiveUpdate>(q.fields.as_deref(), &Includes::default())?;
+    let fields =
+        FieldSelection::parse::<DirectiveUpdate>(q.fields.as_deref(), &Includes::default())?;
     let listing = Listing::new(&state.cursor_key, "directive_updates", "id");
     let page = q.page_request(&listing)?;
     let body = state
@@ -537,7 +538,7 @@ pub async fn get_directive_update(
     path: web::Path<(i64, i64)>,
     query: StrictQuery<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let fields = Fields::parse::<DirectiveUpdate>(
+    let fields = FieldSelection::parse::<DirectiveUpdate>(
         query.into_inner().fields.as_deref(),
         &Includes::default(),
     )?;

@@ -5,7 +5,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
-use serde_json::Value;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::ToSchema;
 
@@ -73,9 +72,9 @@ macro_rules! fielded {
 /// The fields a request keeps; `None`: all of them. A handful of names, so a list is faster to
 /// look in than a hash set.
 #[derive(Debug, Clone, Default)]
-pub struct Fields(Option<Vec<String>>);
+pub struct FieldSelection(Option<Vec<String>>);
 
-impl Fields {
+impl FieldSelection {
     /// Every field (no `fields` parameter).
     pub fn all() -> Self {
         Self(None)
@@ -146,10 +145,7 @@ impl Fields {
     ) -> ApiResult<HttpResponse> {
         match &self.0 {
             None => json_response(req, StatusCode::OK, record, tag),
-            Some(keep) => {
-                let value = narrowed(serde_json::to_value(record)?, keep);
-                json_response(req, StatusCode::OK, &value, Tag::Body)
-            }
+            Some(keep) => json_response(req, StatusCode::OK, &Narrowed { record, keep }, Tag::Body),
         }
     }
 
@@ -163,13 +159,12 @@ impl Fields {
         match &self.0 {
             None => super::page::page_response(req, page, next),
             Some(keep) => {
-                let data = page
-                    .data
-                    .iter()
-                    .map(|record| Ok(narrowed(serde_json::to_value(record)?, keep)))
-                    .collect::<Result<Vec<Value>, serde_json::Error>>()?;
                 let narrowed = NarrowedPage {
-                    data,
+                    data: page
+                        .data
+                        .iter()
+                        .map(|record| Narrowed { record, keep })
+                        .collect(),
                     page: &page.page,
                 };
                 super::page::page_response(req, &narrowed, next)
@@ -185,16 +180,183 @@ fn add(keep: &mut Vec<String>, name: &str) {
 }
 
 #[derive(Serialize)]
-struct NarrowedPage<'a> {
-    data: Vec<Value>,
+struct NarrowedPage<'a, T: Serialize> {
+    data: Vec<Narrowed<'a, T>>,
     page: &'a super::page::PageInfo,
 }
 
-fn narrowed(mut value: Value, keep: &[String]) -> Value {
-    if let Value::Object(map) = &mut value {
-        map.retain(|k, _| keep.iter().any(|kept| kept == k));
+/// A record serialized with only the kept top-level fields, written straight out (no
+/// intermediate `serde_json::Value`): what it holds below the top level is written whole.
+struct Narrowed<'a, T> {
+    record: &'a T,
+    keep: &'a [String],
+}
+
+impl<T: Serialize> Serialize for Narrowed<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.record.serialize(narrow::Narrowing {
+            inner: serializer,
+            keep: self.keep,
+        })
     }
-    value
+}
+
+/// A serializer that passes everything through to another, except that the top-level struct
+/// writes only the kept fields.
+mod narrow {
+    use serde::ser::{self, Serialize, SerializeStruct};
+
+    pub struct Narrowing<'a, S> {
+        pub inner: S,
+        pub keep: &'a [String],
+    }
+
+    pub struct Struct<'a, S> {
+        inner: S,
+        keep: &'a [String],
+    }
+
+    impl<S: SerializeStruct> SerializeStruct for Struct<'_, S> {
+        type Ok = S::Ok;
+        type Error = S::Error;
+
+        fn serialize_field<T: ?Sized + Serialize>(
+            &mut self,
+            key: &'static str,
+            value: &T,
+        ) -> Result<(), S::Error> {
+            if self.keep.iter().any(|k| k == key) {
+                self.inner.serialize_field(key, value)
+            } else {
+                Ok(())
+            }
+        }
+
+        fn skip_field(&mut self, key: &'static str) -> Result<(), S::Error> {
+            self.inner.skip_field(key)
+        }
+
+        fn end(self) -> Result<S::Ok, S::Error> {
+            self.inner.end()
+        }
+    }
+
+    macro_rules! pass {
+        ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {$(
+            fn $method(self, $($arg: $ty),*) -> Result<Self::Ok, Self::Error> {
+                self.inner.$method($($arg),*)
+            }
+        )*};
+    }
+
+    impl<'a, S: ser::Serializer> ser::Serializer for Narrowing<'a, S> {
+        type Ok = S::Ok;
+        type Error = S::Error;
+        type SerializeSeq = S::SerializeSeq;
+        type SerializeTuple = S::SerializeTuple;
+        type SerializeTupleStruct = S::SerializeTupleStruct;
+        type SerializeTupleVariant = S::SerializeTupleVariant;
+        type SerializeMap = S::SerializeMap;
+        type SerializeStruct = Struct<'a, S::SerializeStruct>;
+        type SerializeStructVariant = S::SerializeStructVariant;
+
+        pass!(
+            serialize_bool(v: bool),
+            serialize_i8(v: i8),
+            serialize_i16(v: i16),
+            serialize_i32(v: i32),
+            serialize_i64(v: i64),
+            serialize_u8(v: u8),
+            serialize_u16(v: u16),
+            serialize_u32(v: u32),
+            serialize_u64(v: u64),
+            serialize_f32(v: f32),
+            serialize_f64(v: f64),
+            serialize_char(v: char),
+            serialize_str(v: &str),
+            serialize_bytes(v: &[u8]),
+            serialize_none(),
+            serialize_unit(),
+            serialize_unit_struct(name: &'static str),
+            serialize_unit_variant(name: &'static str, index: u32, variant: &'static str),
+        );
+
+        fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<S::Ok, S::Error> {
+            self.inner.serialize_some(value)
+        }
+
+        fn serialize_newtype_struct<T: ?Sized + Serialize>(
+            self,
+            name: &'static str,
+            value: &T,
+        ) -> Result<S::Ok, S::Error> {
+            self.inner.serialize_newtype_struct(name, value)
+        }
+
+        fn serialize_newtype_variant<T: ?Sized + Serialize>(
+            self,
+            name: &'static str,
+            index: u32,
+            variant: &'static str,
+            value: &T,
+        ) -> Result<S::Ok, S::Error> {
+            self.inner
+                .serialize_newtype_variant(name, index, variant, value)
+        }
+
+        fn serialize_seq(self, len: Option<usize>) -> Result<S::SerializeSeq, S::Error> {
+            self.inner.serialize_seq(len)
+        }
+
+        fn serialize_tuple(self, len: usize) -> Result<S::SerializeTuple, S::Error> {
+            self.inner.serialize_tuple(len)
+        }
+
+        fn serialize_tuple_struct(
+            self,
+            name: &'static str,
+            len: usize,
+        ) -> Result<S::SerializeTupleStruct, S::Error> {
+            self.inner.serialize_tuple_struct(name, len)
+        }
+
+        fn serialize_tuple_variant(
+            self,
+            name: &'static str,
+            index: u32,
+            variant: &'static str,
+            len: usize,
+        ) -> Result<S::SerializeTupleVariant, S::Error> {
+            self.inner
+                .serialize_tuple_variant(name, index, variant, len)
+        }
+
+        fn serialize_map(self, len: Option<usize>) -> Result<S::SerializeMap, S::Error> {
+            self.inner.serialize_map(len)
+        }
+
+        fn serialize_struct(
+            self,
+            name: &'static str,
+            len: usize,
+        ) -> Result<Self::SerializeStruct, S::Error> {
+            Ok(Struct {
+                inner: self.inner.serialize_struct(name, len)?,
+                keep: self.keep,
+            })
+        }
+
+        fn serialize_struct_variant(
+            self,
+            name: &'static str,
+            index: u32,
+            variant: &'static str,
+            len: usize,
+        ) -> Result<S::SerializeStructVariant, S::Error> {
+            self.inner
+                .serialize_struct_variant(name, index, variant, len)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -214,13 +376,20 @@ mod tests {
 
     crate::fielded!(Thing { "parts" => ["cover"] });
 
-    fn thing() -> Value {
-        serde_json::to_value(Thing {
+    fn thing() -> Thing {
+        Thing {
             id: 1,
             name: "a".into(),
             body: "long".into(),
             parts: Some(vec![2]),
             cover: Some(3),
+        }
+    }
+
+    fn narrowed(record: Thing, keep: &[String]) -> serde_json::Value {
+        serde_json::to_value(Narrowed {
+            record: &record,
+            keep,
         })
         .unwrap()
     }
@@ -236,16 +405,20 @@ mod tests {
     #[test]
     fn the_answer_keeps_id_the_names_and_the_includes() {
         let none = Includes::parse(None, &["parts"]).unwrap();
-        let f = Fields::parse::<Thing>(Some("name"), &none).unwrap();
+        let f = FieldSelection::parse::<Thing>(Some("name"), &none).unwrap();
         assert!(f.wants("name") && f.wants("id") && !f.wants("body"));
-        let Fields(Some(keep)) = f else { panic!() };
+        let FieldSelection(Some(keep)) = f else {
+            panic!()
+        };
         assert_eq!(
             narrowed(thing(), &keep),
             serde_json::json!({"id": 1, "name": "a"})
         );
 
         let parts = Includes::parse(Some("parts"), &["parts"]).unwrap();
-        let Fields(Some(keep)) = Fields::parse::<Thing>(Some("name"), &parts).unwrap() else {
+        let FieldSelection(Some(keep)) =
+            FieldSelection::parse::<Thing>(Some("name"), &parts).unwrap()
+        else {
             panic!()
         };
         assert_eq!(
@@ -257,9 +430,11 @@ mod tests {
     #[test]
     fn unknown_empty_and_overlong_lists_are_refused() {
         let none = Includes::default();
-        assert!(Fields::parse::<Thing>(Some("name,secret"), &none).is_err());
-        assert!(Fields::parse::<Thing>(Some(" , "), &none).is_err());
-        assert!(Fields::parse::<Thing>(Some(&"name,".repeat(300)), &none).is_err());
-        assert!(Fields::parse::<Thing>(None, &none).unwrap().is_all());
+        assert!(FieldSelection::parse::<Thing>(Some("name,secret"), &none).is_err());
+        assert!(FieldSelection::parse::<Thing>(Some(" , "), &none).is_err());
+        assert!(FieldSelection::parse::<Thing>(Some(&"name,".repeat(300)), &none).is_err());
+        assert!(FieldSelection::parse::<Thing>(None, &none)
+            .unwrap()
+            .is_all());
     }
 }

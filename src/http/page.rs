@@ -292,7 +292,7 @@ where
     R: Send + 'static,
     T: crate::http::fields::Fielded + Serialize + Send + 'static,
 {
-    let fields = crate::http::fields::Fields::parse::<T>(
+    let fields = crate::http::fields::FieldSelection::parse::<T>(
         query.fields.as_deref(),
         &crate::http::include::Includes::default(),
     )?;

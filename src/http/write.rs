@@ -469,7 +469,7 @@ macro_rules! get_handler {
         ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
             $(caller.require($crate::auth::Role::$role)?;)?
             let _ = &caller;
-            let fields = $crate::http::fields::Fields::parse::<$response>(
+            let fields = $crate::http::fields::FieldSelection::parse::<$response>(
                 query.into_inner().fields.as_deref(),
                 &$crate::http::include::Includes::default(),
             )?;

@@ -17,7 +17,7 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::Tag;
-use crate::http::fields::Fields;
+use crate::http::fields::FieldSelection;
 use crate::http::idempotency::{self, Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{Listing, Page};
@@ -388,7 +388,7 @@ pub async fn list_media(
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Viewer)?;
     let q = query.into_inner();
-    let fields = Fields::parse::<Media>(q.fields.as_deref(), &Includes::default())?;
+    let fields = FieldSelection::parse::<Media>(q.fields.as_deref(), &Includes::default())?;
     let sort = q.sort.unwrap_or_default();
     let listing = Listing::new(&state.cursor_key, "media", sort.key());
     let page = q.page_request(&listing)?;

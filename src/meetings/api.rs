@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::Tag;
-use crate::http::fields::Fields;
+use crate::http::fields::FieldSelection;
 use crate::http::idempotency::Created;
 use crate::http::include::Includes;
 use crate::http::page::Page;
@@ -83,7 +83,7 @@ pub async fn list_meetings(
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let fields = Fields::parse::<Meeting>(q.fields.as_deref(), &includes)?;
+    let fields = FieldSelection::parse::<Meeting>(q.fields.as_deref(), &includes)?;
     if q.org_role.is_some() && q.organization_id.is_none() {
         return Err(ApiError::bad_param("org_role", "needs organization_id"));
     }
@@ -137,7 +137,7 @@ pub async fn get_meeting(
     let id = path.into_inner();
     let q = query.into_inner();
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let fields = Fields::parse::<Meeting>(q.fields.as_deref(), &includes)?;
+    let fields = FieldSelection::parse::<Meeting>(q.fields.as_deref(), &includes)?;
     let visible = visible_statuses(&caller);
     let today = state.clock.today();
     let embeds = !includes.is_empty();

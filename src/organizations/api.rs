@@ -10,7 +10,7 @@ use super::write;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::Tag;
-use crate::http::fields::Fields;
+use crate::http::fields::FieldSelection;
 use crate::http::idempotency::Created;
 use crate::http::include::Includes;
 use crate::http::page::Page;
@@ -70,7 +70,7 @@ pub async fn list_organizations(
     let sort = q.sort.unwrap_or_default();
     let (plan, search) = ListPlan::new(&state, Resource::Organizations, &q, sort.key())?;
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let fields = Fields::parse::<Organization>(q.fields.as_deref(), &includes)?;
+    let fields = FieldSelection::parse::<Organization>(q.fields.as_deref(), &includes)?;
     let filter = OrgFilter {
         kind: q.kind.map(OrgKind::as_str),
         level: q.level.map(OrgLevel::as_str),
@@ -116,7 +116,7 @@ pub async fn get_organization(
     let id = path.into_inner();
     let q = query.into_inner();
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let fields = Fields::parse::<Organization>(q.fields.as_deref(), &includes)?;
+    let fields = FieldSelection::parse::<Organization>(q.fields.as_deref(), &includes)?;
     let org = state
         .db
         .run(move |conn| {

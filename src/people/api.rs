@@ -12,7 +12,7 @@ use crate::articles::embed::visible_statuses;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::Tag;
-use crate::http::fields::Fields;
+use crate::http::fields::FieldSelection;
 use crate::http::idempotency::Created;
 use crate::http::include::Includes;
 use crate::http::page::Page;
@@ -60,7 +60,7 @@ pub async fn list_people(
     query: StrictQuery<ListPeopleQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let fields = Fields::parse::<Person>(q.fields.as_deref(), &Includes::default())?;
+    let fields = FieldSelection::parse::<Person>(q.fields.as_deref(), &Includes::default())?;
     let sort = q.sort.unwrap_or_default();
     let (plan, search) = ListPlan::new(&state, Resource::People, &q, sort.key())?;
     let filter = PersonFilter {
@@ -102,7 +102,7 @@ pub async fn get_person(
     let id = path.into_inner();
     let q = query.into_inner();
     let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let fields = Fields::parse::<Person>(q.fields.as_deref(), &includes)?;
+    let fields = FieldSelection::parse::<Person>(q.fields.as_deref(), &includes)?;
     let visible = visible_statuses(&caller);
     let person = state
         .db

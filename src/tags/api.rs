@@ -7,7 +7,7 @@ use super::write;
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::http::etag::Tag as ETag;
-use crate::http::fields::Fields;
+use crate::http::fields::FieldSelection;
 use crate::http::idempotency::Created;
 use crate::http::include::Includes;
 use crate::http::page::{paginate, Listing, Page};
@@ -41,7 +41,7 @@ pub async fn list_tags(
     query: StrictQuery<ListTagsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let fields = Fields::parse::<Tag>(q.fields.as_deref(), &Includes::default())?;
+    let fields = FieldSelection::parse::<Tag>(q.fields.as_deref(), &Includes::default())?;
     if q.q.as_deref().is_some_and(|t| t.chars().count() > 200) {
         return Err(crate::error::ApiError::bad_param(
             "q",

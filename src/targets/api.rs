@@ -10,7 +10,7 @@ use super::write;
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::http::etag::Tag;
-use crate::http::fields::Fields;
+use crate::http::fields::FieldSelection;
 use crate::http::idempotency::Created;
 use crate::http::include::Includes;
 use crate::http::page::{paginate, Listing, Page, PageInfo, PageRequest};
@@ -61,7 +61,7 @@ pub async fn list_targets(
     query: StrictQuery<ListTargetsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let fields = Fields::parse::<Target>(q.fields.as_deref(), &Includes::default())?;
+    let fields = FieldSelection::parse::<Target>(q.fields.as_deref(), &Includes::default())?;
     let sort = q.sort.unwrap_or_default();
     let listing = Listing::new(&state.cursor_key, "targets", sort.key());
     let page = q.page_request(&listing)?;

@@ -22,7 +22,7 @@ use crate::auth::{Caller, Role};
 use crate::db::schema::{webhook_attempts, webhook_deliveries, webhooks};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::{json_response, Tag};
-use crate::http::fields::{Fields, FieldsQuery};
+use crate::http::fields::{FieldSelection, FieldsQuery};
 use crate::http::idempotency::{Created, IdempotencyKey};
 use crate::http::include::Includes;
 use crate::http::page::{paginate, Listing, Page, PagingQuery};
@@ -570,7 +570,7 @@ pub async fn list_webhook_deliveries(
     caller.require(Role::Admin)?;
     let id = path.into_inner();
     let q = query.into_inner();
-    let fields = Fields::parse::<Delivery>(q.fields.as_deref(), &Includes::default())?;
+    let fields = FieldSelection::parse::<Delivery>(q.fields.as_deref(), &Includes::default())?;
     let listing = Listing::new(&state.cursor_key, "webhook_deliveries", "-id");
     let page = q.page_request(&listing)?;
     let body = state
@@ -655,8 +655,10 @@ pub async fn get_webhook_delivery(
     query: StrictQuery<FieldsQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Admin)?;
-    let fields =
-        Fields::parse::<Delivery>(query.into_inner().fields.as_deref(), &Includes::default())?;
+    let fields = FieldSelection::parse::<Delivery>(
+        query.into_inner().fields.as_deref(),
+        &Includes::default(),
+    )?;
     let (id, delivery_id) = path.into_inner();
     let delivery = state
         .db
