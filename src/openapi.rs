@@ -173,7 +173,96 @@ pub fn finish(mut api: OpenApi, public_url: Option<&str>) -> OpenApi {
     }
     add_create_bodies(&mut api);
     tighten_request_bodies(&mut api);
+    allow_partial_answers(&mut api);
     api
+}
+
+/// A read that takes `fields` may answer only part of each record: its record (or each record of
+/// its page) is then the whole record or `<Record>Part`, the same properties with only `id`
+/// required.
+fn allow_partial_answers(api: &mut OpenApi) {
+    let mut records = std::collections::BTreeSet::new();
+    let mut pages = std::collections::BTreeSet::new();
+    for item in api.paths.paths.values_mut() {
+        let Some(op) = item.get.as_mut() else {
+            continue;
+        };
+        let takes_fields = op
+            .parameters
+            .iter()
+            .flatten()
+            .any(|p| matches!(p, RefOr::T(p) if p.name == "fields"));
+        if !takes_fields {
+            continue;
+        }
+        let Some(RefOr::T(answer)) = op.responses.responses.get_mut("200") else {
+            continue;
+        };
+        for content in answer.content.values_mut() {
+            let RefOr::T(content) = content else { continue };
+            let Some(name) = content.schema.as_ref().and_then(ref_name) else {
+                continue;
+            };
+            if let Some(record) = name.strip_prefix("Page_") {
+                records.insert(record.to_owned());
+                pages.insert(name);
+            } else {
+                content.schema = Some(whole_or_part(&name));
+                records.insert(name);
+            }
+        }
+    }
+    let Some(components) = api.components.as_mut() else {
+        return;
+    };
+    for page in pages {
+        let record = page.trim_start_matches("Page_").to_owned();
+        if !components.schemas.contains_key(&record) {
+            records.remove(&record);
+            continue;
+        }
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&page) else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::Array(data))) = object.properties.get_mut("data") else {
+            continue;
+        };
+        // The record, declared in place or referred to, becomes the record or its part.
+        if let ArrayItems::RefOrSchema(items) = &mut data.items {
+            **items = whole_or_part(&record);
+        }
+    }
+    for record in records {
+        let Some(RefOr::T(Schema::Object(whole))) = components.schemas.get(&record) else {
+            continue;
+        };
+        let mut part = whole.clone();
+        // What names the record: its `id`, else its first field (as `fields` keeps it).
+        let key = if whole.properties.contains_key("id") {
+            Some("id".to_owned())
+        } else {
+            whole.properties.keys().next().cloned()
+        };
+        part.required = key.into_iter().collect();
+        part.description = Some(format!(
+            "Part of a {record}: what names it (`id`) and the fields `fields` names (and what \
+             `include` embeds)."
+        ));
+        part.example = None;
+        components
+            .schemas
+            .insert(format!("{record}Part"), RefOr::T(Schema::Object(part)));
+    }
+}
+
+/// The record `name`, or its part.
+fn whole_or_part(name: &str) -> RefOr<Schema> {
+    RefOr::T(Schema::AnyOf(
+        utoipa::openapi::schema::AnyOfBuilder::new()
+            .item(Ref::from_schema_name(name))
+            .item(Ref::from_schema_name(format!("{name}Part")))
+            .build(),
+    ))
 }
 
 /// The 409 of a create whose `Idempotency-Key` another request is still using.

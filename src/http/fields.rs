@@ -92,7 +92,13 @@ impl FieldSelection {
             ));
         }
         let known = T::field_names();
-        let mut keep: Vec<String> = vec!["id".to_owned()];
+        // What names the record: its `id`, else its first field (a revision's `version`).
+        let key = if known.iter().any(|k| k == "id") {
+            "id"
+        } else {
+            known.first().map_or("id", String::as_str)
+        };
+        let mut keep: Vec<String> = vec![key.to_owned()];
         let mut named = 0;
         for name in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             if !known.iter().any(|k| k == name) {

@@ -349,7 +349,7 @@ macro_rules! delete_handler {
 macro_rules! update_handler {
     ($(#[doc = $doc:literal])* $name:ident, $path:literal, tag = $tag:literal,
         id = $id_doc:literal, body = $body:ty, example = $example:tt,
-        response = $response:ty, $described:literal,
+        response = $response:ty, $described:literal, $(conflict = $conflict:literal,)?
         $(given $given:pat = |$st:ident, $ca:ident| $given_expr:expr,)?
         read = |$body_var:ident| $read:expr,
         write = |$conn:ident, $id:ident, $if_match:ident, $input:ident| $write:expr,
@@ -358,7 +358,9 @@ macro_rules! update_handler {
         #[utoipa::path(tag = $tag, params(("id" = i64, Path, description = $id_doc)),
             request_body(content = $body, content_type = "application/merge-patch+json",
                 description = "The fields to change", example = json!($example)),
-            responses((status = 200, description = $described, body = $response)))]
+            responses((status = 200, description = $described, body = $response)
+                $(, (status = 409, description = $conflict, body = $crate::error::Problem,
+                    content_type = "application/problem+json"))?))]
         #[patch($path)]
         pub async fn $name(
             req: actix_web::HttpRequest,

@@ -114,7 +114,7 @@ crate::update_handler!(
     /// Editor role or above. A JSON merge patch; a new name reaches the search at once.
     update_tag, "/tags/{id}", tag = "tags", id = "The tag's id", body = write::TagBody,
     example = {"description": "Chuyển đổi số trong cơ quan Đảng"},
-    response = Tag, "The changed tag",
+    response = Tag, "The changed tag", conflict = "The slug is taken",
     read = |body| write::read(body, Mode::Patch),
     write = |conn, id, if_match, input| Ok(Tag::from(write::update(conn, id, if_match, input)?)),
     etag = |tag| ETag::Version(tag.version),

@@ -287,8 +287,10 @@ db_test!(
         let mut reads = 0;
         for (path, item) in spec["paths"].as_object().unwrap() {
             let Some(get) = item.get("get") else { continue };
-            let schema = &get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"];
-            let Some(name) = schema.as_str().and_then(|r| r.rsplit('/').next()) else { continue };
+            // A record's read answers the record or its part (`anyOf`); a page names the page.
+            let schema = &get["responses"]["200"]["content"]["application/json"]["schema"];
+            let reference = schema["$ref"].as_str().or_else(|| schema["anyOf"][0]["$ref"].as_str());
+            let Some(name) = reference.and_then(|r| r.rsplit('/').next()) else { continue };
             let record = name.strip_prefix("Page_").unwrap_or(name);
             if !RECORDS.contains(&record) {
                 continue;
@@ -621,5 +623,22 @@ db_test!(
             .await;
         assert_eq!(res.status, 204);
         app.get(&format!("/api/v1/tags/{digital_id}")).await.problem(404, "not_found");
+    }
+);
+
+db_test!(
+    async fn a_narrowed_answer_matches_the_part_the_spec_declares(app) {
+        let spec = app.get("/openapi.json").await.json();
+        let article = &spec["paths"]["/api/v1/articles/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+        assert_eq!(article["anyOf"][1]["$ref"], "#/components/schemas/ArticlePart", "{article}");
+        let part = &spec["components"]["schemas"]["ArticlePart"];
+        assert_eq!(part["required"], json!(["id"]));
+        let whole = &spec["components"]["schemas"]["Article"];
+        assert_eq!(part["properties"], whole["properties"], "the same fields");
+        let items = &spec["components"]["schemas"]["Page_Article"]["properties"]["data"]["items"];
+        assert_eq!(items["anyOf"][1]["$ref"], "#/components/schemas/ArticlePart", "{items}");
+        // A create still answers the whole record.
+        let created = &spec["paths"]["/api/v1/articles"]["post"]["responses"]["201"]["content"]["application/json"]["schema"];
+        assert_eq!(created["$ref"], "#/components/schemas/Article");
     }
 );
