@@ -21,7 +21,7 @@ use crate::http::page::{paginate, Listing, Page, PagingQuery};
 use crate::http::params::{time_bound, Bound};
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode, OptionalJsonObject};
-use crate::search::{ListPlan, Resource};
+use crate::search::{ListPlan, ListRows, Resource};
 
 pub use super::embed::*;
 
@@ -111,34 +111,38 @@ pub async fn list_articles(
         tags: tag_slugs(q.tag.as_deref())?,
     };
     let visible = filter.visible.clone();
-    let body = state
-        .db
-        .run(move |conn| {
-            let (rows, total, next_cursor) = plan.read(
-                conn,
-                &filter,
-                (
-                    |conn, ids| model::find_parts(conn, ids, parts),
-                    |r| r.row.id,
-                ),
-                |conn| model::list(conn, &filter, sort, &plan.page, parts),
-                |r| sort.position(&r.row),
-            )?;
-            let data = rows.into_iter().map(Article::from_record).collect();
-            let mut page = plan.page.page(data, total, next_cursor);
-            if includes.has("meetings") {
-                embed_meetings(conn, &mut page.data, visible.as_deref())?;
-            }
-            if includes.has("media") {
-                embed_media(conn, &mut page.data)?;
-            }
-            if includes.has("tags") {
-                embed_tags(conn, &mut page.data)?;
-            }
-            Ok(page)
-        })
-        .await?;
-    fields.page_response(&req, &body)
+    let rows = ListRows(
+        move |conn: &mut _, ids: &[i64]| model::find_parts(conn, ids, parts),
+        move |conn: &mut _, filter: &_, sort, page: &_| {
+            model::list(conn, filter, sort, page, parts)
+        },
+    );
+    let finish = move |conn: &mut _, rows: Vec<_>| {
+        let mut data: Vec<_> = rows.into_iter().map(Article::from_record).collect();
+        embed(conn, &mut data, &includes, visible.as_deref())?;
+        Ok(data)
+    };
+    plan.answer((&req, &state), fields, (filter, sort), rows, finish)
+        .await
+}
+
+/// Embeds in `articles` what `includes` asks for.
+fn embed(
+    conn: &mut crate::db::DbConnection,
+    articles: &mut [Article],
+    includes: &Includes,
+    visible: Option<&[&'static str]>,
+) -> ApiResult<()> {
+    if includes.has("meetings") {
+        embed_meetings(conn, articles, visible)?;
+    }
+    if includes.has("media") {
+        embed_media(conn, articles)?;
+    }
+    if includes.has("tags") {
+        embed_tags(conn, articles)?;
+    }
+    Ok(())
 }
 
 /// What of an article the answer needs from the database: the relations feed `authors`,
@@ -208,15 +212,12 @@ pub async fn get_article(
                 })
                 .ok_or_else(|| ApiError::not_found(format!("no article `{key}`")))?;
             let mut article = Article::from_record(record);
-            if includes.has("meetings") {
-                embed_meetings(conn, std::slice::from_mut(&mut article), visible.as_deref())?;
-            }
-            if includes.has("media") {
-                embed_media(conn, std::slice::from_mut(&mut article))?;
-            }
-            if includes.has("tags") {
-                embed_tags(conn, std::slice::from_mut(&mut article))?;
-            }
+            embed(
+                conn,
+                std::slice::from_mut(&mut article),
+                &includes,
+                visible.as_deref(),
+            )?;
             Ok((article, includes.has("media")))
         })
         .await?;

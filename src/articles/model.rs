@@ -179,6 +179,12 @@ impl ArticleSort {
     }
 }
 
+impl crate::http::page::ListOrder<ArticleRecord> for ArticleSort {
+    fn position(self, record: &ArticleRecord) -> (serde_json::Value, i64) {
+        ArticleSort::position(self, &record.row)
+    }
+}
+
 /// The filters of `GET /articles`, already validated.
 #[derive(Debug, Clone, Default)]
 pub struct ArticleFilter {

@@ -205,6 +205,22 @@ pub fn check_unused(conn: &mut DbConnection, kind: Kind, id: i64) -> ApiResult<(
     in_use_error(kind.noun(), id, &uses)
 }
 
+/// The 409 of a delete of record `id` of kind `what` while the articles `articles` still show it,
+/// naming them.
+pub fn in_use_by_articles(what: &str, id: i64, articles: &[i64]) -> ApiResult<()> {
+    let list = articles
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let noun = if articles.len() == 1 {
+        format!("article ({list})")
+    } else {
+        format!("articles ({list})")
+    };
+    in_use_error(what, id, &[(noun.as_str(), articles.len() as i64)])
+}
+
 /// What still uses a record, for the 409 of a delete: `("meetings", 3)` and so on.
 pub fn in_use_error(what: &str, id: i64, uses: &[(&str, i64)]) -> ApiResult<()> {
     let used: Vec<String> = uses

@@ -24,6 +24,67 @@ pub struct FieldsQuery {
     pub fields: Option<String>,
 }
 
+/// Answers one record that `read` loads in one database call with what `includes` embeds:
+/// narrowed to `fields`, its ETag its `version` when it embeds nothing (else the body's, since
+/// embedded records change on their own).
+pub async fn answer_record<T: Serialize + Send + 'static>(
+    (req, db): (&HttpRequest, &crate::db::Db),
+    (includes, fields): (Includes, FieldSelection),
+    read: impl FnOnce(&mut crate::db::DbConnection, &Includes) -> ApiResult<T> + Send + 'static,
+    version: impl FnOnce(&T) -> i64,
+) -> ApiResult<HttpResponse> {
+    let embeds = !includes.is_empty();
+    let record = db.run(move |conn| read(conn, &includes)).await?;
+    let tag = if embeds {
+        Tag::Body
+    } else {
+        Tag::Version(version(&record))
+    };
+    fields.record_response(req, &record, tag)
+}
+
+/// Declares the query of a record's read that may embed: `include` (the embeds it allows, as
+/// `include` describes them), `fields`, then the fields given. The struct refuses unknown
+/// parameters; `selection` checks both names at once.
+#[macro_export]
+macro_rules! read_query {
+    ($(#[$meta:meta])* pub struct $name:ident {
+        include => $include_doc:literal $(; example = $example:literal)?,
+        $($fields:tt)*
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+        #[serde(deny_unknown_fields)]
+        #[into_params(parameter_in = Query)]
+        pub struct $name {
+            #[doc = $include_doc]
+            $(#[param(example = $example)])?
+            pub include: Option<String>,
+            /// Only these top-level fields, comma-separated, besides `id` and what `include` embeds: a
+            /// lighter answer. An unknown name is a 400. At most 1,000 characters.
+            pub fields: Option<String>,
+            $($fields)*
+        }
+
+        impl $name {
+            /// The embeds asked for among `allowed`, and the fields asked for of a `T`.
+            pub fn selection<T: $crate::http::fields::Fielded>(
+                &self,
+                allowed: &[&'static str],
+            ) -> $crate::error::ApiResult<(
+                $crate::http::include::Includes,
+                $crate::http::fields::FieldSelection,
+            )> {
+                $crate::http::fields::FieldSelection::with_includes::<T>(
+                    self.include.as_deref(),
+                    self.fields.as_deref(),
+                    allowed,
+                )
+            }
+        }
+    };
+}
+
 /// At most this many characters in `fields`: more than every name of the widest record.
 pub const MAX_FIELDS_LEN: usize = 1000;
 
@@ -127,6 +188,18 @@ impl FieldSelection {
             }
         }
         Ok(Self(Some(keep)))
+    }
+
+    /// `include` checked among `allowed`, and `fields` among those of a `T` and what `include`
+    /// embeds.
+    pub fn with_includes<T: Fielded>(
+        include: Option<&str>,
+        fields: Option<&str>,
+        allowed: &[&'static str],
+    ) -> ApiResult<(Includes, Self)> {
+        let includes = Includes::parse(include, allowed)?;
+        let fields = Self::parse::<T>(fields, &includes)?;
+        Ok((includes, fields))
     }
 
     /// Whether the answer carries the field `name` (so that a read may leave out what it does not).
@@ -247,12 +320,21 @@ mod narrow {
         }
     }
 
+    /// Methods that hand their arguments on unchanged: `-> T` names what a compound one answers.
     macro_rules! pass {
-        ($($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {$(
+        ($($method:ident($($arg:ident: $ty:ty),*) $(-> $ret:ty)?),* $(,)?) => {$(
+            pass!(@one $method($($arg: $ty),*) [$($ret)?]);
+        )*};
+        (@one $method:ident($($arg:ident: $ty:ty),*) []) => {
             fn $method(self, $($arg: $ty),*) -> Result<Self::Ok, Self::Error> {
                 self.inner.$method($($arg),*)
             }
-        )*};
+        };
+        (@one $method:ident($($arg:ident: $ty:ty),*) [$ret:ty]) => {
+            fn $method(self, $($arg: $ty),*) -> Result<$ret, Self::Error> {
+                self.inner.$method($($arg),*)
+            }
+        };
     }
 
     impl<'a, S: ser::Serializer> ser::Serializer for Narrowing<'a, S> {
@@ -285,6 +367,14 @@ mod narrow {
             serialize_unit(),
             serialize_unit_struct(name: &'static str),
             serialize_unit_variant(name: &'static str, index: u32, variant: &'static str),
+            serialize_seq(len: Option<usize>) -> S::SerializeSeq,
+            serialize_tuple(len: usize) -> S::SerializeTuple,
+            serialize_tuple_struct(name: &'static str, len: usize) -> S::SerializeTupleStruct,
+            serialize_tuple_variant(name: &'static str, index: u32, variant: &'static str, len: usize)
+                -> S::SerializeTupleVariant,
+            serialize_map(len: Option<usize>) -> S::SerializeMap,
+            serialize_struct_variant(name: &'static str, index: u32, variant: &'static str, len: usize)
+                -> S::SerializeStructVariant,
         );
 
         fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<S::Ok, S::Error> {
@@ -310,37 +400,6 @@ mod narrow {
                 .serialize_newtype_variant(name, index, variant, value)
         }
 
-        fn serialize_seq(self, len: Option<usize>) -> Result<S::SerializeSeq, S::Error> {
-            self.inner.serialize_seq(len)
-        }
-
-        fn serialize_tuple(self, len: usize) -> Result<S::SerializeTuple, S::Error> {
-            self.inner.serialize_tuple(len)
-        }
-
-        fn serialize_tuple_struct(
-            self,
-            name: &'static str,
-            len: usize,
-        ) -> Result<S::SerializeTupleStruct, S::Error> {
-            self.inner.serialize_tuple_struct(name, len)
-        }
-
-        fn serialize_tuple_variant(
-            self,
-            name: &'static str,
-            index: u32,
-            variant: &'static str,
-            len: usize,
-        ) -> Result<S::SerializeTupleVariant, S::Error> {
-            self.inner
-                .serialize_tuple_variant(name, index, variant, len)
-        }
-
-        fn serialize_map(self, len: Option<usize>) -> Result<S::SerializeMap, S::Error> {
-            self.inner.serialize_map(len)
-        }
-
         fn serialize_struct(
             self,
             name: &'static str,
@@ -350,17 +409,6 @@ mod narrow {
                 inner: self.inner.serialize_struct(name, len)?,
                 keep: self.keep,
             })
-        }
-
-        fn serialize_struct_variant(
-            self,
-            name: &'static str,
-            index: u32,
-            variant: &'static str,
-            len: usize,
-        ) -> Result<S::SerializeStructVariant, S::Error> {
-            self.inner
-                .serialize_struct_variant(name, index, variant, len)
         }
     }
 }

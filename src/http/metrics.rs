@@ -187,53 +187,40 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<
     }
     let mut out = String::with_capacity(16 * 1024);
     state.metrics.render(&mut out);
-    let pool = state.db.pool().state();
-    let _ = writeln!(
-        out,
-        "# HELP bantin_db_pool_connections Open database connections.\n# TYPE bantin_db_pool_connections gauge\nbantin_db_pool_connections {}",
-        pool.connections
-    );
-    let _ = writeln!(
-        out,
-        "# HELP bantin_db_pool_idle_connections Idle database connections.\n# TYPE bantin_db_pool_idle_connections gauge\nbantin_db_pool_idle_connections {}",
-        pool.idle_connections
-    );
-    let _ = writeln!(
-        out,
-        "# HELP bantin_db_pool_max_connections The pool's size.\n# TYPE bantin_db_pool_max_connections gauge\nbantin_db_pool_max_connections {}",
-        state.db.pool().max_size()
-    );
-    let _ = writeln!(
-        out,
-        "# HELP bantin_db_errors_total Database failures (unavailable or internal errors).\n# TYPE bantin_db_errors_total counter\nbantin_db_errors_total {}",
-        state.db.errors()
-    );
-    let _ = writeln!(
-        out,
-        "# HELP bantin_db_statements_total SQL statements run.\n# TYPE bantin_db_statements_total counter\nbantin_db_statements_total {}",
-        state.db.statements()
-    );
     let now = state.clock.now();
     // Unknown while the database is down: the line is then left out, the rest still shown.
     let overdue = state
         .db
         .run(move |conn| Ok(crate::articles::model::oldest_overdue(conn, now)?))
-        .await;
-    let _ = writeln!(
-        out,
-        "# HELP bantin_scheduled_published_total Scheduled articles this server published at their time.\n# TYPE bantin_scheduled_published_total counter\nbantin_scheduled_published_total {}",
-        state.scheduler.published()
-    );
-    let _ = writeln!(
-        out,
-        "# HELP bantin_scheduler_last_lag_seconds How late the last article this server published on schedule went live.\n# TYPE bantin_scheduler_last_lag_seconds gauge\nbantin_scheduler_last_lag_seconds {}",
-        state.scheduler.last_lag_seconds()
-    );
-    if let Ok(overdue) = overdue {
+        .await
+        .map(|at| {
+            at.map_or(0.0, |at| {
+                (now - at).num_milliseconds().max(0) as f64 / 1000.0
+            })
+        });
+    let pool = state.db.pool().state();
+    #[rustfmt::skip]
+    let singles = [
+        ("bantin_db_pool_connections", GAUGE, "Open database connections.", pool.connections.to_string()),
+        ("bantin_db_pool_idle_connections", GAUGE, "Idle database connections.", pool.idle_connections.to_string()),
+        ("bantin_db_pool_max_connections", GAUGE, "The pool's size.", state.db.pool().max_size().to_string()),
+        ("bantin_db_errors_total", COUNTER, "Database failures (unavailable or internal errors).", state.db.errors().to_string()),
+        ("bantin_db_statements_total", COUNTER, "SQL statements run.", state.db.statements().to_string()),
+        ("bantin_scheduled_published_total", COUNTER, "Scheduled articles this server published at their time.", state.scheduler.published().to_string()),
+        ("bantin_scheduler_last_lag_seconds", GAUGE, "How late the last article this server published on schedule went live.", state.scheduler.last_lag_seconds().to_string()),
+    ];
+    let overdue = overdue.ok().map(|s| {
+        (
+            "bantin_scheduler_overdue_seconds",
+            GAUGE,
+            OVERDUE,
+            s.to_string(),
+        )
+    });
+    for (name, kind, help, value) in singles.into_iter().chain(overdue) {
         let _ = writeln!(
             out,
-            "# HELP bantin_scheduler_overdue_seconds How long the most overdue scheduled article has waited past its time (0 when none is).\n# TYPE bantin_scheduler_overdue_seconds gauge\nbantin_scheduler_overdue_seconds {}",
-            overdue.map_or(0.0, |at| (now - at).num_milliseconds().max(0) as f64 / 1000.0)
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
         );
     }
     Ok(HttpResponse::Ok()
@@ -241,3 +228,8 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<
         .insert_header(("cache-control", "no-store"))
         .body(out))
 }
+
+const GAUGE: &str = "gauge";
+const COUNTER: &str = "counter";
+const OVERDUE: &str =
+    "How long the most overdue scheduled article has waited past its time (0 when none is).";

@@ -272,45 +272,120 @@ pub fn page_response(
     Ok(res)
 }
 
-/// A list in id order (users, webhooks): `read` loads one page of rows after the cursor and
-/// their count when asked; `to` makes each row its wire type.
-pub async fn list_by_id<R, T>(
-    req: &HttpRequest,
-    db: &crate::db::Db,
-    listing: Listing,
-    query: PagingQuery,
-    read: impl FnOnce(
-            &mut crate::db::DbConnection,
-            &PageRequest,
-        ) -> diesel::QueryResult<(Vec<R>, Option<i64>)>
-        + Send
-        + 'static,
-    id_of: fn(&R) -> i64,
-    to: fn(R) -> T,
-) -> ApiResult<HttpResponse>
+/// A list's order over its rows `R`: where a row stands in it, for cursors.
+pub trait ListOrder<R>: Copy + Send + 'static {
+    /// The row's value in this order, and its id.
+    fn position(self, row: &R) -> (serde_json::Value, i64);
+}
+
+/// Id order, given how to read a row's id.
+impl<R> ListOrder<R> for fn(&R) -> i64
 where
-    R: Send + 'static,
-    T: crate::http::fields::Fielded + Serialize + Send + 'static,
+    R: 'static,
 {
-    let fields = crate::http::fields::FieldSelection::parse::<T>(
-        query.fields.as_deref(),
-        &crate::http::include::Includes::default(),
-    )?;
-    let page = query.page_request(&listing)?;
-    let body = db
-        .run(move |conn| {
-            let (rows, total) = read(conn, &page)?;
-            Ok(paginate(
-                rows,
-                &page,
-                total,
-                &listing,
-                |r| (serde_json::Value::Null, id_of(r)),
-                to,
-            ))
+    fn position(self, row: &R) -> (serde_json::Value, i64) {
+        (serde_json::Value::Null, self(row))
+    }
+}
+
+/// How one request reads a page of a list in the list's own order alone (no best match): the
+/// page asked for and the fields of its records.
+pub struct KeysetPlan {
+    pub page: PageRequest,
+    listing: Listing,
+    fields: crate::http::fields::FieldSelection,
+}
+
+impl KeysetPlan {
+    /// The plan for one page of records `T` of the list named `list`, as `query` asks for it,
+    /// `sort` being the cursor key of the list's order.
+    pub fn new<T: crate::http::fields::Fielded>(
+        key: &CursorKey,
+        (list, sort): (&'static str, &'static str),
+        query: &impl PagedList,
+    ) -> ApiResult<Self> {
+        let fields = crate::http::fields::FieldSelection::parse::<T>(
+            query.fields(),
+            &crate::http::include::Includes::default(),
+        )?;
+        let listing = Listing::new(key, list, sort);
+        let page = query.page_request(&listing)?;
+        Ok(Self {
+            page,
+            listing,
+            fields,
         })
-        .await?;
-    fields.page_response(req, &body)
+    }
+
+    /// Answers the page: `keyset` reads it under `filter` in `sort`'s order (and the total when
+    /// asked), `finish` turns the rows into the records answered.
+    pub async fn answer<F, S, R, T, Keyset, Finish>(
+        self,
+        (req, db): (&HttpRequest, &crate::db::Db),
+        (filter, sort): (F, S),
+        keyset: Keyset,
+        finish: Finish,
+    ) -> ApiResult<HttpResponse>
+    where
+        F: Send + 'static,
+        S: ListOrder<R>,
+        R: Send + 'static,
+        T: Serialize + ToSchema + Send + 'static,
+        Keyset: FnOnce(
+                &mut crate::db::DbConnection,
+                &F,
+                S,
+                &PageRequest,
+            ) -> diesel::QueryResult<(Vec<R>, Option<i64>)>
+            + Send
+            + 'static,
+        Finish: FnOnce(&mut crate::db::DbConnection, Vec<R>) -> ApiResult<Vec<T>> + Send + 'static,
+    {
+        let Self {
+            page,
+            listing,
+            fields,
+        } = self;
+        let body = db
+            .run(move |conn| {
+                let (rows, total) = keyset(conn, &filter, sort, &page)?;
+                let (rows, next_cursor) = page.take_page(rows, &listing, |r| sort.position(r));
+                let data = finish(conn, rows)?;
+                Ok(page.page(data, total, next_cursor))
+            })
+            .await?;
+        fields.page_response(req, &body)
+    }
+}
+
+/// Declares the `GET /{collection}` handler of an admin-only list in id order (users, webhooks):
+/// `list` names it in its cursors, `read` loads one page of rows after the cursor (and their
+/// count when asked), `row` is their type and `to` makes each its wire type. The caller imports
+/// `actix_web::get`.
+#[macro_export]
+macro_rules! admin_list_handler {
+    ($(#[doc = $doc:literal])* $name:ident, $path:literal, tag = $tag:literal, list = $list:literal,
+        response = $response:ident, $described:literal,
+        read = $read:path, row = $row:ty, to = $to:path $(,)?) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(tag = $tag, params(PagingQuery), security(("bearer" = [])),
+            responses((status = 200, description = $described, body = Page<$response>)))]
+        #[get($path)]
+        pub async fn $name(
+            req: actix_web::HttpRequest,
+            state: actix_web::web::Data<$crate::app::AppState>,
+            caller: $crate::auth::Caller,
+            query: $crate::http::query::StrictQuery<$crate::http::page::PagingQuery>,
+        ) -> $crate::error::ApiResult<actix_web::HttpResponse> {
+            caller.require($crate::auth::Role::Admin)?;
+            let key = &state.cursor_key;
+            let plan = $crate::http::page::KeysetPlan::new::<$response>(key, ($list, "id"), &query.into_inner())?;
+            let keyset = move |conn: &mut _, _: &(), _, page: &_| $read(conn, page);
+            let finish = move |_: &mut _, rows: Vec<_>| Ok(rows.into_iter().map($to).collect());
+            let id_of: fn(&$row) -> i64 = |r| r.id;
+            plan.answer((&req, &state.db), ((), id_of), keyset, finish).await
+        }
+    };
 }
 
 pub fn link_next(req: &HttpRequest, res: &mut HttpResponse, next_cursor: Option<&str>) {

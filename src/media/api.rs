@@ -17,10 +17,8 @@ use crate::app::AppState;
 use crate::auth::{Caller, Role};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::http::etag::Tag;
-use crate::http::fields::FieldSelection;
 use crate::http::idempotency::{self, Created, IdempotencyKey};
-use crate::http::include::Includes;
-use crate::http::page::{Listing, Page};
+use crate::http::page::{KeysetPlan, Page};
 use crate::http::query::StrictQuery;
 use crate::http::write::Mode;
 
@@ -388,31 +386,23 @@ pub async fn list_media(
 ) -> ApiResult<HttpResponse> {
     caller.require(Role::Viewer)?;
     let q = query.into_inner();
-    let fields = FieldSelection::parse::<Media>(q.fields.as_deref(), &Includes::default())?;
     let sort = q.sort.unwrap_or_default();
-    let listing = Listing::new(&state.cursor_key, "media", sort.key());
-    let page = q.page_request(&listing)?;
+    let plan = KeysetPlan::new::<Media>(&state.cursor_key, ("media", sort.key()), &q)?;
     let filter = MediaFilter {
         updated_since: q.updated_since.map(|t| t.naive_utc()),
     };
-    let body = state
-        .db
-        .run(move |conn| {
-            let (rows, total) = model::list(conn, &filter, sort, &page)?;
-            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-            let mut files = model::files_of(conn, &ids)?;
-            let (rows, next_cursor) = page.take_page(rows, &listing, |r| sort.position(r));
-            let data = rows
-                .into_iter()
-                .map(|row| {
-                    let f = files.remove(&row.id).unwrap_or_default();
-                    Media::from_rows(row, f)
-                })
-                .collect::<ApiResult<Vec<Media>>>()?;
-            Ok(page.page(data, total, next_cursor))
-        })
-        .await?;
-    fields.page_response(&req, &body)
+    let finish = |conn: &mut _, rows: Vec<MediaRow>| {
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let mut files = model::files_of(conn, &ids)?;
+        rows.into_iter()
+            .map(|row| {
+                let f = files.remove(&row.id).unwrap_or_default();
+                Media::from_rows(row, f)
+            })
+            .collect()
+    };
+    let to = (&req, &state.db);
+    plan.answer(to, (filter, sort), model::list, finish).await
 }
 
 crate::get_handler!(

@@ -132,8 +132,10 @@ impl MediaSort {
             Self::UpdatedAsc => "updated_at",
         }
     }
+}
 
-    pub fn position(self, row: &MediaRow) -> (serde_json::Value, i64) {
+impl crate::http::page::ListOrder<MediaRow> for MediaSort {
+    fn position(self, row: &MediaRow) -> (serde_json::Value, i64) {
         let t = match self {
             Self::CreatedDesc | Self::CreatedAsc => row.created_at,
             Self::UpdatedAsc => row.updated_at,

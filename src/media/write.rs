@@ -89,21 +89,8 @@ pub fn update(
 /// Deletes a record no article shows (409 naming those that do); call inside a transaction.
 pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
     versioned::delete(conn, id, if_match, |conn, _: &MediaRow| {
-        let users = model::used_by(conn, id)?;
-        if users.is_empty() {
-            return Ok(());
-        }
-        let list = users
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let noun = if users.len() == 1 {
-            format!("article ({list})")
-        } else {
-            format!("articles ({list})")
-        };
-        crate::db::refs::in_use_error("media", id, &[(noun.as_str(), users.len() as i64)])
+        let articles = model::used_by(conn, id)?;
+        crate::db::refs::in_use_by_articles("media", id, &articles)
     })?;
     Ok(())
 }

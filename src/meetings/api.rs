@@ -3,8 +3,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::model::{self, MeetingFilter, MeetingKind, MeetingSort, MeetingStatus, OrgRole};
 use super::write;
@@ -14,13 +12,13 @@ use crate::auth::Caller;
 use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::Tag;
-use crate::http::fields::FieldSelection;
+use crate::http::fields::{answer_record, FieldSelection};
 use crate::http::idempotency::Created;
 use crate::http::include::Includes;
 use crate::http::page::Page;
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
-use crate::search::{ListPlan, Resource};
+use crate::search::{ListPlan, ListRows, Resource};
 
 pub use super::embed::*;
 
@@ -55,17 +53,11 @@ crate::list_query! {
     }
 }
 
-/// Query parameters of `GET /meetings/{id}`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct GetMeetingQuery {
-    /// Related records to embed, comma-separated: `attendees`, `directives`, `targets`, `articles`, `organizations`.
-    #[param(example = "attendees,organizations")]
-    pub include: Option<String>,
-    /// Only these top-level fields, comma-separated, besides `id` and what `include` embeds: a
-    /// lighter answer. An unknown name is a 400. At most 1,000 characters.
-    pub fields: Option<String>,
+crate::read_query! {
+    /// Query parameters of `GET /meetings/{id}`.
+    pub struct GetMeetingQuery {
+        include => "Related records to embed, comma-separated: `attendees`, `directives`, `targets`, `articles`, `organizations`."; example = "attendees,organizations",
+    }
 }
 
 /// List meetings
@@ -102,22 +94,14 @@ pub async fn list_meetings(
     };
     let visible = visible_statuses(&caller);
     let today = state.clock.today();
-    let body = state
-        .db
-        .run(move |conn| {
-            let (rows, total, next_cursor) = plan.read(
-                conn,
-                &filter,
-                (model::find_by_ids, |r| r.id),
-                |conn| model::list(conn, &filter, sort, &plan.page),
-                |r| sort.position(r),
-            )?;
-            let mut dtos = to_dtos(conn, rows, visible.as_deref())?;
-            embed(conn, &mut dtos, &includes, today)?;
-            Ok(plan.page.page(dtos, total, next_cursor))
-        })
-        .await?;
-    fields.page_response(&req, &body)
+    let rows = ListRows(model::find_by_ids, model::list);
+    let finish = move |conn: &mut _, rows| {
+        let mut dtos = to_dtos(conn, rows, visible.as_deref())?;
+        embed(conn, &mut dtos, &includes, today)?;
+        Ok(dtos)
+    };
+    plan.answer((&req, &state), fields, (filter, sort), rows, finish)
+        .await
 }
 
 /// Get a meeting
@@ -136,26 +120,16 @@ pub async fn get_meeting(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let q = query.into_inner();
-    let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let fields = FieldSelection::parse::<Meeting>(q.fields.as_deref(), &includes)?;
     let visible = visible_statuses(&caller);
     let today = state.clock.today();
-    let embeds = !includes.is_empty();
-    let meeting = state
-        .db
-        .run(move |conn| {
-            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            let mut dtos = to_dtos(conn, vec![row], visible.as_deref())?;
-            embed(conn, &mut dtos, &includes, today)?;
-            dtos.pop().ok_or_else(|| not_found(id))
-        })
-        .await?;
-    let tag = if embeds {
-        Tag::Body
-    } else {
-        Tag::Version(meeting.version)
+    let read = move |conn: &mut _, includes: &Includes| {
+        let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        let mut dtos = to_dtos(conn, vec![row], visible.as_deref())?;
+        embed(conn, &mut dtos, includes, today)?;
+        dtos.pop().ok_or_else(|| not_found(id))
     };
-    fields.record_response(&req, &meeting, tag)
+    let selection = q.selection::<Meeting>(INCLUDES)?;
+    answer_record((&req, &state.db), selection, read, |m| m.version).await
 }
 
 fn load_one(conn: &mut DbConnection, id: i64) -> ApiResult<Meeting> {

@@ -185,8 +185,10 @@ impl MeetingSort {
             Self::UpdatedAsc => "updated_at",
         }
     }
+}
 
-    pub fn position(self, row: &MeetingRow) -> (serde_json::Value, i64) {
+impl crate::http::page::ListOrder<MeetingRow> for MeetingSort {
+    fn position(self, row: &MeetingRow) -> (serde_json::Value, i64) {
         let v = match self {
             Self::DateDesc | Self::DateAsc => row.date.format("%Y-%m-%d").to_string(),
             Self::UpdatedDesc | Self::UpdatedAsc => crate::time::cursor_text(row.updated_at),

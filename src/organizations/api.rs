@@ -2,21 +2,19 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::model::{self, OrgFilter, OrgKind, OrgLevel, OrgSort};
 use super::write;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::Tag;
-use crate::http::fields::FieldSelection;
+use crate::http::fields::{answer_record, FieldSelection};
 use crate::http::idempotency::Created;
 use crate::http::include::Includes;
 use crate::http::page::Page;
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
-use crate::search::{ListPlan, Resource};
+use crate::search::{ListPlan, ListRows, Resource};
 
 pub use super::embed::*;
 
@@ -42,16 +40,11 @@ crate::list_query! {
     }
 }
 
-/// Query parameters of `GET /organizations/{id}`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct GetOrganizationQuery {
-    /// Related records to embed: `children`.
-    pub include: Option<String>,
-    /// Only these top-level fields, comma-separated, besides `id` and what `include` embeds: a
-    /// lighter answer. An unknown name is a 400. At most 1,000 characters.
-    pub fields: Option<String>,
+crate::read_query! {
+    /// Query parameters of `GET /organizations/{id}`.
+    pub struct GetOrganizationQuery {
+        include => "Related records to embed: `children`.",
+    }
 }
 
 /// List organizations
@@ -79,25 +72,16 @@ pub async fn list_organizations(
         updated_since: q.updated_since.map(|t| t.naive_utc()),
         search,
     };
-    let body = state
-        .db
-        .run(move |conn| {
-            let (rows, total, next_cursor) = plan.read(
-                conn,
-                &filter,
-                (model::find_many, |r| r.id),
-                |conn| model::list(conn, &filter, sort, &plan.page),
-                |r| sort.position(r),
-            )?;
-            let data = rows.into_iter().map(Organization::from).collect();
-            let mut page = plan.page.page(data, total, next_cursor);
-            if includes.has("children") {
-                embed_children(conn, &mut page.data)?;
-            }
-            Ok(page)
-        })
-        .await?;
-    fields.page_response(&req, &body)
+    let rows = ListRows(model::find_many, model::list);
+    let finish = move |conn: &mut _, rows: Vec<_>| {
+        let mut data: Vec<_> = rows.into_iter().map(Organization::from).collect();
+        if includes.has("children") {
+            embed_children(conn, &mut data)?;
+        }
+        Ok(data)
+    };
+    plan.answer((&req, &state), fields, (filter, sort), rows, finish)
+        .await
 }
 
 /// Get an organization
@@ -115,25 +99,16 @@ pub async fn get_organization(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let q = query.into_inner();
-    let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let fields = FieldSelection::parse::<Organization>(q.fields.as_deref(), &includes)?;
-    let org = state
-        .db
-        .run(move |conn| {
-            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            let mut org = Organization::from(row);
-            if includes.has("children") {
-                embed_children(conn, std::slice::from_mut(&mut org))?;
-            }
-            Ok(org)
-        })
-        .await?;
-    let tag = if org.children.is_some() {
-        Tag::Body
-    } else {
-        Tag::Version(org.version)
+    let read = move |conn: &mut _, includes: &Includes| {
+        let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        let mut org = Organization::from(row);
+        if includes.has("children") {
+            embed_children(conn, std::slice::from_mut(&mut org))?;
+        }
+        Ok(org)
     };
-    fields.record_response(&req, &org, tag)
+    let selection = q.selection::<Organization>(INCLUDES)?;
+    answer_record((&req, &state.db), selection, read, |o| o.version).await
 }
 
 fn not_found(id: i64) -> ApiError {

@@ -103,8 +103,10 @@ impl OrgSort {
             Self::UpdatedDesc => "-updated_at",
         }
     }
+}
 
-    pub fn position(self, row: &OrgRow) -> (serde_json::Value, i64) {
+impl crate::http::page::ListOrder<OrgRow> for OrgSort {
+    fn position(self, row: &OrgRow) -> (serde_json::Value, i64) {
         let v = match self {
             Self::NameAsc | Self::NameDesc => row.name.clone(),
             Self::UpdatedAsc | Self::UpdatedDesc => crate::time::cursor_text(row.updated_at),

@@ -2,8 +2,6 @@
 
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use super::model::{self, PersonFilter, PersonSort};
 use super::write;
@@ -12,13 +10,13 @@ use crate::articles::embed::visible_statuses;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::Tag;
-use crate::http::fields::FieldSelection;
+use crate::http::fields::{answer_record, FieldSelection};
 use crate::http::idempotency::Created;
 use crate::http::include::Includes;
 use crate::http::page::Page;
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
-use crate::search::{ListPlan, Resource};
+use crate::search::{ListPlan, ListRows, Resource};
 
 pub use super::embed::*;
 
@@ -35,16 +33,11 @@ crate::list_query! {
     }
 }
 
-/// Query parameters of `GET /people/{id}`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct GetPersonQuery {
-    /// Related records to embed: `meetings` (each with the role and title held there).
-    pub include: Option<String>,
-    /// Only these top-level fields, comma-separated, besides `id` and what `include` embeds: a
-    /// lighter answer. An unknown name is a 400. At most 1,000 characters.
-    pub fields: Option<String>,
+crate::read_query! {
+    /// Query parameters of `GET /people/{id}`.
+    pub struct GetPersonQuery {
+        include => "Related records to embed: `meetings` (each with the role and title held there).",
+    }
 }
 
 /// List people
@@ -68,21 +61,10 @@ pub async fn list_people(
         updated_since: q.updated_since.map(|t| t.naive_utc()),
         search,
     };
-    let body = state
-        .db
-        .run(move |conn| {
-            let (rows, total, next_cursor) = plan.read(
-                conn,
-                &filter,
-                (model::find_many, |r| r.id),
-                |conn| model::list(conn, &filter, sort, &plan.page),
-                |r| sort.position(r),
-            )?;
-            let data = rows.into_iter().map(Person::from).collect();
-            Ok(plan.page.page(data, total, next_cursor))
-        })
-        .await?;
-    fields.page_response(&req, &body)
+    let rows = ListRows(model::find_many, model::list);
+    let finish = |_: &mut _, rows: Vec<_>| Ok(rows.into_iter().map(Person::from).collect());
+    plan.answer((&req, &state), fields, (filter, sort), rows, finish)
+        .await
 }
 
 /// Get a person
@@ -101,48 +83,39 @@ pub async fn get_person(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let q = query.into_inner();
-    let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
-    let fields = FieldSelection::parse::<Person>(q.fields.as_deref(), &includes)?;
     let visible = visible_statuses(&caller);
-    let person = state
-        .db
-        .run(move |conn| {
-            let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
-            let mut person = Person::from(row);
-            if includes.has("meetings") {
-                let rows = crate::attendees::model::of_person(conn, id)?;
-                let meeting_ids: Vec<i64> = rows.iter().map(|a| a.meeting_id).collect();
-                let mut meetings =
-                    crate::meetings::embed::load_meetings(conn, &meeting_ids, visible.as_deref())?;
-                let mut list: Vec<Attendance> = rows
-                    .into_iter()
-                    .filter_map(|a| {
-                        Some(Attendance {
-                            attendee_id: a.id,
-                            role: a.role,
-                            title_at_meeting: a.title_at_meeting,
-                            organization_id: a.organization_id,
-                            meeting: meetings.remove(&a.meeting_id)?,
-                        })
+    let read = move |conn: &mut _, includes: &Includes| {
+        let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
+        let mut person = Person::from(row);
+        if includes.has("meetings") {
+            let rows = crate::attendees::model::of_person(conn, id)?;
+            let meeting_ids: Vec<i64> = rows.iter().map(|a| a.meeting_id).collect();
+            let mut meetings =
+                crate::meetings::embed::load_meetings(conn, &meeting_ids, visible.as_deref())?;
+            let mut list: Vec<Attendance> = rows
+                .into_iter()
+                .filter_map(|a| {
+                    Some(Attendance {
+                        attendee_id: a.id,
+                        role: a.role,
+                        title_at_meeting: a.title_at_meeting,
+                        organization_id: a.organization_id,
+                        meeting: meetings.remove(&a.meeting_id)?,
                     })
-                    .collect();
-                list.sort_by(|a, b| {
-                    b.meeting
-                        .date
-                        .cmp(&a.meeting.date)
-                        .then(b.meeting.id.cmp(&a.meeting.id))
-                });
-                person.meetings = Some(list);
-            }
-            Ok(person)
-        })
-        .await?;
-    let tag = if person.meetings.is_some() {
-        Tag::Body
-    } else {
-        Tag::Version(person.version)
+                })
+                .collect();
+            list.sort_by(|a, b| {
+                b.meeting
+                    .date
+                    .cmp(&a.meeting.date)
+                    .then(b.meeting.id.cmp(&a.meeting.id))
+            });
+            person.meetings = Some(list);
+        }
+        Ok(person)
     };
-    fields.record_response(&req, &person, tag)
+    let selection = q.selection::<Person>(INCLUDES)?;
+    answer_record((&req, &state.db), selection, read, |p| p.version).await
 }
 
 fn not_found(id: i64) -> ApiError {

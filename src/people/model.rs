@@ -48,8 +48,10 @@ impl PersonSort {
             Self::UpdatedDesc => "-updated_at",
         }
     }
+}
 
-    pub fn position(self, row: &PersonRow) -> (serde_json::Value, i64) {
+impl crate::http::page::ListOrder<PersonRow> for PersonSort {
+    fn position(self, row: &PersonRow) -> (serde_json::Value, i64) {
         let v = match self {
             Self::NameAsc | Self::NameDesc => row.full_name.clone(),
             Self::UpdatedAsc | Self::UpdatedDesc => crate::time::cursor_text(row.updated_at),

@@ -50,7 +50,7 @@ pub use query::{Query, QueryError, Term, MAX_CHARS};
 use crate::db::schema::{articles, directives, meetings, organizations, people, search_documents};
 use crate::db::{Backend, DbConnection, MultiBackend};
 use crate::error::{ApiError, ApiResult};
-use crate::http::page::{CursorPos, Listing, PageRequest};
+use crate::http::page::{CursorPos, ListOrder, Listing, PageRequest};
 
 /// The kinds of record that are searched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
@@ -712,6 +712,51 @@ impl ListPlan {
                 Ok((rows, total, next_cursor))
             }
         }
+    }
+}
+
+/// How a list reads its rows: those of given ids (for a best-match page), and a page in a
+/// filter's own order.
+pub struct ListRows<ByIds, Keyset>(pub ByIds, pub Keyset);
+
+impl ListPlan {
+    /// Answers the page under `filter` in `sort`'s order (or best-match order): `rows` reads it,
+    /// `finish` turns the rows into the records answered (and embeds what they include), and
+    /// `fields` narrows them.
+    pub async fn answer<F, S, R, T, ByIds, Keyset, Finish>(
+        self,
+        (req, state): (&actix_web::HttpRequest, &crate::app::AppState),
+        fields: crate::http::fields::FieldSelection,
+        (filter, sort): (F, S),
+        ListRows(by_ids, keyset): ListRows<ByIds, Keyset>,
+        finish: Finish,
+    ) -> ApiResult<actix_web::HttpResponse>
+    where
+        F: ListFilter + Send + 'static,
+        S: ListOrder<R>,
+        R: Send + 'static,
+        T: serde::Serialize + utoipa::ToSchema + Send + 'static,
+        ByIds: FnOnce(&mut DbConnection, &[i64]) -> QueryResult<Vec<R>> + Send + 'static,
+        Keyset: FnOnce(&mut DbConnection, &F, S, &PageRequest) -> QueryResult<(Vec<R>, Option<i64>)>
+            + Send
+            + 'static,
+        Finish: FnOnce(&mut DbConnection, Vec<R>) -> ApiResult<Vec<T>> + Send + 'static,
+    {
+        let body = state
+            .db
+            .run(move |conn| {
+                let (rows, total, next_cursor) = self.read(
+                    conn,
+                    &filter,
+                    (by_ids, |r| sort.position(r).1),
+                    |conn| keyset(conn, &filter, sort, &self.page),
+                    |r| sort.position(r),
+                )?;
+                let data = finish(conn, rows)?;
+                Ok(self.page.page(data, total, next_cursor))
+            })
+            .await?;
+        fields.page_response(req, &body)
     }
 }
 

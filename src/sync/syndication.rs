@@ -117,90 +117,73 @@ struct FeedItem {
     categories: Vec<String>,
 }
 
+impl FeedItem {
+    /// Where the article is read.
+    fn link(&self, base: &str) -> String {
+        format!("{base}/api/v1/articles/{}", self.row.slug)
+    }
+}
+
 fn published(row: &ArticleRow) -> DateTime<Utc> {
     row.published_at.unwrap_or(row.updated_at).and_utc()
 }
 
-/// Latest articles as RSS 2.0
-///
-/// The 50 latest published articles, newest first.
-#[utoipa::path(operation_id = "feed_articles_rss", tag = "sync", params(ArticleFeedQuery),
-    responses((status = 200, description = "An RSS 2.0 channel", content_type = "application/rss+xml", body = String, headers(("ETag" = String)))))]
-#[get("/feeds/articles.rss")]
-pub async fn articles_rss(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: StrictQuery<ArticleFeedQuery>,
-) -> ApiResult<HttpResponse> {
-    let q = query.into_inner();
-    let items = state.db.run(move |conn| latest_articles(conn, &q)).await?;
-    let base = base_url(&state);
+/// Declares the handler of one format of the article feed: the latest published articles that
+/// the query lets through, written by `render` from the items and the base of links.
+macro_rules! article_feed {
+    ($(#[doc = $doc:literal])* $name:ident, $path:literal, operation_id = $op:literal,
+        $described:literal, content_type = $mime:literal, render = $render:path $(,)?) => {
+        $(#[doc = $doc])*
+        #[utoipa::path(operation_id = $op, tag = "sync", params(ArticleFeedQuery),
+            responses((status = 200, description = $described, content_type = $mime, body = String,
+                headers(("ETag" = String)))))]
+        #[get($path)]
+        pub async fn $name(
+            req: HttpRequest,
+            state: web::Data<AppState>,
+            query: StrictQuery<ArticleFeedQuery>,
+        ) -> ApiResult<HttpResponse> {
+            let q = query.into_inner();
+            let items = state.db.run(move |conn| latest_articles(conn, &q)).await?;
+            let body = $render(&items, base_url(&state));
+            let content_type = concat!($mime, "; charset=utf-8");
+            Ok(bytes_response(&req, StatusCode::OK, content_type, body, Tag::Body))
+        }
+    };
+}
+
+article_feed!(
+    /// Latest articles as RSS 2.0
+    ///
+    /// The 50 latest published articles, newest first.
+    articles_rss, "/feeds/articles.rss", operation_id = "feed_articles_rss",
+    "An RSS 2.0 channel", content_type = "application/rss+xml", render = rss_channel,
+);
+
+article_feed!(
+    /// Latest articles as Atom 1.0
+    ///
+    /// The 50 latest published articles, newest first.
+    articles_atom, "/feeds/articles.atom", operation_id = "feed_articles_atom",
+    "An Atom 1.0 feed", content_type = "application/atom+xml", render = atom_feed,
+);
+
+/// The items as an RSS 2.0 channel.
+fn rss_channel(items: &[FeedItem], base: &str) -> Vec<u8> {
     let channel = rss::ChannelBuilder::default()
         .title("bantin — tin mới")
         .link(format!("{base}/api/v1/articles"))
         .description("Tin tức và biên bản làm việc của cấp ủy, chính quyền")
         .language(Some("vi".to_owned()))
         .last_build_date(items.first().map(|i| published(&i.row).to_rfc2822()))
-        .items(
-            items
-                .iter()
-                .map(
-                    |FeedItem {
-                         row,
-                         authors,
-                         categories,
-                     }| {
-                        let link = format!("{base}/api/v1/articles/{}", row.slug);
-                        rss::ItemBuilder::default()
-                            .title(Some(row.title.clone()))
-                            .link(Some(link.clone()))
-                            .description(row.summary.clone())
-                            .author((!authors.is_empty()).then(|| authors.join(", ")))
-                            .categories(
-                                categories
-                                    .iter()
-                                    .map(|c| {
-                                        rss::CategoryBuilder::default().name(c.clone()).build()
-                                    })
-                                    .collect::<Vec<_>>(),
-                            )
-                            .guid(Some(
-                                rss::GuidBuilder::default()
-                                    .value(link)
-                                    .permalink(true)
-                                    .build(),
-                            ))
-                            .pub_date(Some(published(row).to_rfc2822()))
-                            .build()
-                    },
-                )
-                .collect::<Vec<_>>(),
-        )
+        .items(items.iter().map(|i| rss_item(i, base)).collect::<Vec<_>>())
         .build();
-    Ok(bytes_response(
-        &req,
-        StatusCode::OK,
-        "application/rss+xml; charset=utf-8",
-        channel.to_string().into_bytes(),
-        Tag::Body,
-    ))
+    channel.to_string().into_bytes()
 }
 
-/// Latest articles as Atom 1.0
-///
-/// The 50 latest published articles, newest first.
-#[utoipa::path(operation_id = "feed_articles_atom", tag = "sync", params(ArticleFeedQuery),
-    responses((status = 200, description = "An Atom 1.0 feed", content_type = "application/atom+xml", body = String, headers(("ETag" = String)))))]
-#[get("/feeds/articles.atom")]
-pub async fn articles_atom(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: StrictQuery<ArticleFeedQuery>,
-) -> ApiResult<HttpResponse> {
-    use atom_syndication::{Entry, Feed, Link, Person, Text};
-    let q = query.into_inner();
-    let items = state.db.run(move |conn| latest_articles(conn, &q)).await?;
-    let base = base_url(&state);
+/// The items as an Atom 1.0 feed.
+fn atom_feed(items: &[FeedItem], base: &str) -> Vec<u8> {
+    use atom_syndication::{Feed, Link, Text};
     let mut feed = Feed::default();
     feed.set_title(Text::plain("bantin — tin mới"));
     feed.set_id(format!("{base}/feeds/articles.atom"));
@@ -218,54 +201,70 @@ pub async fn articles_atom(
     feed.set_entries(
         items
             .iter()
-            .map(
-                |FeedItem {
-                     row,
-                     authors,
-                     categories,
-                 }| {
-                    let link = format!("{base}/api/v1/articles/{}", row.slug);
-                    let mut entry = Entry::default();
-                    entry.set_categories(
-                        categories
-                            .iter()
-                            .map(|c| atom_syndication::Category {
-                                term: c.clone(),
-                                ..atom_syndication::Category::default()
-                            })
-                            .collect::<Vec<_>>(),
-                    );
-                    entry.set_title(Text::plain(row.title.clone()));
-                    entry.set_id(link.clone());
-                    entry.set_updated(row.updated_at.and_utc().fixed_offset());
-                    entry.set_published(Some(published(row).fixed_offset()));
-                    entry.set_summary(row.summary.clone().map(Text::plain));
-                    entry.set_links(vec![Link {
-                        href: link,
-                        rel: "alternate".into(),
-                        ..Link::default()
-                    }]);
-                    entry.set_authors(
-                        authors
-                            .iter()
-                            .map(|a| Person {
-                                name: a.clone(),
-                                ..Person::default()
-                            })
-                            .collect::<Vec<_>>(),
-                    );
-                    entry
-                },
-            )
+            .map(|i| atom_entry(i, base))
             .collect::<Vec<_>>(),
     );
-    Ok(bytes_response(
-        &req,
-        StatusCode::OK,
-        "application/atom+xml; charset=utf-8",
-        feed.to_string().into_bytes(),
-        Tag::Body,
-    ))
+    feed.to_string().into_bytes()
+}
+
+/// One article as an RSS item.
+fn rss_item(item: &FeedItem, base: &str) -> rss::Item {
+    let (row, link) = (&item.row, item.link(base));
+    rss::ItemBuilder::default()
+        .title(Some(row.title.clone()))
+        .link(Some(link.clone()))
+        .description(row.summary.clone())
+        .author((!item.authors.is_empty()).then(|| item.authors.join(", ")))
+        .categories(
+            item.categories
+                .iter()
+                .map(|c| rss::CategoryBuilder::default().name(c.clone()).build())
+                .collect::<Vec<_>>(),
+        )
+        .guid(Some(
+            rss::GuidBuilder::default()
+                .value(link)
+                .permalink(true)
+                .build(),
+        ))
+        .pub_date(Some(published(row).to_rfc2822()))
+        .build()
+}
+
+/// One article as an Atom entry.
+fn atom_entry(item: &FeedItem, base: &str) -> atom_syndication::Entry {
+    use atom_syndication::{Entry, Link, Person, Text};
+    let (row, link) = (&item.row, item.link(base));
+    let mut entry = Entry::default();
+    entry.set_categories(
+        item.categories
+            .iter()
+            .map(|c| atom_syndication::Category {
+                term: c.clone(),
+                ..atom_syndication::Category::default()
+            })
+            .collect::<Vec<_>>(),
+    );
+    entry.set_title(Text::plain(row.title.clone()));
+    entry.set_id(link.clone());
+    entry.set_updated(row.updated_at.and_utc().fixed_offset());
+    entry.set_published(Some(published(row).fixed_offset()));
+    entry.set_summary(row.summary.clone().map(Text::plain));
+    entry.set_links(vec![Link {
+        href: link,
+        rel: "alternate".into(),
+        ..Link::default()
+    }]);
+    entry.set_authors(
+        item.authors
+            .iter()
+            .map(|a| Person {
+                name: a.clone(),
+                ..Person::default()
+            })
+            .collect::<Vec<_>>(),
+    );
+    entry
 }
 
 type DirectiveDeadline = (

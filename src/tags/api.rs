@@ -7,10 +7,8 @@ use super::write;
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::http::etag::Tag as ETag;
-use crate::http::fields::FieldSelection;
 use crate::http::idempotency::Created;
-use crate::http::include::Includes;
-use crate::http::page::{paginate, Listing, Page};
+use crate::http::page::{KeysetPlan, Page};
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode};
 
@@ -41,7 +39,6 @@ pub async fn list_tags(
     query: StrictQuery<ListTagsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let fields = FieldSelection::parse::<Tag>(q.fields.as_deref(), &Includes::default())?;
     if q.q.as_deref().is_some_and(|t| t.chars().count() > 200) {
         return Err(crate::error::ApiError::bad_param(
             "q",
@@ -49,8 +46,7 @@ pub async fn list_tags(
         ));
     }
     let sort = q.sort.unwrap_or_default();
-    let listing = Listing::new(&state.cursor_key, "tags", sort.key());
-    let page = q.page_request(&listing)?;
+    let plan = KeysetPlan::new::<Tag>(&state.cursor_key, ("tags", sort.key()), &q)?;
     let filter = TagFilter {
         words: q
             .q
@@ -64,21 +60,9 @@ pub async fn list_tags(
             })
             .unwrap_or_default(),
     };
-    let body = state
-        .db
-        .run(move |conn| {
-            let (rows, total) = model::list(conn, &filter, sort, &page)?;
-            Ok(paginate(
-                rows,
-                &page,
-                total,
-                &listing,
-                |r| sort.position(r),
-                Tag::from,
-            ))
-        })
-        .await?;
-    fields.page_response(&req, &body)
+    let finish = |_: &mut _, rows: Vec<_>| Ok(rows.into_iter().map(Tag::from).collect());
+    let to = (&req, &state.db);
+    plan.answer(to, (filter, sort), model::list, finish).await
 }
 
 crate::get_handler!(

@@ -45,8 +45,10 @@ impl TagSort {
             Self::UpdatedDesc => "-updated_at",
         }
     }
+}
 
-    pub fn position(self, row: &TagRow) -> (serde_json::Value, i64) {
+impl crate::http::page::ListOrder<TagRow> for TagSort {
+    fn position(self, row: &TagRow) -> (serde_json::Value, i64) {
         let v = match self {
             Self::NameAsc => row.name_folded.clone(),
             Self::UpdatedDesc => crate::time::cursor_text(row.updated_at),

@@ -116,21 +116,8 @@ pub fn update(
 /// Deletes a tag no article carries (409 naming those that do); call inside a transaction.
 pub fn delete(conn: &mut DbConnection, id: i64, if_match: Option<IfMatch>) -> ApiResult<()> {
     versioned::delete(conn, id, if_match, |conn, _: &TagRow| {
-        let users = model::article_ids(conn, id)?;
-        if users.is_empty() {
-            return Ok(());
-        }
-        let list = users
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ");
-        let noun = if users.len() == 1 {
-            format!("article ({list})")
-        } else {
-            format!("articles ({list})")
-        };
-        crate::db::refs::in_use_error("tag", id, &[(noun.as_str(), users.len() as i64)])
+        let articles = model::article_ids(conn, id)?;
+        crate::db::refs::in_use_by_articles("tag", id, &articles)
     })?;
     Ok(())
 }

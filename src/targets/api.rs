@@ -10,10 +10,8 @@ use super::write;
 use crate::app::AppState;
 use crate::error::ApiResult;
 use crate::http::etag::Tag;
-use crate::http::fields::FieldSelection;
 use crate::http::idempotency::Created;
-use crate::http::include::Includes;
-use crate::http::page::{paginate, Listing, Page, PageInfo, PageRequest};
+use crate::http::page::{paginate, KeysetPlan, Listing, Page, PageInfo, PageRequest};
 use crate::http::query::StrictQuery;
 use crate::http::write::Mode;
 
@@ -61,10 +59,8 @@ pub async fn list_targets(
     query: StrictQuery<ListTargetsQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    let fields = FieldSelection::parse::<Target>(q.fields.as_deref(), &Includes::default())?;
     let sort = q.sort.unwrap_or_default();
-    let listing = Listing::new(&state.cursor_key, "targets", sort.key());
-    let page = q.page_request(&listing)?;
+    let plan = KeysetPlan::new::<Target>(&state.cursor_key, ("targets", sort.key()), &q)?;
     let filter = TargetFilter {
         organization_id: q.organization_id,
         meeting_id: q.meeting_id,
@@ -77,21 +73,9 @@ pub async fn list_targets(
         status: q.status,
         updated_since: q.updated_since.map(|t| t.naive_utc()),
     };
-    let body = state
-        .db
-        .run(move |conn| {
-            let (rows, total) = model::list(conn, &filter, sort, &page)?;
-            Ok(paginate(
-                rows,
-                &page,
-                total,
-                &listing,
-                |r| sort.position(r),
-                Target::from,
-            ))
-        })
-        .await?;
-    fields.page_response(&req, &body)
+    let finish = |_: &mut _, rows: Vec<_>| Ok(rows.into_iter().map(Target::from).collect());
+    let to = (&req, &state.db);
+    plan.answer(to, (filter, sort), model::list, finish).await
 }
 
 crate::get_handler!(

@@ -222,9 +222,11 @@ impl TargetSort {
             Self::PercentAsc => "percent",
         }
     }
+}
 
+impl crate::http::page::ListOrder<ComputedRow> for TargetSort {
     /// The cursor position of a row under this order.
-    pub fn position(self, row: &ComputedRow) -> (serde_json::Value, i64) {
+    fn position(self, row: &ComputedRow) -> (serde_json::Value, i64) {
         let value = match self {
             Self::PeriodDesc | Self::PeriodAsc => serde_json::json!(row.0.period_end),
             Self::PercentDesc | Self::PercentAsc => serde_json::json!(row.2),

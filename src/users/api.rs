@@ -12,8 +12,7 @@ use crate::auth::{password, Caller, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{json_response, Tag};
 use crate::http::idempotency::{self, Created, IdempotencyKey};
-use crate::http::page::{Listing, Page, PagingQuery};
-use crate::http::query::StrictQuery;
+use crate::http::page::{Page, PagingQuery};
 use crate::http::write::{IfMatch, JsonObject, Mode, Patch};
 
 /// A new account.
@@ -50,32 +49,13 @@ pub struct UserChanges {
     pub password: Patch<String>,
 }
 
-/// List users
-///
-/// Admin only. In order of creation.
-#[utoipa::path(operation_id = "list_users", tag = "users", params(PagingQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "A page of users", body = Page<User>)))]
-#[get("/users")]
-pub async fn list_users(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: StrictQuery<PagingQuery>,
-) -> ApiResult<HttpResponse> {
-    caller.require(Role::Admin)?;
-    let listing = Listing::new(&state.cursor_key, "users", "id");
-    crate::http::page::list_by_id(
-        &req,
-        &state.db,
-        listing,
-        query.into_inner(),
-        model::page,
-        |r| r.id,
-        User::from,
-    )
-    .await
-}
+crate::admin_list_handler!(
+    /// List users
+    ///
+    /// Admin only. In order of creation.
+    list_users, "/users", tag = "users", list = "users", response = User, "A page of users",
+    read = model::page, row = model::UserRow, to = User::from,
+);
 
 crate::get_handler!(
     /// Get a user

@@ -271,32 +271,13 @@ fn resources_text(list: Vec<Resource>) -> String {
         .join(",")
 }
 
-/// List webhooks
-///
-/// Admin only. In order of creation.
-#[utoipa::path(operation_id = "list_webhooks", tag = "webhooks", params(PagingQuery),
-    security(("bearer" = [])),
-    responses((status = 200, description = "A page of webhooks", body = Page<Webhook>)))]
-#[get("/webhooks")]
-pub async fn list_webhooks(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: StrictQuery<PagingQuery>,
-) -> ApiResult<HttpResponse> {
-    caller.require(Role::Admin)?;
-    let listing = Listing::new(&state.cursor_key, "webhooks", "id");
-    crate::http::page::list_by_id(
-        &req,
-        &state.db,
-        listing,
-        query.into_inner(),
-        model::page,
-        |r| r.id,
-        Webhook::from,
-    )
-    .await
-}
+crate::admin_list_handler!(
+    /// List webhooks
+    ///
+    /// Admin only. In order of creation.
+    list_webhooks, "/webhooks", tag = "webhooks", list = "webhooks", response = Webhook, "A page of webhooks",
+    read = model::page, row = model::WebhookRow, to = Webhook::from,
+);
 
 crate::get_handler!(
     /// Get a webhook
