@@ -8,7 +8,8 @@ use diesel::sql_types::Bool;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::fast_text::FastText;
+use crate::db::fast_text::{FastText, MaybeFastText};
+use crate::db::fast_time::{FastTime, MaybeFastTime};
 use crate::db::schema::{article_authors, article_meetings, article_tags, articles, tags};
 use crate::db::sql::static_sql;
 use crate::db::{DbConnection, MultiBackend};
@@ -69,6 +70,7 @@ pub struct ArticleRow {
     pub slug: String,
     #[diesel(deserialize_as = FastText)]
     pub title: String,
+    #[diesel(deserialize_as = MaybeFastText)]
     pub summary: Option<String>,
     #[diesel(deserialize_as = FastText)]
     pub body: String,
@@ -77,9 +79,12 @@ pub struct ArticleRow {
     pub source_url: Option<String>,
     #[diesel(deserialize_as = String, serialize_as = String)]
     pub status: ArticleStatus,
+    #[diesel(deserialize_as = MaybeFastTime)]
     pub published_at: Option<NaiveDateTime>,
     pub cover_media_id: Option<i64>,
+    #[diesel(deserialize_as = FastTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = FastTime)]
     pub updated_at: NaiveDateTime,
     pub version: i64,
 }

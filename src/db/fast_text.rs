@@ -16,6 +16,33 @@ use super::MultiBackend;
 #[derive(Debug, Clone, PartialEq, Eq, diesel::deserialize::FromSqlRow)]
 pub struct FastText(pub String);
 
+/// A nullable `TEXT` value, for `#[diesel(deserialize_as = MaybeFastText)]` on long
+/// `Option<String>` fields.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::deserialize::FromSqlRow)]
+pub struct MaybeFastText(pub Option<String>);
+
+impl From<MaybeFastText> for Option<String> {
+    fn from(t: MaybeFastText) -> Self {
+        t.0
+    }
+}
+
+impl<DB: diesel::backend::Backend> FromSql<diesel::sql_types::Nullable<Text>, DB> for MaybeFastText
+where
+    FastText: FromSql<Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        <FastText as FromSql<Text, DB>>::from_sql(bytes).map(|t| Self(Some(t.0)))
+    }
+
+    fn from_nullable_sql(bytes: Option<DB::RawValue<'_>>) -> deserialize::Result<Self> {
+        match bytes {
+            Some(bytes) => Self::from_sql(bytes),
+            None => Ok(Self(None)),
+        }
+    }
+}
+
 impl From<FastText> for String {
     fn from(t: FastText) -> Self {
         t.0

@@ -2,6 +2,7 @@
 
 mod conn;
 pub mod fast_text;
+pub mod fast_time;
 pub mod migrate;
 pub mod refs;
 pub mod schema;
