@@ -42,6 +42,8 @@ pub struct AppState {
     pub public_base: String,
     /// The bearer token `/metrics` asks for (`BANTIN_METRICS_TOKEN`).
     pub metrics_token: Option<crate::config::Secret>,
+    /// The newsroom's site, for the links to articles written for readers.
+    pub site: Arc<crate::site::Site>,
     /// The most documents a list filtered beyond the search index examines per request
     /// ([`crate::search::MAX_EXAMINED`]; smaller in tests).
     pub search_examine_limit: i64,
@@ -56,6 +58,10 @@ pub struct AppState {
 impl AppState {
     /// The state with media bytes kept in the database; see [`AppState::with_media`].
     pub fn new(db: Db, config: &Config) -> Self {
+        let public_base = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.bind));
         Self {
             media: Arc::new(crate::media::store::DbStore::new(db.clone())),
             db,
@@ -67,10 +73,13 @@ impl AppState {
             rate_limiter: crate::http::limits::RateLimiter::new(config.rate_limit).map(Arc::new),
             request_timeout: Some(config.request_timeout).filter(|t| !t.is_zero()),
             trusted_proxies: config.trusted_proxies.clone(),
-            public_base: config
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", config.bind)),
+            public_base: public_base.clone(),
+            site: Arc::new(crate::site::Site {
+                article_url: config.site_article_url.clone(),
+                api_base: public_base,
+                name: config.site_name.clone(),
+                language: config.site_language.clone(),
+            }),
             metrics_token: config.metrics_token.clone(),
             search_examine_limit: crate::search::MAX_EXAMINED,
             search_docs: crate::startup::search_docs,

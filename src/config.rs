@@ -129,6 +129,12 @@ pub struct Config {
     pub trusted_proxies: crate::http::client::TrustedProxies,
     /// The bearer token `/metrics` asks for (`BANTIN_METRICS_TOKEN`); open when `None`.
     pub metrics_token: Option<Secret>,
+    /// The page of an article on the newsroom's site (`BANTIN_SITE_ARTICLE_URL`).
+    pub site_article_url: Option<crate::site::ArticleUrlTemplate>,
+    /// The publisher's name (`BANTIN_SITE_NAME`).
+    pub site_name: String,
+    /// The articles' language (`BANTIN_SITE_LANGUAGE`).
+    pub site_language: String,
 }
 
 /// How webhook deliveries are sent.
@@ -377,7 +383,25 @@ impl Config {
             }
         };
 
+        let site_article_url = get("BANTIN_SITE_ARTICLE_URL")
+            .map(|raw| crate::site::ArticleUrlTemplate::parse(&raw))
+            .transpose()
+            .map_err(|m| err("BANTIN_SITE_ARTICLE_URL", m))?;
+        let site_name = get("BANTIN_SITE_NAME")
+            .map(|raw| crate::site::parse_label(&raw))
+            .transpose()
+            .map_err(|m| err("BANTIN_SITE_NAME", m))?
+            .unwrap_or_else(|| crate::site::DEFAULT_NAME.to_owned());
+        let site_language = get("BANTIN_SITE_LANGUAGE")
+            .map(|raw| crate::site::parse_language(&raw))
+            .transpose()
+            .map_err(|m| err("BANTIN_SITE_LANGUAGE", m))?
+            .unwrap_or_else(|| crate::site::DEFAULT_LANGUAGE.to_owned());
+
         Ok(Self {
+            site_article_url,
+            site_name,
+            site_language,
             public_url,
             trusted_proxies,
             metrics_token,
@@ -631,6 +655,40 @@ mod tests {
             ("BANTIN_PUBLIC_URL", "https://api.example.vn/?x=1"),
             ("BANTIN_TRUSTED_PROXIES", "10.0.0.0/40"),
             ("BANTIN_METRICS_TOKEN", "short"),
+        ] {
+            let e = config(&[("BANTIN_JWT_SECRET", SECRET), (var, value)]).unwrap_err();
+            assert_eq!(e.var, var, "{value}");
+        }
+    }
+
+    #[test]
+    fn the_site_settings_are_checked() {
+        let c = config(&[("BANTIN_JWT_SECRET", SECRET)]).unwrap();
+        assert_eq!(c.site_article_url, None);
+        assert_eq!(c.site_name, "bantin");
+        assert_eq!(c.site_language, "vi");
+        let c = config(&[
+            ("BANTIN_JWT_SECRET", SECRET),
+            (
+                "BANTIN_SITE_ARTICLE_URL",
+                "https://tinhuy.example.vn/tin-tuc/{slug}",
+            ),
+            ("BANTIN_SITE_NAME", " Cổng thông tin Thành ủy Thái Nguyên "),
+            ("BANTIN_SITE_LANGUAGE", "en-US"),
+        ])
+        .unwrap();
+        assert!(c.site_article_url.is_some());
+        assert_eq!(c.site_name, "Cổng thông tin Thành ủy Thái Nguyên");
+        assert_eq!(c.site_language, "en-US");
+        for (var, value) in [
+            (
+                "BANTIN_SITE_ARTICLE_URL",
+                "https://tinhuy.example.vn/tin-tuc",
+            ),
+            ("BANTIN_SITE_ARTICLE_URL", "/tin-tuc/{slug}"),
+            ("BANTIN_SITE_ARTICLE_URL", "javascript:alert({id})"),
+            ("BANTIN_SITE_NAME", "a\u{7}b"),
+            ("BANTIN_SITE_LANGUAGE", "tiếng Việt"),
         ] {
             let e = config(&[("BANTIN_JWT_SECRET", SECRET), (var, value)]).unwrap_err();
             assert_eq!(e.var, var, "{value}");

@@ -19,6 +19,7 @@ pub mod organizations;
 pub mod people;
 pub mod resource;
 pub mod search;
+pub mod site;
 pub mod startup;
 pub mod sync;
 pub mod tags;

@@ -22,6 +22,7 @@ use crate::http::params::{time_bound, Bound};
 use crate::http::query::StrictQuery;
 use crate::http::write::{JsonObject, Mode, OptionalJsonObject};
 use crate::search::{ListPlan, ListRows, Resource};
+use crate::site::Site;
 
 pub use super::embed::*;
 
@@ -117,8 +118,10 @@ pub async fn list_articles(
             model::list(conn, filter, sort, page, parts)
         },
     );
+    let site = state.site.clone();
     let finish = move |conn: &mut _, rows: Vec<_>| {
-        let mut data: Vec<_> = rows.into_iter().map(Article::from_record).collect();
+        let data = rows.into_iter().map(|r| Article::from_record(r, &site));
+        let mut data: Vec<_> = data.collect();
         embed(conn, &mut data, &includes, visible.as_deref())?;
         Ok(data)
     };
@@ -191,6 +194,7 @@ pub async fn get_article(
         .as_deref()
         .map(|t| state.preview.open(t))
         .transpose()?;
+    let site = state.site.clone();
     let (article, media_included) = state
         .db
         .run(move |conn| {
@@ -211,7 +215,7 @@ pub async fn get_article(
                             .is_none_or(|v| v.contains(&r.row.status.as_str()))
                 })
                 .ok_or_else(|| ApiError::not_found(format!("no article `{key}`")))?;
-            let mut article = Article::from_record(record);
+            let mut article = Article::from_record(record, &site);
             embed(
                 conn,
                 std::slice::from_mut(&mut article),
@@ -391,11 +395,11 @@ crate::create_handler!(
     },
     response = Article,
     conflict = "The slug is taken, or a request with this Idempotency-Key is in progress",
-    given user = |_state, caller| caller.user_id(),
+    given (user, site) = |state, caller| (caller.user_id(), state.site.clone()),
     read = |b| write::read(b, Mode::Create),
     write = |conn, input| {
         let row = write::create(conn, input, user)?;
-        let article = load_one(conn, row.id)?;
+        let article = load_one(conn, row.id, &site)?;
         Created::at(format!("/api/v1/articles/{}", article.id), article.version, &article)
     },
 );
@@ -420,6 +424,7 @@ pub async fn update_article(
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
     let user = caller.user_id();
+    let site = state.site.clone();
     crate::http::write::update(
         &req,
         &state,
@@ -428,7 +433,7 @@ pub async fn update_article(
         move |conn, if_match, input| {
             let id = resolve(conn, &key)?;
             let row = write::update(conn, id, if_match, input, user)?;
-            load_one(conn, row.id)
+            load_one(conn, row.id, &site)
         },
         |article| Tag::Version(article.version),
     )
@@ -555,6 +560,7 @@ pub async fn restore_article_revision(
 ) -> ApiResult<HttpResponse> {
     let (key, version) = path.into_inner();
     let user = caller.user_id();
+    let site = state.site.clone();
     crate::http::write::update(
         &req,
         &state,
@@ -565,7 +571,7 @@ pub async fn restore_article_revision(
             let revision = revisions::find(conn, id, version)?;
             let input = write::restoring(&revision.article)?;
             let row = write::update(conn, id, if_match, input, user)?;
-            load_one(conn, row.id)
+            load_one(conn, row.id, &site)
         },
         |article| Tag::Version(article.version),
     )
@@ -578,10 +584,10 @@ fn resolve(conn: &mut crate::db::DbConnection, key: &str) -> ApiResult<i64> {
         .ok_or_else(|| ApiError::not_found(format!("no article `{key}`")))
 }
 
-fn load_one(conn: &mut crate::db::DbConnection, id: i64) -> ApiResult<Article> {
+fn load_one(conn: &mut crate::db::DbConnection, id: i64, site: &Site) -> ApiResult<Article> {
     model::find_records(conn, &[id])?
         .pop()
-        .map(Article::from_record)
+        .map(|record| Article::from_record(record, site))
         .ok_or_else(|| ApiError::not_found(format!("no article {id}")))
 }
 

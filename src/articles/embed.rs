@@ -1,5 +1,6 @@
 //! What other resources embed of articles: the wire types and the loaders that build them.
 
+use crate::site::Site;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -16,6 +17,7 @@ use crate::time::utc;
 #[schema(example = json!({
     "id": 2,
     "slug": "btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau",
+    "url": "https://tinhuy.example.vn/tin-tuc/btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau",
     "title": "BTV Thành ủy làm việc với Đảng ủy phường Tuần Châu",
     "summary": "Ngày 8/11, Ban Thường vụ Thành ủy đã có buổi làm việc với Đảng ủy phường Tuần Châu…",
     "body": "Trên cơ sở bám sát các Chỉ thị, Nghị quyết của Trung ương, Tỉnh, Thành phố…",
@@ -37,6 +39,12 @@ pub struct Article {
     pub id: i64,
     /// Unique, URL-safe; made from the title with diacritics folded when not given.
     pub slug: String,
+    /// Where readers read it: its page on the newsroom's site (`BANTIN_SITE_ARTICLE_URL`), else
+    /// its address in this API. Read-only.
+    #[schema(
+        example = "https://tinhuy.example.vn/tin-tuc/btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau"
+    )]
+    pub url: String,
     pub title: String,
     /// The lead paragraph.
     pub summary: Option<String>,
@@ -87,8 +95,10 @@ pub struct GalleryPhoto {
 }
 
 impl Article {
-    pub fn from_record(ArticleRecord { row, relations }: ArticleRecord) -> Self {
+    /// The article of `record`, its `url` on `site`.
+    pub fn from_record(ArticleRecord { row, relations }: ArticleRecord, site: &Site) -> Self {
         Self {
+            url: site.article_url(row.id, &row.slug),
             authors: relations.authors,
             meeting_ids: relations.meeting_ids,
             tag_ids: relations.tag_ids,
@@ -139,9 +149,10 @@ pub fn visible_statuses(caller: &Caller) -> Option<Vec<&'static str>> {
 pub fn load_articles(
     conn: &mut crate::db::DbConnection,
     ids: &[i64],
+    site: &Site,
 ) -> ApiResult<std::collections::HashMap<i64, Article>> {
     Ok(model::find_records(conn, ids)?
         .into_iter()
-        .map(|record| (record.row.id, Article::from_record(record)))
+        .map(|record| (record.row.id, Article::from_record(record, site)))
         .collect())
 }

@@ -50,7 +50,7 @@ pub fn keep(conn: &mut DbConnection, id: i64, user: Option<i64>) -> ApiResult<()
     let Some(record) = model::find_records(conn, &[id])?.pop() else {
         return Ok(());
     };
-    let article = Article::from_record(record);
+    let (article, content) = kept(record)?;
     let kept: i64 = article_revisions::table
         .filter(article_revisions::article_id.eq(id))
         .filter(article_revisions::version.eq(article.version))
@@ -65,7 +65,7 @@ pub fn keep(conn: &mut DbConnection, id: i64, user: Option<i64>) -> ApiResult<()
         version: article.version,
         changed_at: article.updated_at.naive_utc(),
         changed_by_user_id: user,
-        content: serde_json::to_string(&article)?,
+        content: serde_json::to_string(&content)?,
     };
     diesel::insert_into(article_revisions::table)
         .values(row)
@@ -137,7 +137,7 @@ fn unkept_current(
     let Some(record) = model::find_records(conn, &[id])?.pop() else {
         return Ok(None);
     };
-    let current = Article::from_record(record);
+    let (current, content) = kept(record)?;
     if newest_kept.is_some_and(|v| v >= current.version) {
         return Ok(None);
     }
@@ -145,8 +145,19 @@ fn unkept_current(
         version: current.version,
         changed_at: current.updated_at,
         changed_by: None,
-        article: serde_json::to_value(&current)?,
+        article: content,
     }))
+}
+
+/// An article as a revision keeps it: its fields, but not `url`, which follows the site's
+/// settings rather than the article.
+fn kept(record: model::ArticleRecord) -> ApiResult<(Article, serde_json::Value)> {
+    let article = Article::from_record(record, &crate::site::Site::default());
+    let mut content = serde_json::to_value(&article)?;
+    if let Some(fields) = content.as_object_mut() {
+        fields.remove("url");
+    }
+    Ok((article, content))
 }
 
 fn to_revisions(conn: &mut DbConnection, rows: Vec<RevisionRow>) -> ApiResult<Vec<Revision>> {

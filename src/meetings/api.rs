@@ -94,10 +94,11 @@ pub async fn list_meetings(
     };
     let visible = visible_statuses(&caller);
     let today = state.clock.today();
+    let site = state.site.clone();
     let rows = ListRows(model::find_by_ids, model::list);
     let finish = move |conn: &mut _, rows| {
         let mut dtos = to_dtos(conn, rows, visible.as_deref())?;
-        embed(conn, &mut dtos, &includes, today)?;
+        embed(conn, &mut dtos, &includes, (today, &site))?;
         Ok(dtos)
     };
     plan.answer((&req, &state), fields, (filter, sort), rows, finish)
@@ -122,10 +123,11 @@ pub async fn get_meeting(
     let q = query.into_inner();
     let visible = visible_statuses(&caller);
     let today = state.clock.today();
+    let site = state.site.clone();
     let read = move |conn: &mut _, includes: &Includes| {
         let row = model::find(conn, id)?.ok_or_else(|| not_found(id))?;
         let mut dtos = to_dtos(conn, vec![row], visible.as_deref())?;
-        embed(conn, &mut dtos, includes, today)?;
+        embed(conn, &mut dtos, includes, (today, &site))?;
         dtos.pop().ok_or_else(|| not_found(id))
     };
     let selection = q.selection::<Meeting>(INCLUDES)?;

@@ -145,7 +145,7 @@ pub fn embed(
     conn: &mut DbConnection,
     meetings: &mut [Meeting],
     includes: &Includes,
-    today: NaiveDate,
+    (today, site): (NaiveDate, &crate::site::Site),
 ) -> ApiResult<()> {
     if meetings.is_empty() {
         return Ok(());
@@ -162,7 +162,7 @@ pub fn embed(
             .iter()
             .flat_map(|m| m.article_ids.iter().copied())
             .collect();
-        let articles = crate::articles::embed::load_articles(conn, &article_ids)?;
+        let articles = crate::articles::embed::load_articles(conn, &article_ids, site)?;
         for m in meetings.iter_mut() {
             m.articles = Some(
                 m.article_ids

@@ -6,7 +6,7 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use icalendar::{Component, EventLike};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
 use crate::app::AppState;
@@ -18,7 +18,9 @@ use crate::db::DbConnection;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{bytes_response, Tag};
 use crate::http::query::StrictQuery;
+use crate::media::process::Variant;
 use crate::meetings::model::MeetingRow;
+use crate::site::Site;
 
 const FEED_SIZE: i64 = 50;
 
@@ -119,9 +121,17 @@ struct FeedItem {
 
 impl FeedItem {
     /// Where the article is read.
-    fn link(&self, base: &str) -> String {
-        format!("{base}/api/v1/articles/{}", self.row.slug)
+    fn link(&self, site: &Site) -> String {
+        site.article_url(self.row.id, &self.row.slug)
     }
+}
+
+/// What the article feeds say of themselves.
+const FEED_DESCRIPTION: &str = "Tin tức và biên bản làm việc của cấp ủy, chính quyền";
+
+/// The article feeds' title: the site's name.
+fn feed_title(site: &Site) -> String {
+    format!("{} — tin mới", site.name)
 }
 
 fn published(row: &ArticleRow) -> DateTime<Utc> {
@@ -145,7 +155,7 @@ macro_rules! article_feed {
         ) -> ApiResult<HttpResponse> {
             let q = query.into_inner();
             let items = state.db.run(move |conn| latest_articles(conn, &q)).await?;
-            let body = $render(&items, base_url(&state));
+            let body = $render(&items, &state.site);
             let content_type = concat!($mime, "; charset=utf-8");
             Ok(bytes_response(&req, StatusCode::OK, content_type, body, Tag::Body))
         }
@@ -168,26 +178,111 @@ article_feed!(
     "An Atom 1.0 feed", content_type = "application/atom+xml", render = atom_feed,
 );
 
+article_feed!(
+    /// Latest articles as JSON Feed 1.1
+    ///
+    /// The 50 latest published articles, newest first, as JSON Feed 1.1
+    /// (https://jsonfeed.org/version/1.1): each with its page on the site as `url`, the body as
+    /// `content_text`, the cover's `large` variant as `image`, and its category and tags as `tags`.
+    articles_json_feed, "/feeds/articles.json", operation_id = "feed_articles_json",
+    "A JSON Feed 1.1", content_type = "application/feed+json", render = json_feed,
+);
+
+/// A JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
+#[derive(Serialize)]
+struct JsonFeed<'a> {
+    version: &'static str,
+    title: String,
+    feed_url: String,
+    description: &'static str,
+    language: &'a str,
+    items: Vec<JsonFeedItem<'a>>,
+}
+
+/// One article of a JSON Feed.
+#[derive(Serialize)]
+struct JsonFeedItem<'a> {
+    id: String,
+    url: String,
+    title: &'a str,
+    content_text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+    date_published: String,
+    date_modified: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    authors: Vec<JsonFeedAuthor<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    tags: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonFeedAuthor<'a> {
+    name: &'a str,
+}
+
+/// The items as a JSON Feed 1.1.
+fn json_feed(items: &[FeedItem], site: &Site) -> Vec<u8> {
+    let base = &site.api_base;
+    let feed = JsonFeed {
+        version: "https://jsonfeed.org/version/1.1",
+        title: feed_title(site),
+        feed_url: format!("{base}/feeds/articles.json"),
+        description: FEED_DESCRIPTION,
+        language: &site.language,
+        items: items
+            .iter()
+            .map(|item| {
+                let row = &item.row;
+                JsonFeedItem {
+                    id: item.link(site),
+                    url: item.link(site),
+                    title: &row.title,
+                    content_text: &row.body,
+                    summary: row.summary.as_deref(),
+                    image: row.cover_media_id.map(|id| {
+                        let path = crate::media::embed::file_url(id, Variant::Large);
+                        format!("{base}{path}")
+                    }),
+                    date_published: published(row).to_rfc3339(),
+                    date_modified: row.updated_at.and_utc().to_rfc3339(),
+                    authors: item
+                        .authors
+                        .iter()
+                        .map(|name| JsonFeedAuthor { name })
+                        .collect(),
+                    tags: &item.categories,
+                }
+            })
+            .collect(),
+    };
+    // Serialising plain strings and numbers cannot fail.
+    serde_json::to_vec(&feed).unwrap_or_default()
+}
+
 /// The items as an RSS 2.0 channel.
-fn rss_channel(items: &[FeedItem], base: &str) -> Vec<u8> {
+fn rss_channel(items: &[FeedItem], site: &Site) -> Vec<u8> {
     let channel = rss::ChannelBuilder::default()
-        .title("bantin — tin mới")
-        .link(format!("{base}/api/v1/articles"))
-        .description("Tin tức và biên bản làm việc của cấp ủy, chính quyền")
-        .language(Some("vi".to_owned()))
+        .title(feed_title(site))
+        .link(format!("{}/api/v1/articles", site.api_base))
+        .description(FEED_DESCRIPTION)
+        .language(Some(site.language.clone()))
         .last_build_date(items.first().map(|i| published(&i.row).to_rfc2822()))
-        .items(items.iter().map(|i| rss_item(i, base)).collect::<Vec<_>>())
+        .items(items.iter().map(|i| rss_item(i, site)).collect::<Vec<_>>())
         .build();
     channel.to_string().into_bytes()
 }
 
 /// The items as an Atom 1.0 feed.
-fn atom_feed(items: &[FeedItem], base: &str) -> Vec<u8> {
+fn atom_feed(items: &[FeedItem], site: &Site) -> Vec<u8> {
     use atom_syndication::{Feed, Link, Text};
+    let base = &site.api_base;
     let mut feed = Feed::default();
-    feed.set_title(Text::plain("bantin — tin mới"));
+    feed.set_title(Text::plain(feed_title(site)));
     feed.set_id(format!("{base}/feeds/articles.atom"));
-    feed.set_lang(Some("vi".to_owned()));
+    feed.set_lang(Some(site.language.clone()));
     let updated = items
         .first()
         .map(|i| published(&i.row))
@@ -201,15 +296,15 @@ fn atom_feed(items: &[FeedItem], base: &str) -> Vec<u8> {
     feed.set_entries(
         items
             .iter()
-            .map(|i| atom_entry(i, base))
+            .map(|i| atom_entry(i, site))
             .collect::<Vec<_>>(),
     );
     feed.to_string().into_bytes()
 }
 
 /// One article as an RSS item.
-fn rss_item(item: &FeedItem, base: &str) -> rss::Item {
-    let (row, link) = (&item.row, item.link(base));
+fn rss_item(item: &FeedItem, site: &Site) -> rss::Item {
+    let (row, link) = (&item.row, item.link(site));
     rss::ItemBuilder::default()
         .title(Some(row.title.clone()))
         .link(Some(link.clone()))
@@ -232,9 +327,9 @@ fn rss_item(item: &FeedItem, base: &str) -> rss::Item {
 }
 
 /// One article as an Atom entry.
-fn atom_entry(item: &FeedItem, base: &str) -> atom_syndication::Entry {
+fn atom_entry(item: &FeedItem, site: &Site) -> atom_syndication::Entry {
     use atom_syndication::{Entry, Link, Person, Text};
-    let (row, link) = (&item.row, item.link(base));
+    let (row, link) = (&item.row, item.link(site));
     let mut entry = Entry::default();
     entry.set_categories(
         item.categories
@@ -402,5 +497,6 @@ fn all_day(event: &mut icalendar::Event, day: NaiveDate) {
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(articles_rss)
         .service(articles_atom)
+        .service(articles_json_feed)
         .service(meetings_ics);
 }

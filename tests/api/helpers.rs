@@ -156,6 +156,10 @@ pub struct Options {
     pub public_url: Option<&'static str>,
     /// The most documents a narrowed search list examines per request.
     pub search_examine_limit: Option<i64>,
+    /// `BANTIN_SITE_ARTICLE_URL`.
+    pub site_article_url: Option<&'static str>,
+    /// `BANTIN_SITE_NAME`.
+    pub site_name: Option<&'static str>,
 }
 
 impl Drop for TestApp {
@@ -212,6 +216,16 @@ impl TestApp {
         if let Some(n) = options.search_examine_limit {
             state.search_examine_limit = n;
         }
+        let mut site = (*state.site).clone();
+        site.api_base = state.public_base.clone();
+        if let Some(template) = options.site_article_url {
+            site.article_url =
+                Some(bantin::site::ArticleUrlTemplate::parse(template).expect("template"));
+        }
+        if let Some(name) = options.site_name {
+            site.name = name.to_owned();
+        }
+        state.site = Arc::new(site);
         let state = web::Data::new(state);
         let addr = serve_state(state.clone(), settings);
         let worker = state

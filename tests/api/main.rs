@@ -10,6 +10,7 @@ mod auth;
 mod dataset;
 mod directives;
 mod directory;
+mod distribution;
 mod faults;
 mod feeds;
 mod foundation;
