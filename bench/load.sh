@@ -193,6 +193,18 @@ print(f"  meetings page: {len(page)} meetings embedding " + ", ".join(f"{n} {k}"
   check PATCH "$base/api/v1/articles/$id" -H "Authorization: Bearer $token" \
     -H 'Content-Type: application/merge-patch+json' -d '{"category":"kinh tế"}' >/dev/null
 
+  # One sitemap page (the first 50,000 articles) streamed whole, five times on a quiet server.
+  python3 - "$base/sitemaps/articles-1.xml" <<'PY'
+import statistics, sys, time, urllib.request
+url, times, size = sys.argv[1], [], 0
+for _ in range(5):
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as r:
+        size = len(r.read())
+    times.append((time.perf_counter() - t0) * 1000)
+print(f"  /sitemaps/articles-1.xml: {size / 1048576:.1f} MiB in {statistics.median(times):.0f} ms (median of 5; min {min(times):.0f}, max {max(times):.0f})")
+PY
+
   echo "wrk: $CONNECTIONS connections, $THREADS threads, ${WARMUP} s warm-up then ${SECONDS_PER_RUN} s:"
   wrk_run "$backend" "article by id" "$base" article "$ARTICLES"
   wrk_run "$backend" "page of 20 articles" "$base/api/v1/articles?limit=20" get

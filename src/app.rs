@@ -126,6 +126,7 @@ where
                 .configure(crate::search::api::configure),
         )
         .configure(crate::sync::syndication::configure)
+        .configure(crate::sync::sitemaps::configure)
         .service(health_live)
         .service(health_ready)
         .service(crate::http::metrics::metrics)

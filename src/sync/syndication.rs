@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use icalendar::{Component, EventLike};
 use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
 use crate::articles::model::{self as articles_model, ArticleRow};
@@ -142,10 +142,11 @@ fn published(row: &ArticleRow) -> DateTime<Utc> {
 /// the query lets through, written by `render` from the items and the base of links.
 macro_rules! article_feed {
     ($(#[doc = $doc:literal])* $name:ident, $path:literal, operation_id = $op:literal,
-        $described:literal, content_type = $mime:literal, render = $render:path $(,)?) => {
+        $described:literal, content_type = $mime:literal, body = $body:ty,
+        render = $render:path $(,)?) => {
         $(#[doc = $doc])*
         #[utoipa::path(operation_id = $op, tag = "sync", params(ArticleFeedQuery),
-            responses((status = 200, description = $described, content_type = $mime, body = String,
+            responses((status = 200, description = $described, content_type = $mime, body = $body,
                 headers(("ETag" = String)))))]
         #[get($path)]
         pub async fn $name(
@@ -167,7 +168,7 @@ article_feed!(
     ///
     /// The 50 latest published articles, newest first.
     articles_rss, "/feeds/articles.rss", operation_id = "feed_articles_rss",
-    "An RSS 2.0 channel", content_type = "application/rss+xml", render = rss_channel,
+    "An RSS 2.0 channel", content_type = "application/rss+xml", body = String, render = rss_channel,
 );
 
 article_feed!(
@@ -175,7 +176,7 @@ article_feed!(
     ///
     /// The 50 latest published articles, newest first.
     articles_atom, "/feeds/articles.atom", operation_id = "feed_articles_atom",
-    "An Atom 1.0 feed", content_type = "application/atom+xml", render = atom_feed,
+    "An Atom 1.0 feed", content_type = "application/atom+xml", body = String, render = atom_feed,
 );
 
 article_feed!(
@@ -185,12 +186,12 @@ article_feed!(
     /// (https://jsonfeed.org/version/1.1): each with its page on the site as `url`, the body as
     /// `content_text`, the cover's `large` variant as `image`, and its category and tags as `tags`.
     articles_json_feed, "/feeds/articles.json", operation_id = "feed_articles_json",
-    "A JSON Feed 1.1", content_type = "application/feed+json", render = json_feed,
+    "A JSON Feed 1.1", content_type = "application/feed+json", body = JsonFeed, render = json_feed,
 );
 
 /// A JSON Feed 1.1 (https://jsonfeed.org/version/1.1).
-#[derive(Serialize)]
-struct JsonFeed<'a> {
+#[derive(Serialize, ToSchema)]
+pub struct JsonFeed<'a> {
     version: &'static str,
     title: String,
     feed_url: String,
@@ -200,8 +201,8 @@ struct JsonFeed<'a> {
 }
 
 /// One article of a JSON Feed.
-#[derive(Serialize)]
-struct JsonFeedItem<'a> {
+#[derive(Serialize, ToSchema)]
+pub struct JsonFeedItem<'a> {
     id: String,
     url: String,
     title: &'a str,
@@ -218,8 +219,9 @@ struct JsonFeedItem<'a> {
     tags: &'a [String],
 }
 
-#[derive(Serialize)]
-struct JsonFeedAuthor<'a> {
+/// An author of a JSON Feed item.
+#[derive(Serialize, ToSchema)]
+pub struct JsonFeedAuthor<'a> {
     name: &'a str,
 }
 

@@ -108,3 +108,113 @@ db_test!(with site_options();
         app.get("/feeds/articles.json?colour=red").await.problem(400, "bad_request");
     }
 );
+
+const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
+const NEWS_NS: &str = "http://www.google.com/schemas/sitemap-news/0.9";
+
+/// The text of every `name` element in the sitemap namespace.
+fn texts(doc: &roxmltree::Document, ns: &str, name: &str) -> Vec<String> {
+    doc.descendants()
+        .filter(|n| n.tag_name().namespace() == Some(ns) && n.tag_name().name() == name)
+        .map(|n| n.text().unwrap_or_default().to_owned())
+        .collect()
+}
+
+db_test!(with site_options();
+    async fn the_sitemaps_list_the_site_pages_of_published_articles(app) {
+        let index = app.get("/sitemap.xml").await;
+        assert_eq!(index.status, 200);
+        assert!(index.header("content-type").unwrap().starts_with("application/xml"));
+        let text = String::from_utf8(index.body.to_vec()).unwrap();
+        let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+        assert_eq!(doc.root_element().tag_name().name(), "sitemapindex");
+        assert_eq!(doc.root_element().tag_name().namespace(), Some(SITEMAP_NS));
+        assert_eq!(
+            texts(&doc, SITEMAP_NS, "loc"),
+            vec!["https://api.tinhuy.example.vn/sitemaps/articles-1.xml", "https://api.tinhuy.example.vn/sitemaps/news.xml"]
+        );
+
+        let page = app.get("/sitemaps/articles-1.xml").await;
+        assert_eq!(page.status, 200);
+        let text = String::from_utf8(page.body.to_vec()).unwrap();
+        let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+        assert_eq!(doc.root_element().tag_name().name(), "urlset");
+        assert_eq!(doc.root_element().tag_name().namespace(), Some(SITEMAP_NS));
+        let list = app.get("/api/v1/articles?sort=published_at&limit=100").await.json();
+        let mut pages: Vec<String> = list["data"].as_array().unwrap().iter().map(page_of).collect();
+        let mut locs = texts(&doc, SITEMAP_NS, "loc");
+        pages.sort();
+        locs.sort();
+        assert_eq!(locs, pages, "every published article, by its site page");
+        for lastmod in texts(&doc, SITEMAP_NS, "lastmod") {
+            chrono::DateTime::parse_from_rfc3339(&lastmod).unwrap_or_else(|e| panic!("{lastmod}: {e}"));
+        }
+
+        // A draft stays out; publishing it changes the page and its ETag.
+        let etag = page.header("etag").unwrap().to_owned();
+        assert_eq!(app.request(Method::GET, "/sitemaps/articles-1.xml", &[("If-None-Match", &etag)], None).await.status, 304);
+        let token = app.user("editor").await.1;
+        let draft = app.json(Method::POST, "/api/v1/articles", Some(&token), &json!({"title": "Bản nháp sitemap", "body": "b"})).await.json();
+        let same = app.request(Method::GET, "/sitemaps/articles-1.xml", &[("If-None-Match", &etag)], None).await;
+        assert_eq!(same.status, 304, "a draft changes nothing that is listed");
+        app.json(Method::PATCH, &format!("/api/v1/articles/{}", draft["id"]), Some(&token), &json!({"status": "published"})).await;
+        let changed = app.request(Method::GET, "/sitemaps/articles-1.xml", &[("If-None-Match", &etag)], None).await;
+        assert_eq!(changed.status, 200);
+        assert!(String::from_utf8(changed.body.to_vec()).unwrap().contains(&format!("-{}</loc>", draft["id"])));
+
+        app.get("/sitemaps/articles-2.xml").await.problem(404, "not_found");
+        assert_eq!(app.get("/sitemaps/articles-0.xml").await.status, 404);
+        app.get("/sitemaps/articles-x.xml").await.problem(400, "bad_request");
+    }
+);
+
+db_test!(with Options {
+        clock: bantin::time::Clock::Fixed(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2023, 5, 30, 12, 0, 0).unwrap()),
+        ..site_options()
+    };
+    async fn the_news_sitemap_holds_the_last_two_days(app) {
+        let res = app.get("/sitemaps/news.xml").await;
+        assert_eq!(res.status, 200);
+        let text = String::from_utf8(res.body.to_vec()).unwrap();
+        let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+        assert_eq!(doc.root_element().tag_name().namespace(), Some(SITEMAP_NS));
+        let locs = texts(&doc, SITEMAP_NS, "loc");
+        assert_eq!(locs.len(), 1, "one demo article was published within two days of the clock: {locs:?}");
+        assert!(locs[0].starts_with("https://tinhuy.example.vn/tin-tuc/phat-huy-toi-da-loi-the"));
+        assert_eq!(texts(&doc, NEWS_NS, "name"), vec![SITE]);
+        assert_eq!(texts(&doc, NEWS_NS, "language"), vec!["vi"]);
+        assert_eq!(texts(&doc, NEWS_NS, "publication_date"), vec!["2023-05-29T11:44:00Z"]);
+        assert_eq!(texts(&doc, NEWS_NS, "title"), vec!["Phát huy tối đa lợi thế, thúc đẩy kinh tế - xã hội phát triển"]);
+        let etag = res.header("etag").unwrap().to_owned();
+        assert_eq!(app.request(Method::GET, "/sitemaps/news.xml", &[("If-None-Match", &etag)], None).await.status, 304);
+    }
+);
+
+db_test!(with site_options();
+    async fn a_sitemap_page_streams_in_batches_and_pages_follow_on(app) {
+        // Pages of 3 read 2 rows at a time: the 5 demo articles make pages of 3 and 2.
+        let site = bantin::site::Site {
+            article_url: Some(bantin::site::ArticleUrlTemplate::parse(TEMPLATE).unwrap()),
+            api_base: "https://api.tinhuy.example.vn".into(),
+            name: SITE.into(),
+            language: "vi".into(),
+        };
+        let mut conn = app.db.pool().get().unwrap();
+        let mut read = |n: i64| {
+            let mut chunks: Vec<bytes::Bytes> = Vec::new();
+            bantin::sync::sitemaps::stream_page(&mut conn, n, &site, (3, 2), |c| {
+                chunks.push(c);
+                true
+            })
+            .unwrap();
+            let text = String::from_utf8(chunks.concat()).unwrap();
+            let doc = roxmltree::Document::parse(&text).expect("well-formed XML").root_element().descendants().filter(|n| n.tag_name().name() == "loc").count();
+            (doc, chunks.len())
+        };
+        let (first, chunks) = read(1);
+        assert_eq!(first, 3);
+        assert!(chunks >= 3, "the head, batches, the tail");
+        assert_eq!(read(2).0, 2);
+        assert_eq!(read(3).0, 0);
+    }
+);
