@@ -47,6 +47,12 @@ fn escape(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// A whole XML document as the answer, its ETag a hash of it.
+fn xml_response(req: &HttpRequest, xml: String) -> HttpResponse {
+    let ok = actix_web::http::StatusCode::OK;
+    bytes_response(req, ok, XML_TYPE, xml.into_bytes(), Tag::Body)
+}
+
 fn w3c(t: NaiveDateTime) -> String {
     t.and_utc()
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
@@ -113,13 +119,7 @@ pub async fn sitemap_index(
         "<sitemap><loc>{}</loc>{lastmod}</sitemap>\n</sitemapindex>\n",
         escape(&format!("{base}/sitemaps/news.xml"))
     ));
-    Ok(bytes_response(
-        &req,
-        actix_web::http::StatusCode::OK,
-        XML_TYPE,
-        xml.into_bytes(),
-        Tag::Body,
-    ))
+    Ok(xml_response(&req, xml))
 }
 
 /// One `<url>` of an article page.
@@ -280,13 +280,7 @@ pub async fn sitemap_news(req: HttpRequest, state: web::Data<AppState>) -> ApiRe
         ));
     }
     xml.push_str("</urlset>\n");
-    Ok(bytes_response(
-        &req,
-        actix_web::http::StatusCode::OK,
-        XML_TYPE,
-        xml.into_bytes(),
-        Tag::Body,
-    ))
+    Ok(xml_response(&req, xml))
 }
 
 /// Registers the sitemap routes (at the root, like the feeds).
