@@ -79,6 +79,7 @@ impl AppState {
                 api_base: public_base,
                 name: config.site_name.clone(),
                 language: config.site_language.clone(),
+                jsonld_body: config.jsonld_body,
             }),
             metrics_token: config.metrics_token.clone(),
             search_examine_limit: crate::search::MAX_EXAMINED,

@@ -135,6 +135,8 @@ pub struct Config {
     pub site_name: String,
     /// The articles' language (`BANTIN_SITE_LANGUAGE`).
     pub site_language: String,
+    /// Whether an article's JSON-LD carries its body (`BANTIN_JSONLD_BODY`).
+    pub jsonld_body: bool,
 }
 
 /// How webhook deliveries are sent.
@@ -398,7 +400,10 @@ impl Config {
             .map_err(|m| err("BANTIN_SITE_LANGUAGE", m))?
             .unwrap_or_else(|| crate::site::DEFAULT_LANGUAGE.to_owned());
 
+        let jsonld_body = parse_bool(get("BANTIN_JSONLD_BODY"), "BANTIN_JSONLD_BODY", false)?;
+
         Ok(Self {
+            jsonld_body,
             site_article_url,
             site_name,
             site_language,
@@ -689,6 +694,7 @@ mod tests {
             ("BANTIN_SITE_ARTICLE_URL", "javascript:alert({id})"),
             ("BANTIN_SITE_NAME", "a\u{7}b"),
             ("BANTIN_SITE_LANGUAGE", "tiếng Việt"),
+            ("BANTIN_JSONLD_BODY", "sometimes"),
         ] {
             let e = config(&[("BANTIN_JWT_SECRET", SECRET), (var, value)]).unwrap_err();
             assert_eq!(e.var, var, "{value}");

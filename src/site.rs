@@ -90,6 +90,8 @@ pub struct Site {
     pub name: String,
     /// The language of the articles, as a BCP 47 tag.
     pub language: String,
+    /// Whether an article's JSON-LD carries its body (`BANTIN_JSONLD_BODY`).
+    pub jsonld_body: bool,
 }
 
 /// The site's name when `BANTIN_SITE_NAME` is unset.
@@ -105,6 +107,7 @@ impl Default for Site {
             api_base: String::new(),
             name: DEFAULT_NAME.to_owned(),
             language: DEFAULT_LANGUAGE.to_owned(),
+            jsonld_body: false,
         }
     }
 }
@@ -155,6 +158,7 @@ mod tests {
             api_base: "https://api.example.vn".into(),
             name: DEFAULT_NAME.into(),
             language: DEFAULT_LANGUAGE.into(),
+            jsonld_body: false,
         };
         assert_eq!(
             site.article_url(3, "tin-moi"),

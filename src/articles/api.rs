@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use super::jsonld;
 use super::model::{self, ArticleFilter, ArticleSort, ArticleStatus};
 use super::preview::{self, PreviewBody, PreviewLink};
 use super::revisions::{self, Revision};
@@ -169,12 +170,16 @@ fn parts_of(fields: &FieldSelection) -> model::ArticleParts {
 /// Get an article
 ///
 /// By numeric id or by slug. Anonymous callers get 404 for an article that is not published.
+/// With `Accept: application/ld+json`, the article as a schema.org `NewsArticle` for search
+/// engines, to embed as is in the page as a JSON-LD script; the answer varies by
+/// `Accept`.
 #[utoipa::path(operation_id = "get_article", tag = "articles",
     params(
     ("id" = String, Path, description = "The article's id, or its slug", example = "btv-thanh-uy-lam-viec-voi-dang-uy-phuong-tuan-chau"),
     GetArticleQuery
     ),
-    responses((status = 200, description = "The article", body = Article)))]
+    responses((status = 200, description = "The article: JSON, or with `Accept: application/ld+json` a schema.org NewsArticle in JSON-LD (its tags and cover included; `fields` is a 400 then)",
+        content((Article = "application/json"), (jsonld::NewsArticle = "application/ld+json")))))]
 #[get("/articles/{id}")]
 pub async fn get_article(
     req: HttpRequest,
@@ -185,7 +190,21 @@ pub async fn get_article(
 ) -> ApiResult<HttpResponse> {
     let key = path.into_inner();
     let q = query.into_inner();
-    let includes = Includes::parse(q.include.as_deref(), INCLUDES)?;
+    let linked_data = jsonld::wanted(&req);
+    if linked_data && q.fields.is_some() {
+        return Err(ApiError::bad_param(
+            "fields",
+            "does not apply to application/ld+json, which has its own fields",
+        ));
+    }
+    // JSON-LD names the tags and shows the cover.
+    let include = if linked_data {
+        Some("tags,media")
+    } else {
+        q.include.as_deref()
+    };
+    let includes = Includes::parse(q.include.as_deref(), INCLUDES)
+        .and_then(|_| Includes::parse(include, INCLUDES))?;
     let fields = FieldSelection::parse::<Article>(q.fields.as_deref(), &includes)?;
     let parts = parts_of(&fields);
     let visible = visible_statuses(&caller);
@@ -230,7 +249,14 @@ pub async fn get_article(
     } else {
         Tag::Version(article.version)
     };
-    let mut res = fields.record_response(&req, &article, tag)?;
+    let mut res = if linked_data {
+        let doc = serde_json::to_vec(&jsonld::NewsArticle::of(article, &state.site))?;
+        let ok = actix_web::http::StatusCode::OK;
+        crate::http::etag::bytes_response(&req, ok, jsonld::MEDIA_TYPE, doc, Tag::Body)
+    } else {
+        fields.record_response(&req, &article, tag)?
+    };
+    jsonld::vary(&mut res);
     if preview.is_some() {
         res.headers_mut().insert(
             header::CACHE_CONTROL,

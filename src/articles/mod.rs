@@ -1,5 +1,6 @@
 pub mod api;
 pub mod embed;
+pub mod jsonld;
 pub mod model;
 pub mod preview;
 pub mod revisions;

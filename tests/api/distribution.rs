@@ -198,6 +198,7 @@ db_test!(with site_options();
             api_base: "https://api.tinhuy.example.vn".into(),
             name: SITE.into(),
             language: "vi".into(),
+            jsonld_body: false,
         };
         let mut conn = app.db.pool().get().unwrap();
         let mut read = |n: i64| {
@@ -216,5 +217,62 @@ db_test!(with site_options();
         assert!(chunks >= 3, "the head, batches, the tail");
         assert_eq!(read(2).0, 2);
         assert_eq!(read(3).0, 0);
+    }
+);
+
+db_test!(with site_options();
+    async fn an_article_answers_a_news_article_in_json_ld(app) {
+        let token = app.user("editor").await.1;
+        let list = app.get("/api/v1/articles?q=tuan%20chau").await.json();
+        let article = list["data"][0].clone();
+        let id = article["id"].as_i64().unwrap();
+        // A cover and a tag, for `image` and `keywords`.
+        let media = crate::media::upload(&app, &token, "image/png", crate::media::png(1200, 800)).await.json();
+        let tag = app.json(Method::POST, "/api/v1/tags", Some(&token), &json!({"name": "Chuyển đổi số"})).await.json();
+        app.json(Method::PATCH, &format!("/api/v1/articles/{id}"), Some(&token), &json!({"cover_media_id": media["id"], "tag_ids": [tag["id"]]})).await;
+
+        let ld = [("Accept", "application/ld+json")];
+        let res = app.request(Method::GET, &format!("/api/v1/articles/{id}"), &ld, None).await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.header("content-type"), Some("application/ld+json"));
+        assert!(res.header("vary").unwrap().split(',').any(|v| v.trim() == "Accept"));
+        let doc = res.json();
+        let page = page_of(&article);
+        assert_eq!(doc["@context"], "https://schema.org");
+        assert_eq!(doc["@type"], "NewsArticle");
+        assert_eq!(doc["headline"], article["title"]);
+        assert_eq!(doc["description"], article["summary"]);
+        assert!(doc.get("articleBody").is_none(), "the body only when the server is set to include it");
+        assert_eq!(doc["datePublished"], "2021-11-08T03:42:00+07:00");
+        chrono::DateTime::parse_from_rfc3339(doc["dateModified"].as_str().unwrap()).unwrap();
+        assert_eq!(doc["author"], json!([{"@type": "Person", "name": "Thu Hường"}, {"@type": "Person", "name": "Văn Hiệp"}]));
+        assert_eq!(doc["publisher"], json!({"@type": "Organization", "name": SITE}));
+        assert_eq!(doc["inLanguage"], "vi");
+        assert_eq!(doc["mainEntityOfPage"], json!({"@type": "WebPage", "@id": page}));
+        assert_eq!(doc["url"], json!(page));
+        assert_eq!(doc["keywords"], json!(["Chuyển đổi số"]));
+        let images: Vec<&str> = doc["image"].as_array().unwrap().iter().map(|i| i.as_str().unwrap()).collect();
+        assert_eq!(images[0], format!("https://api.tinhuy.example.vn/api/v1/media/{}/large", media["id"]));
+
+        // The JSON answer varies by Accept too; `fields` has no meaning for JSON-LD.
+        let json = app.get(&format!("/api/v1/articles/{id}")).await;
+        assert!(json.header("vary").unwrap().split(',').any(|v| v.trim() == "Accept"));
+        assert!(json.header("content-type").unwrap().starts_with("application/json"));
+        app.request(Method::GET, &format!("/api/v1/articles/{id}?fields=title"), &ld, None).await.problem(400, "bad_request");
+        let etag = res.header("etag").unwrap().to_owned();
+        let again = app.request(Method::GET, &format!("/api/v1/articles/{id}"), &[("Accept", "application/ld+json"), ("If-None-Match", &etag)], None).await;
+        assert_eq!(again.status, 304);
+
+        // Anonymous callers get it for published articles only, like the JSON.
+        let draft = app.json(Method::POST, "/api/v1/articles", Some(&token), &json!({"title": "Bản nháp", "body": "b"})).await.json();
+        app.request(Method::GET, &format!("/api/v1/articles/{}", draft["id"]), &ld, None).await.problem(404, "not_found");
+    }
+);
+
+db_test!(with Options { jsonld_body: true, ..site_options() };
+    async fn the_json_ld_carries_the_body_when_set_to(app) {
+        let article = app.get("/api/v1/articles?limit=1").await.json()["data"][0].clone();
+        let doc = app.request(Method::GET, &format!("/api/v1/articles/{}", article["slug"].as_str().unwrap()), &[("Accept", "application/ld+json")], None).await.json();
+        assert_eq!(doc["articleBody"], article["body"]);
     }
 );

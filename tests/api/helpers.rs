@@ -160,6 +160,8 @@ pub struct Options {
     pub site_article_url: Option<&'static str>,
     /// `BANTIN_SITE_NAME`.
     pub site_name: Option<&'static str>,
+    /// `BANTIN_JSONLD_BODY=true`.
+    pub jsonld_body: bool,
 }
 
 impl Drop for TestApp {
@@ -225,6 +227,7 @@ impl TestApp {
         if let Some(name) = options.site_name {
             site.name = name.to_owned();
         }
+        site.jsonld_body = options.jsonld_body;
         state.site = Arc::new(site);
         let state = web::Data::new(state);
         let addr = serve_state(state.clone(), settings);
