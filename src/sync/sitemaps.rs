@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use crate::app::AppState;
 use crate::db::fast_time::FastTime;
 use crate::db::schema::articles;
-use crate::db::DbConnection;
+use crate::db::{Db, DbConnection};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::{bytes_response, if_none_match, Tag};
 use crate::site::Site;
@@ -156,19 +156,11 @@ pub async fn sitemap_articles(
             .insert_header((header::ETAG, etag))
             .finish());
     }
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
     let (db, site) = (state.db.clone(), state.site.clone());
     actix_web::rt::spawn(async move {
         let failed = tx.clone();
-        let streamed = db
-            .run(move |conn| {
-                let sizes = (PAGE_SIZE, BATCH);
-                stream_page(conn, n, &site, sizes, |chunk| {
-                    tx.blocking_send(Ok(chunk)).is_ok()
-                })
-            })
-            .await;
-        if let Err(e) = streamed {
+        if let Err(e) = stream_page(&db, n, &site, (PAGE_SIZE, BATCH), tx).await {
             tracing::warn!(error = %e, "sitemap page {n} stopped part way");
             let _ = failed
                 .send(Err(std::io::Error::other(
@@ -186,38 +178,63 @@ pub async fn sitemap_articles(
         .streaming(body))
 }
 
-/// Writes page `n` (of `page_size` URLs) through `send` in chunks, reading `batch` rows at a
-/// time; stops when `send` says the client is gone.
-pub fn stream_page(
-    conn: &mut DbConnection,
+/// A piece of a streamed answer.
+pub type Chunk = Result<Bytes, std::io::Error>;
+
+/// How long a client may take to take one chunk before its page is given up.
+const SEND_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Streams page `n` (of `page_size` URLs) into `tx`, reading `batch` rows at a time, each batch
+/// on a connection of its own: a client that reads slowly never holds a database connection.
+/// Stops when the client is gone or takes more than 30 s over a chunk.
+pub async fn stream_page(
+    db: &Db,
     n: i64,
     site: &Site,
     (page_size, batch): (i64, i64),
-    mut send: impl FnMut(Bytes) -> bool,
+    tx: tokio::sync::mpsc::Sender<Chunk>,
 ) -> ApiResult<()> {
+    let send = |chunk: Bytes| {
+        let tx = tx.clone();
+        async move {
+            matches!(
+                actix_web::rt::time::timeout(SEND_WAIT, tx.send(Ok(chunk))).await,
+                Ok(Ok(()))
+            )
+        }
+    };
     let head =
         format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"{SITEMAP_NS}\">\n");
-    if !send(Bytes::from(head)) {
+    if !send(Bytes::from(head)).await {
         return Ok(());
     }
     // The first id of the page, then batches after the last id sent.
-    let first: Option<i64> = published()
-        .select(articles::id)
-        .order(articles::id)
-        .offset((n - 1) * page_size)
-        .limit(1)
-        .get_result(conn)
-        .optional()?;
+    let offset = (n - 1) * page_size;
+    let first: Option<i64> = db
+        .run(move |conn| {
+            Ok(published()
+                .select(articles::id)
+                .order(articles::id)
+                .offset(offset)
+                .limit(1)
+                .get_result(conn)
+                .optional()?)
+        })
+        .await?;
     let mut after = first.map(|id| id - 1);
     let mut left = page_size;
     while let (Some(last), true) = (after, left > 0) {
         let want = batch.min(left);
-        let rows: Vec<(i64, String, FastTime)> = published()
-            .filter(articles::id.gt(last))
-            .select((articles::id, articles::slug, articles::updated_at))
-            .order(articles::id)
-            .limit(want)
-            .load(conn)?;
+        let rows: Vec<(i64, String, FastTime)> = db
+            .run(move |conn| {
+                Ok(published()
+                    .filter(articles::id.gt(last))
+                    .select((articles::id, articles::slug, articles::updated_at))
+                    .order(articles::id)
+                    .limit(want)
+                    .load(conn)?)
+            })
+            .await?;
         left -= rows.len() as i64;
         // A short batch is the last one.
         after = rows
@@ -225,11 +242,11 @@ pub fn stream_page(
             .map(|r| r.0)
             .filter(|_| rows.len() as i64 == want);
         let chunk: String = rows.iter().map(|row| url_entry(site, row)).collect();
-        if !chunk.is_empty() && !send(Bytes::from(chunk)) {
+        if !chunk.is_empty() && !send(Bytes::from(chunk)).await {
             return Ok(());
         }
     }
-    send(Bytes::from_static(b"</urlset>\n"));
+    send(Bytes::from_static(b"</urlset>\n")).await;
     Ok(())
 }
 

@@ -200,23 +200,30 @@ db_test!(with site_options();
             language: "vi".into(),
             jsonld_body: false,
         };
-        let mut conn = app.db.pool().get().unwrap();
-        let mut read = |n: i64| {
-            let mut chunks: Vec<bytes::Bytes> = Vec::new();
-            bantin::sync::sitemaps::stream_page(&mut conn, n, &site, (3, 2), |c| {
-                chunks.push(c);
-                true
-            })
-            .unwrap();
-            let text = String::from_utf8(chunks.concat()).unwrap();
-            let doc = roxmltree::Document::parse(&text).expect("well-formed XML").root_element().descendants().filter(|n| n.tag_name().name() == "loc").count();
-            (doc, chunks.len())
+        let read = |n: i64| {
+            let (db, site) = (app.db.clone(), site.clone());
+            async move {
+                let (tx, mut rx) = tokio::sync::mpsc::channel(100);
+                bantin::sync::sitemaps::stream_page(&db, n, &site, (3, 2), tx).await.unwrap();
+                let mut chunks: Vec<bytes::Bytes> = Vec::new();
+                while let Some(chunk) = rx.recv().await {
+                    chunks.push(chunk.unwrap());
+                }
+                let text = String::from_utf8(chunks.concat()).unwrap();
+                let locs = roxmltree::Document::parse(&text).expect("well-formed XML").root_element().descendants().filter(|n| n.tag_name().name() == "loc").count();
+                (locs, chunks.len())
+            }
         };
-        let (first, chunks) = read(1);
+        let (first, chunks) = read(1).await;
         assert_eq!(first, 3);
         assert!(chunks >= 3, "the head, batches, the tail");
-        assert_eq!(read(2).0, 2);
-        assert_eq!(read(3).0, 0);
+        assert_eq!(read(2).await.0, 2);
+        assert_eq!(read(3).await.0, 0);
+
+        // A client that is gone stops the page at once, without an error.
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        drop(rx);
+        bantin::sync::sitemaps::stream_page(&app.db, 1, &site, (3, 2), tx).await.unwrap();
     }
 );
 
